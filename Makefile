@@ -1,0 +1,112 @@
+# phikit — plain make, dependencies through pkg-config.
+# make [all|check|demo|install|uninstall|clean|lint] [SANITIZE=address,undefined]
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+DATADIR  = $(PREFIX)/share/phikit
+
+PKGS = libpcre2-8 libsodium jansson yaml-0.1 sqlite3 libcurl
+PKG_CONFIG ?= pkg-config
+
+CC      ?= cc
+OPT     ?= -O2
+WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wformat-truncation \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wvla \
+	   -Wundef -Wcast-qual -Wimplicit-fallthrough -Wno-unused-parameter
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	   -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
+HARDEN_LD = -pie -Wl,-z,relro,-z,now,-z,noexecstack
+ifneq ($(filter x86_64 amd64,$(shell uname -m)),)
+HARDEN  += -fcf-protection
+endif
+ifdef CI
+WERROR   = -Werror
+endif
+ifdef SANITIZE
+SAN      = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      = -O1 -g
+HARDEN  := $(filter-out -D_FORTIFY_SOURCE=2,$(HARDEN))
+endif
+
+# Recursive (=) so pkg-config runs after the deps step below has installed
+# whatever a fresh machine lacks.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
+	      $(OPT) -g $(WARN) $(WERROR) $(HARDEN) $(SAN) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
+
+PROGS    = phi-scrub
+LIB_SRC  = $(wildcard lib/*.c)
+LIB_OBJ  = $(LIB_SRC:.c=.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:.c=.t)
+MANPAGES = $(wildcard man/*.[0-9])
+BIN      = $(addprefix bin/,$(PROGS))
+
+all: $(BIN)
+
+# A fresh Debian/Ubuntu machine has none of the -dev packages: install them
+# (scripts/install-deps explains itself when it cannot).
+.deps-ok:
+	@command -v $(PKG_CONFIG) >/dev/null 2>&1 && $(PKG_CONFIG) --exists $(PKGS) \
+	  || scripts/install-deps
+	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing: $(PKGS)" >&2; exit 1; }
+	@touch $@
+
+# Objects depend on the flags they were built with, so SANITIZE=... rebuilds.
+.flags: FORCE
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+FORCE:
+
+lib/%.o: lib/%.c lib/*.h .flags | .deps-ok
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+lib/libphikit.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+bin/%: cmd/%.c lib/libphikit.a .flags | .deps-ok
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+tests/unit/%.t: tests/unit/%.c tests/unit/tap.h lib/libphikit.a .flags | .deps-ok
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+check: all $(UNIT_BIN) lint-man
+	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f $(UNIT_BIN) tests/cli/*.t
+
+lint: lint-man
+	@command -v cppcheck >/dev/null && cppcheck --quiet --error-exitcode=1 \
+	  --enable=warning,portability --inline-suppr -Ilib lib cmd || true
+
+lint-man:
+	@command -v mandoc >/dev/null || scripts/install-deps
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+demo: all
+	@scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
+	install -m 0644 data/*.txt $(DESTDIR)$(DATADIR)/data
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf bin lib/*.o lib/*.a tests/unit/*.t .flags .deps-ok
+
+.PHONY: all check lint lint-man demo install uninstall clean FORCE
+.SECONDARY: $(LIB_OBJ)

@@ -1,0 +1,260 @@
+/* phi-scrub — remove the HIPAA Safe Harbor identifiers from JSON Lines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "jsonl.h"
+#include "keyfile.h"
+#include "policy.h"
+#include "scrub.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: phi-scrub [-hV] [-p policy] [-m tag|mask|pseudonym] [-k keyfile]\n"
+	    "                 [-f path]... [--keep-year] [--date-shift] [--report]\n"
+	    "                 [--on-error=stop|skip] [--max-line bytes] [--stats] [file ...]\n");
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (*end || v > (1ull << 32))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+struct run {
+	struct scrubber sc;
+	struct jsonl_writer w;
+	struct buf out;
+	size_t max_line;
+	int skip;
+	unsigned long bad;
+};
+
+/* Returns the exit status the input earned: 0, or the first error's. */
+static int
+filter(struct run *r, int fd, const char *name)
+{
+	struct jsonl_reader rd;
+	struct phk_err e;
+	const char *line;
+	size_t n;
+	int rc, status = 0;
+
+	if (jsonl_reader_init(&rd, fd, name, r->max_line) < 0) {
+		phk_warn("out of memory");
+		return PHK_EXIT_IO;
+	}
+	for (;;) {
+		rc = jsonl_read(&rd, &line, &n, &e);
+		if (rc == 0)
+			break;
+		if (rc > 0 && scrub_line(&r->sc, line, n, &r->out, &e) == 0) {
+			if (jsonl_write(&r->w, r->out.p, r->out.len) < 0) {
+				phk_warn("write error: %s", strerror(errno));
+				status = PHK_EXIT_IO;
+				break;
+			}
+			continue;
+		}
+		/* The record is withheld: nothing of it reaches stdout. */
+		phk_input_error(name, rd.lineno, e.msg);
+		if (e.status != PHK_EXIT_INPUT || !r->skip) {
+			status = e.status;
+			break;
+		}
+		r->bad++;
+		if (!status)
+			status = PHK_EXIT_INPUT;
+	}
+	jsonl_reader_release(&rd);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_KEEPYEAR = 256, O_SHIFT, O_REPORT, O_ONERR, O_MAXLINE, O_STATS, O_VERSION };
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "field", required_argument, NULL, 'f' },
+		{ "keep-year", no_argument, NULL, O_KEEPYEAR },
+		{ "date-shift", no_argument, NULL, O_SHIFT },
+		{ "report", no_argument, NULL, O_REPORT },
+		{ "on-error", required_argument, NULL, O_ONERR },
+		{ "max-line", required_argument, NULL, O_MAXLINE },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fieldpath fields[SCRUB_MAX_FIELDS];
+	struct scrub_opts o = { .replace = -1, .keep_year = -1 };
+	struct policy pol;
+	struct phk_err e;
+	struct run r;
+	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
+	unsigned char *key = NULL;
+	int c, i, status = 0, stats = 0;
+	size_t nf = 0;
+
+	phk_setprog(argv[0]);
+	memset(&r, 0, sizeof(r));
+	r.max_line = JSONL_DEFAULT_MAX;
+	while ((c = getopt_long(argc, argv, "hVp:m:k:f:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "tag"))
+				o.replace = REPLACE_TAG;
+			else if (!strcmp(optarg, "mask"))
+				o.replace = REPLACE_MASK;
+			else if (!strcmp(optarg, "pseudonym"))
+				o.replace = REPLACE_PSEUDONYM;
+			else {
+				phk_warn("unknown mode '%s' (tag, mask or pseudonym)", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			keypath = optarg;
+			break;
+		case 'f':
+			if (nf == SCRUB_MAX_FIELDS) {
+				phk_warn("at most %d --field options", SCRUB_MAX_FIELDS);
+				return PHK_EXIT_USAGE;
+			}
+			if (fieldpath_parse(&fields[nf], optarg, &e) < 0) {
+				phk_warn("%s", e.msg);
+				return PHK_EXIT_USAGE;
+			}
+			nf++;
+			break;
+		case O_KEEPYEAR:
+			o.keep_year = 1;
+			break;
+		case O_SHIFT:
+			o.date_shift = 1;
+			break;
+		case O_REPORT:
+			o.report = 1;
+			break;
+		case O_ONERR:
+			if (!strcmp(optarg, "skip"))
+				r.skip = 1;
+			else if (strcmp(optarg, "stop")) {
+				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_MAXLINE:
+			if (parse_size(optarg, &r.max_line) < 0) {
+				phk_warn("bad --max-line '%s'", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_STATS:
+			stats = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		case 'V':
+			printf("phi-scrub (phikit) %s\n", PHIKIT_VERSION);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		default:
+			usage(stderr);
+			return PHK_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	o.fields = fields;
+	o.nfields = nf;
+
+	if (policy_load(&pol, policy ? policy : policy_default_path(), &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	if (keypath && *keypath && (o.replace == REPLACE_PSEUDONYM ||
+	    (o.replace < 0 && pol.replace == REPLACE_PSEUDONYM) || o.date_shift)) {
+		if ((key = keyfile_load(keypath, "phikit scrub v1", &e)) == NULL) {
+			phk_warn("%s", e.msg);
+			policy_release(&pol);
+			return e.status;
+		}
+		o.key = key;
+	}
+	if (scrubber_init(&r.sc, &pol, &o, &e) < 0) {
+		phk_warn("%s", e.msg);
+		policy_release(&pol);
+		keyfile_free(key);
+		return e.status;
+	}
+	/* A reader that went away is an I/O error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	buf_init(&r.out, r.max_line * 4 + 65536);
+	jsonl_writer_init(&r.w, stdout);
+
+	if (argc == 0)
+		status = filter(&r, STDIN_FILENO, "<stdin>");
+	for (i = 0; i < argc && (status == 0 || (status == PHK_EXIT_INPUT && r.skip)); i++) {
+		int fd = strcmp(argv[i], "-") ? open(argv[i], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		int st;
+		if (fd < 0) {
+			phk_warn("%s: %s", argv[i], strerror(errno));
+			status = PHK_EXIT_IO;
+			break;
+		}
+		st = filter(&r, fd, fd == STDIN_FILENO ? "<stdin>" : argv[i]);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (st && (!status || st != PHK_EXIT_INPUT))
+			status = st;
+	}
+	if (jsonl_writer_close(&r.w) < 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	if (r.skip && r.bad)
+		phk_warn("%lu bad line%s skipped", r.bad, r.bad == 1 ? "" : "s");
+	if (stats) {
+		fprintf(stderr, "%s: %llu records", phk_prog(), r.sc.records);
+		for (i = 0; i < CAT__N; i++)
+			if (r.sc.total[i])
+				fprintf(stderr, " %s=%llu", cat_name(i), r.sc.total[i]);
+		fputc('\n', stderr);
+	}
+	scrubber_release(&r.sc);
+	buf_release(&r.out);
+	for (i = 0; i < (int)nf; i++)
+		fieldpath_release(&fields[i]);
+	policy_release(&pol);
+	keyfile_free(key);
+	return status;
+}

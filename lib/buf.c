@@ -1,0 +1,91 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+	b->max = max;
+}
+
+void
+buf_release(struct buf *b)
+{
+	free(b->p);
+	buf_init(b, b->max);
+}
+
+static int
+grow(struct buf *b, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (need > b->max) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (need + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need + 1)
+		cap = cap > ((size_t)-1) / 2 ? need + 1 : cap * 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n > b->max - b->len) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (grow(b, b->len + n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = E2BIG;
+		return -1;
+	}
+	return buf_add(b, tmp, (size_t)n);
+}

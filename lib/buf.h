@@ -1,0 +1,26 @@
+/*
+ * buf — a growable byte buffer with a hard ceiling: an append that would
+ * pass max refuses and leaves the contents as they were; it never truncates.
+ * Always NUL-terminated past len, so text can be handed to C APIs.
+ */
+#ifndef PHIKIT_BUF_H
+#define PHIKIT_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *p;
+	size_t len, cap, max;
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_release(struct buf *b);
+/* 0 on success; -1 (errno ENOMEM or E2BIG) and nothing changed otherwise. */
+int buf_add(struct buf *b, const void *p, size_t n);
+int buf_addc(struct buf *b, char c);
+int buf_adds(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void buf_reset(struct buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+
+#endif

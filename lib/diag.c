@@ -1,0 +1,52 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+
+static const char *prog = "phikit";
+
+void
+phk_err_set(struct phk_err *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	e->status = status;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+void
+phk_setprog(const char *argv0)
+{
+	const char *s = strrchr(argv0, '/');
+
+	prog = s ? s + 1 : argv0;
+}
+
+const char *
+phk_prog(void)
+{
+	return prog;
+}
+
+void
+phk_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+phk_input_error(const char *src, long line, const char *msg)
+{
+	fprintf(stderr, "%s: error (at %s:%ld): %s\n", prog, src, line, msg);
+}

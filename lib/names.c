@@ -1,0 +1,589 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+/* ---- lexicon: open addressing over folded lowercase keys ---- */
+
+static uint32_t
+fnv(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Latin-1 letters U+00C0..U+00FF folded to their ASCII base letter. */
+static const char fold_c3[64] =
+    "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+    "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+
+/* Lowercases ASCII and folds Latin-1 accents; returns the key length. */
+static size_t
+fold(const char *w, size_t n, char *out, size_t cap)
+{
+	size_t i = 0, k = 0;
+	unsigned char c;
+
+	while (i < n && k + 4 < cap) {
+		c = (unsigned char)w[i];
+		if (c < 0x80) {
+			out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			i++;
+		} else if (c == 0xC3 && i + 1 < n && (unsigned char)w[i + 1] >= 0x80 &&
+		    (unsigned char)w[i + 1] <= 0xBF &&
+		    fold_c3[(unsigned char)w[i + 1] - 0x80] != '\0') {
+			out[k++] = fold_c3[(unsigned char)w[i + 1] - 0x80];
+			i += 2;
+		} else if (c == 0xE2 && i + 2 < n && (unsigned char)w[i + 1] == 0x80 &&
+		    (unsigned char)w[i + 2] == 0x99) {
+			out[k++] = '\'';	/* U+2019 as an apostrophe */
+			i += 3;
+		} else
+			out[k++] = (char)w[i++];
+	}
+	return k;
+}
+
+static struct lex_ent *
+slot(const struct names *nm, const char *key, size_t n, uint32_t h)
+{
+	size_t i = h & nm->mask;
+
+	for (;;) {
+		struct lex_ent *e = &nm->tab[i];
+		if (e->len == 0)
+			return e;
+		if (e->hash == h && e->len == n && memcmp(nm->arena + e->off, key, n) == 0)
+			return e;
+		i = (i + 1) & nm->mask;
+	}
+}
+
+static int
+grow(struct names *nm)
+{
+	struct names big = *nm;
+	size_t i, cap = nm->mask ? (nm->mask + 1) * 2 : 1u << 16;
+
+	if ((big.tab = calloc(cap, sizeof(*big.tab))) == NULL)
+		return -1;
+	big.mask = cap - 1;
+	for (i = 0; nm->tab && i <= nm->mask; i++) {
+		struct lex_ent *e = &nm->tab[i];
+		if (e->len)
+			*slot(&big, nm->arena + e->off, e->len, e->hash) = *e;
+	}
+	free(nm->tab);
+	nm->tab = big.tab;
+	nm->mask = big.mask;
+	return 0;
+}
+
+static int
+lex_add(struct names *nm, const char *w, size_t n, unsigned flags)
+{
+	char key[128];
+	size_t k;
+	uint32_t h;
+	struct lex_ent *e;
+
+	if (n == 0 || n >= 100)
+		return 0;
+	k = fold(w, n, key, sizeof(key));
+	if (k == 0)
+		return 0;
+	if ((nm->used + 1) * 2 > nm->mask && grow(nm) < 0)
+		return -1;
+	h = fnv(key, k);
+	e = slot(nm, key, k, h);
+	if (e->len) {
+		e->flags |= (uint16_t)flags;
+		return 0;
+	}
+	if (nm->alen + k > nm->acap) {
+		size_t cap = nm->acap ? nm->acap * 2 : 1u << 20;
+		char *a = realloc(nm->arena, cap);
+		if (a == NULL)
+			return -1;
+		nm->arena = a;
+		nm->acap = cap;
+	}
+	memcpy(nm->arena + nm->alen, key, k);
+	e->hash = h;
+	e->off = (uint32_t)nm->alen;
+	e->len = (uint16_t)k;
+	e->flags = (uint16_t)flags;
+	nm->alen += k;
+	nm->used++;
+	return 0;
+}
+
+unsigned
+names_flags(const struct names *nm, const char *w, size_t n)
+{
+	char key[128];
+	size_t k;
+	struct lex_ent *e;
+
+	if (nm->tab == NULL || n >= 100)
+		return 0;
+	k = fold(w, n, key, sizeof(key));
+	if (k == 0)
+		return 0;
+	e = slot(nm, key, k, fnv(key, k));
+	return e->len ? e->flags : 0;
+}
+
+static int
+load_list(struct names *nm, const char *path, unsigned flags, struct phk_err *e)
+{
+	char line[256];
+	FILE *f;
+	size_t n;
+
+	if (path == NULL)
+		return 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\r\n");
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (lex_add(nm, line, n, flags) < 0) {
+			fclose(f);
+			phk_err_set(e, PHK_EXIT_IO, "out of memory");
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+add_words(struct names *nm, const struct strlist *sl, unsigned flags)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		if (lex_add(nm, sl->v[i], strlen(sl->v[i]), flags) < 0)
+			return -1;
+	return 0;
+}
+
+int
+names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
+{
+	memset(nm, 0, sizeof(*nm));
+	if (!c->enabled)
+		return 0;
+	if (grow(nm) < 0)
+		goto oom;
+	if (load_list(nm, c->first_names, NF_FIRST, e) < 0 ||
+	    load_list(nm, c->surnames, NF_LAST, e) < 0 ||
+	    load_list(nm, c->english, NF_ENG, e) < 0)
+		goto fail;
+	if (add_words(nm, &c->titles, NF_TITLE) < 0 ||
+	    add_words(nm, &c->cues_before, NF_CUE) < 0 ||
+	    add_words(nm, &c->cues_after, NF_CRED) < 0 ||
+	    add_words(nm, &c->labels, NF_LABEL) < 0 ||
+	    add_words(nm, &c->not_names, NF_NOT) < 0 ||
+	    add_words(nm, &c->eponym_next, NF_EPONYM) < 0)
+		goto oom;
+	return 0;
+oom:
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+fail:
+	names_release(nm);
+	return -1;
+}
+
+void
+names_release(struct names *nm)
+{
+	free(nm->tab);
+	free(nm->arena);
+	memset(nm, 0, sizeof(*nm));
+}
+
+/* ---- tokens ---- */
+
+/* Byte length of the letter at s[i], or 0 if s[i] does not start a letter. */
+static size_t
+letter(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned char c = s[i];
+
+	if ((c | 32) >= 'a' && (c | 32) <= 'z')
+		return 1;
+	if (c < 0xC3)
+		return 0;	/* ASCII non-letters, U+0080..U+00BF */
+	if (c == 0xC3)
+		return i + 1 < n && s[i + 1] != 0x97 && s[i + 1] != 0xB7 ? 2 : 0;
+	if (c == 0xE2)
+		return 0;	/* punctuation, arrows, symbols */
+	if (c < 0xE0)
+		return 2;
+	if (c < 0xF0)
+		return 3;
+	return 4;
+}
+
+int
+name_is_wordchar(const unsigned char *s, size_t n, size_t i)
+{
+	return letter(s, n, i) > 0 || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+	    (s[i] >= 0x80 && s[i] < 0xC0);
+}
+
+enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
+
+struct tok {
+	size_t s, e;
+	unsigned flags;
+	unsigned char cap, allcaps, low, ndig, one, gap, poss;
+};
+
+static int
+is_upper_at(const unsigned char *s, size_t i)
+{
+	return (s[i] >= 'A' && s[i] <= 'Z') ||
+	    (s[i] == 0xC3 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9E);
+}
+
+static unsigned
+part_flags(const struct names *nm, const char *s, size_t st, size_t en)
+{
+	unsigned f = names_flags(nm, s + st, en - st), all_eng = NF_ENG, acc = 0;
+	size_t a = st, b;
+
+	if (f)
+		return f;
+	/* Hyphenated: a name if a part is, English only if all parts are. */
+	for (b = st; b <= en; b++) {
+		if (b == en || s[b] == '-' || s[b] == '\'') {
+			unsigned pf = b > a ? names_flags(nm, s + a, b - a) : 0;
+			acc |= pf & (NF_FIRST | NF_LAST);
+			if (!(pf & NF_ENG))
+				all_eng = 0;
+			a = b + 1;
+		}
+	}
+	return acc | all_eng;
+}
+
+static unsigned char
+gap_kind(const unsigned char *s, size_t a, size_t b, size_t n)
+{
+	unsigned char g = G_SPACE;
+	size_t i;
+	int punct = 0;
+
+	if (a >= n)
+		return G_END;
+	for (i = a; i < b; i++) {
+		switch (s[i]) {
+		case ' ': case '\t':
+			break;
+		case '\n': case '\r':
+			return G_NL;
+		case '.':
+			if (punct++)
+				return G_OTHER;
+			g = G_DOT;
+			break;
+		case ',':
+			if (punct++)
+				return G_OTHER;
+			g = G_COMMA;
+			break;
+		case ':':
+			if (punct++)
+				return G_OTHER;
+			g = G_COLON;
+			break;
+		default:
+			return G_OTHER;
+		}
+	}
+	if (b == a)
+		return G_OTHER;	/* touching: not two words */
+	return g;
+}
+
+static size_t
+tokenize(const struct names *nm, const unsigned char *s, size_t n, struct tok **out, size_t *cap)
+{
+	size_t i = 0, nt = 0, len;
+
+	while (i < n) {
+		struct tok t;
+		size_t up = 0, letters = 0;
+		if ((len = letter(s, n, i)) == 0) {
+			i++;
+			continue;
+		}
+		memset(&t, 0, sizeof(t));
+		t.s = i;
+		t.cap = (unsigned char)is_upper_at(s, i);
+		t.low = !t.cap;
+		while (i < n) {
+			if ((len = letter(s, n, i)) > 0) {
+				up += is_upper_at(s, i) != 0;
+				letters++;
+				i += len;
+				continue;
+			}
+			/* apostrophes and hyphens inside a word: O'Brien, Smith-Jones */
+			if ((s[i] == '\'' || s[i] == '-') && i + 1 < n && letter(s, n, i + 1) &&
+			    !(s[i] == '\'' && (s[i + 1] | 32) == 's' && (i + 2 >= n || !letter(s, n, i + 2)))) {
+				i++;
+				continue;
+			}
+			if (s[i] == 0xE2 && i + 3 < n && s[i + 1] == 0x80 && s[i + 2] == 0x99 &&
+			    letter(s, n, i + 3) && !((s[i + 3] | 32) == 's' &&
+			    (i + 4 >= n || !letter(s, n, i + 4)))) {
+				i += 3;
+				continue;
+			}
+			break;
+		}
+		t.e = i;
+		t.allcaps = letters >= 2 && up == letters;
+		t.one = letters == 1;
+		/* touching digits, '@', '_' or '/': codes and handles, not names */
+		if ((t.s > 0 && (name_is_wordchar(s, n, t.s - 1) || s[t.s - 1] == '@' ||
+		    s[t.s - 1] == '/' || s[t.s - 1] == '\\')) ||
+		    (t.e < n && (name_is_wordchar(s, n, t.e) || s[t.e] == '@' || s[t.e] == '/')))
+			t.ndig = 1;
+		if (t.e + 1 < n && (s[t.e] == '\'' && (s[t.e + 1] | 32) == 's'))
+			t.poss = 1;
+		if (t.e + 3 < n && s[t.e] == 0xE2 && s[t.e + 1] == 0x80 && s[t.e + 2] == 0x99 &&
+		    (s[t.e + 3] | 32) == 's')
+			t.poss = 1;
+		t.flags = part_flags(nm, (const char *)s, t.s, t.e);
+		if (nt == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			struct tok *nt2 = realloc(*out, nc * sizeof(**out));
+			if (nt2 == NULL)
+				return (size_t)-1;
+			*out = nt2;
+			*cap = nc;
+		}
+		(*out)[nt++] = t;
+	}
+	for (i = 0; i < nt; i++) {
+		size_t a = (*out)[i].e, b = i + 1 < nt ? (*out)[i + 1].s : n;
+		if ((*out)[i].poss)
+			a += s[a] == '\'' ? 2 : 4;
+		(*out)[i].gap = gap_kind(s, a, b > a ? b : a, n);
+	}
+	return nt;
+}
+
+/* ---- detection ---- */
+
+struct det {
+	const struct names *nm;
+	const unsigned char *s;
+	size_t n;
+	struct tok *t;
+	size_t nt;
+	unsigned char *mark;	/* 0 no, 1 name, 2 name that survives eponym test */
+	int lower;		/* a lowercase note */
+};
+
+#define F(i) (d->t[i].flags)
+#define ISNAME(i) (F(i) & (NF_FIRST | NF_LAST))
+
+/* A token that can be part of a name once something has vouched for it. */
+static int
+namelike(const struct det *d, size_t i, int strong)
+{
+	const struct tok *t = &d->t[i];
+
+	if (t->ndig || (F(i) & (NF_NOT | NF_TITLE)))
+		return 0;
+	if (t->one)
+		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
+	if (d->lower && !t->cap)
+		return ISNAME(i) && (!(F(i) & NF_ENG) || strong);
+	if (!t->cap)
+		return 0;
+	return strong || ISNAME(i) || !(F(i) & NF_ENG);
+}
+
+/* Marks up to max name tokens from i on, joined by spaces (or "LAST, FIRST"). */
+static size_t
+take(struct det *d, size_t i, int max, int strong, int comma)
+{
+	size_t k = 0;
+
+	while (i < d->nt && (int)k < max && namelike(d, i, strong && k == 0)) {
+		d->mark[i] = 1;
+		k++;
+		if (d->t[i].poss)
+			break;
+		if (d->t[i].gap == G_SPACE || (d->t[i].gap == G_DOT && d->t[i].one)) {
+			i++;
+			continue;
+		}
+		if (comma && k == 1 && d->t[i].gap == G_COMMA && i + 1 < d->nt &&
+		    d->t[i + 1].cap && ((d->t[i].allcaps && d->t[i + 1].allcaps) ||
+		    ISNAME(i + 1) || !(F(i + 1) & NF_ENG))) {
+			i++;
+			continue;
+		}
+		break;
+	}
+	return k;
+}
+
+static void
+detect(struct det *d)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->nt; i++) {
+		const struct tok *t = &d->t[i];
+		unsigned f = t->flags;
+
+		if (t->ndig)
+			continue;
+		/* Dr. Lind, Mrs. O'Neil */
+		if ((f & NF_TITLE) && (t->gap == G_DOT || t->gap == G_SPACE) && i + 1 < d->nt &&
+		    (t->cap || d->lower)) {
+			if (take(d, i + 1, 3, 1, 0))
+				d->mark[i + 1] = 2;
+			continue;
+		}
+		/* Patient Ottis, wife Eva, Dear Maria, Attending: Smith, JOHN */
+		if (((f & NF_CUE) && t->gap != G_NL && t->gap != G_OTHER && t->gap != G_DOT) ||
+		    ((f & NF_LABEL) && t->gap == G_COLON)) {
+			if (i + 1 < d->nt && (F(i + 1) & NF_TITLE))
+				continue;
+			j = i + 1;
+			if (j < d->nt && (d->t[j].cap || d->lower) &&
+			    (ISNAME(j) || !(F(j) & NF_ENG)))
+				take(d, j, 3, (f & NF_LABEL) != 0, 1);
+			continue;
+		}
+		/* credentials after a name: "Kattie Considine, MD" */
+		if ((f & NF_CRED) && (t->cap || t->allcaps) && i > 0 &&
+		    (d->t[i - 1].gap == G_COMMA || d->t[i - 1].gap == G_SPACE)) {
+			size_t k = 0;
+			j = i;
+			while (j > 0 && k < 3 && namelike(d, j - 1, 0) &&
+			    (j == i || d->t[j - 1].gap == G_SPACE ||
+			    (d->t[j - 1].gap == G_DOT && d->t[j - 1].one))) {
+				j--;
+				k++;
+			}
+			for (; k > 0; k--)
+				d->mark[i - k] = d->mark[i - k] ? d->mark[i - k] : 1;
+			continue;
+		}
+		if (d->mark[i] || (t->allcaps && !d->lower && !(f & NF_FIRST)))
+			continue;
+		/* A first name that is no English word: Rita, Georgianna */
+		if ((f & NF_FIRST) && !(f & (NF_ENG | NF_NOT)) && (t->cap || d->lower) &&
+		    !t->one) {
+			take(d, i, 4, 1, 0);
+			continue;
+		}
+		/* Two capitalized words neither English: Jacinthe Kozey */
+		if (t->cap && !(f & (NF_ENG | NF_NOT)) && !t->one && t->gap == G_SPACE &&
+		    i + 1 < d->nt && d->t[i + 1].cap && !d->t[i + 1].ndig &&
+		    !(F(i + 1) & (NF_ENG | NF_NOT | NF_TITLE)) && !d->t[i + 1].one &&
+		    !(t->allcaps != d->t[i + 1].allcaps)) {
+			take(d, i, 3, 0, 0);
+			continue;
+		}
+		/* LAST, FIRST: Smitham, Perry */
+		if (t->cap && t->gap == G_COMMA && i + 1 < d->nt && d->t[i + 1].cap &&
+		    !d->t[i + 1].ndig && !t->one && !d->t[i + 1].one &&
+		    !((f | F(i + 1)) & (NF_NOT | NF_TITLE | NF_CRED)) &&
+		    (((f & NF_LAST) || !(f & NF_ENG)) && ((F(i + 1) & NF_FIRST) ||
+		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1)) &&
+		    (d->t[i + 1].gap != G_SPACE || i + 2 >= d->nt || !d->t[i + 2].cap ||
+		    (F(i + 2) & NF_ENG))) {
+			d->mark[i] = d->mark[i + 1] = 1;
+			i++;
+			continue;
+		}
+	}
+	/* Eponyms: Parkinson disease, Crohn's disease, Hodgkin lymphoma. */
+	for (i = 0; i < d->nt; i++) {
+		if (d->mark[i] != 1)
+			continue;
+		for (j = i; j + 1 < d->nt && d->mark[j + 1] == 1 && d->t[j].gap == G_SPACE; j++)
+			;
+		if (j + 1 < d->nt && (F(j + 1) & NF_EPONYM) &&
+		    (d->t[j].gap == G_SPACE || d->t[j].gap == G_DOT))
+			for (; i <= j; i++)
+				d->mark[i] = 0;
+		i = j;
+	}
+}
+
+static int
+lowercase_note(const struct tok *t, size_t nt)
+{
+	size_t i, words = 0, caps = 0;
+
+	for (i = 0; i < nt; i++) {
+		if (t[i].one || t[i].ndig)
+			continue;
+		words++;
+		caps += t[i].cap;
+	}
+	return words >= 6 && caps * 20 <= words;
+}
+
+int
+names_detect(const struct names *nm, const char *s, size_t n, names_fn fn, void *ctx)
+{
+	struct tok *toks = NULL;
+	size_t cap = 0, nt, i, j;
+	struct det d;
+	int rc = 0;
+
+	if (nm->tab == NULL)
+		return 0;
+	nt = tokenize(nm, (const unsigned char *)s, n, &toks, &cap);
+	if (nt == (size_t)-1) {
+		free(toks);
+		return -1;
+	}
+	memset(&d, 0, sizeof(d));
+	d.nm = nm;
+	d.s = (const unsigned char *)s;
+	d.n = n;
+	d.t = toks;
+	d.nt = nt;
+	if (nt && (d.mark = calloc(nt, 1)) == NULL) {
+		free(toks);
+		return -1;
+	}
+	d.lower = lowercase_note(toks, nt);
+	detect(&d);
+	for (i = 0; i < nt && rc == 0; i++) {
+		if (!d.mark[i])
+			continue;
+		/* one finding per run of name words joined by spaces or initials */
+		for (j = i; j + 1 < nt && d.mark[j + 1] &&
+		    (toks[j].gap == G_SPACE || (toks[j].gap == G_DOT && toks[j].one)); j++)
+			;
+		rc = fn(ctx, toks[i].s, toks[j].e, "names");
+		i = j;
+	}
+	free(d.mark);
+	free(toks);
+	return rc;
+}

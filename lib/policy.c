@@ -1,0 +1,666 @@
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "policy.h"
+
+static const char *const cat_names[CAT__N] = {
+	"NAME", "ADDRESS", "CITY", "ZIP", "DATE", "AGE", "PHONE", "FAX",
+	"EMAIL", "SSN", "MRN", "HEALTH_PLAN", "ACCOUNT", "CARD", "LICENSE",
+	"DEA", "NPI", "VEHICLE", "DEVICE", "URL", "IP", "BIOMETRIC", "PHOTO",
+	"ID",
+};
+
+static const char *const val_names[V__N] = {
+	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
+	"vin", "age", "zip", "phone",
+};
+
+const char *
+cat_name(int cat)
+{
+	return cat >= 0 && cat < CAT__N ? cat_names[cat] : "?";
+}
+
+int
+cat_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < CAT__N; i++)
+		if (strcmp(s, cat_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+validator_name(int v)
+{
+	return v >= 0 && v < V__N ? val_names[v] : "?";
+}
+
+const char *
+policy_default_path(void)
+{
+	const char *p = getenv("PHIKIT_POLICY");
+
+	return p && *p ? p : PHIKIT_DATADIR "/policies/hipaa.yaml";
+}
+
+/* Loader state for one file. */
+struct ld {
+	const char *file;
+	char *dir;		/* directory of file, for relative paths */
+	yaml_document_t doc;
+	struct phk_err *e;
+};
+
+struct loadctx {
+	crypto_hash_sha256_state h;
+	int depth;
+};
+
+static int errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	phk_err_set(l->e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", l->file,
+	    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
+	return -1;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static const char *
+scalar(struct ld *l, yaml_node_t *n, const char *what)
+{
+	if (n == NULL || n->type != YAML_SCALAR_NODE) {
+		errat(l, n, "%s must be a scalar", what);
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static int
+get_bool(struct ld *l, yaml_node_t *n, const char *what, int *out)
+{
+	const char *s = scalar(l, n, what);
+
+	if (s == NULL)
+		return -1;
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = 0;
+	else
+		return errat(l, n, "%s must be true or false", what);
+	return 0;
+}
+
+static int
+get_long(struct ld *l, yaml_node_t *n, const char *what, long lo, long hi, long *out)
+{
+	const char *s = scalar(l, n, what);
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return errat(l, n, "%s must be a whole number in range", what);
+	*out = v;
+	return 0;
+}
+
+static int
+get_str(struct ld *l, yaml_node_t *n, const char *what, char **out)
+{
+	const char *s = scalar(l, n, what);
+
+	if (s == NULL)
+		return -1;
+	free(*out);
+	if ((*out = strdup(s)) == NULL)
+		return errat(l, n, "%s: out of memory", what);
+	return 0;
+}
+
+static char *
+resolve(struct ld *l, const char *rel)
+{
+	char *p;
+	size_t n;
+
+	if (rel[0] == '/')
+		return strdup(rel);
+	n = strlen(l->dir) + strlen(rel) + 2;
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/%s", l->dir, rel);
+	return p;
+}
+
+static int
+get_path(struct ld *l, yaml_node_t *n, const char *what, char **out)
+{
+	const char *s = scalar(l, n, what);
+
+	if (s == NULL)
+		return -1;
+	free(*out);
+	if ((*out = resolve(l, s)) == NULL)
+		return errat(l, n, "%s: out of memory", what);
+	return 0;
+}
+
+static int
+strlist_add(struct strlist *sl, const char *s)
+{
+	char **v = realloc(sl->v, (sl->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	sl->v = v;
+	if ((v[sl->n] = strdup(s)) == NULL)
+		return -1;
+	sl->n++;
+	return 0;
+}
+
+static void
+strlist_free(struct strlist *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		free(sl->v[i]);
+	free(sl->v);
+	sl->v = NULL;
+	sl->n = 0;
+}
+
+/* Appends every item of a sequence of scalars (replace: clear first). */
+static int
+get_list(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl, int replace)
+{
+	yaml_node_item_t *it;
+	const char *s;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return errat(l, n, "%s must be a list", what);
+	if (replace)
+		strlist_free(sl);
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
+		if ((s = scalar(l, c, what)) == NULL)
+			return -1;
+		if (strlist_add(sl, s) < 0)
+			return errat(l, c, "%s: out of memory", what);
+	}
+	return 0;
+}
+
+#define FOREACH_PAIR(l, map, k, v, pr) \
+	for (pr = (map)->data.mapping.pairs.start; \
+	    pr < (map)->data.mapping.pairs.top && \
+	    ((k = yaml_document_get_node(&(l)->doc, pr->key)), \
+	     (v = yaml_document_get_node(&(l)->doc, pr->value)), 1); pr++)
+
+static int
+need_map(struct ld *l, yaml_node_t *n, const char *what)
+{
+	if (n == NULL || n->type != YAML_MAPPING_NODE)
+		return errat(l, n, "%s must be a mapping", what);
+	return 0;
+}
+
+static const char *
+keyname(struct ld *l, yaml_node_t *k)
+{
+	return scalar(l, k, "a key");
+}
+
+static struct scrub_rule *
+find_rule(struct policy *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].id, id) == 0)
+			return &p->rules[i];
+	return NULL;
+}
+
+static void
+rule_free(struct scrub_rule *r)
+{
+	free(r->id);
+	regex_release(&r->re);
+}
+
+static int
+load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v, *patnode = NULL, *idnode = NULL;
+	struct scrub_rule r, *old;
+	const char *key, *s;
+	char *pat = NULL;
+	int caseless = 0, i;
+	struct phk_err ce;
+
+	memset(&r, 0, sizeof(r));
+	r.cat = -1;
+	if (need_map(l, n, "a rule") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			goto bad;
+		if (!strcmp(key, "id")) {
+			idnode = v;
+			if (get_str(l, v, "id", &r.id) < 0)
+				goto bad;
+		} else if (!strcmp(key, "category")) {
+			if ((s = scalar(l, v, "category")) == NULL)
+				goto bad;
+			if ((r.cat = cat_parse(s)) < 0) {
+				errat(l, v, "unknown category '%s'", s);
+				goto bad;
+			}
+		} else if (!strcmp(key, "pattern")) {
+			patnode = v;
+			if (get_str(l, v, "pattern", &pat) < 0)
+				goto bad;
+		} else if (!strcmp(key, "validate")) {
+			if ((s = scalar(l, v, "validate")) == NULL)
+				goto bad;
+			for (i = 0; i < V__N && strcmp(s, val_names[i]); i++)
+				;
+			if (i == V__N) {
+				errat(l, v, "unknown validator '%s'", s);
+				goto bad;
+			}
+			r.validate = i;
+		} else if (!strcmp(key, "caseless")) {
+			if (get_bool(l, v, "caseless", &caseless) < 0)
+				goto bad;
+		} else if (!strcmp(key, "description") || !strcmp(key, "citation")) {
+			if (scalar(l, v, key) == NULL)
+				goto bad;
+		} else {
+			errat(l, k, "unknown key '%s' in a rule", key);
+			goto bad;
+		}
+	}
+	if (r.id == NULL) {
+		errat(l, n, "%s", "a rule needs an id");
+		goto bad;
+	}
+	if (r.cat < 0 || pat == NULL) {
+		errat(l, idnode, "rule '%s' needs a category and a pattern", r.id);
+		goto bad;
+	}
+	if (regex_compile(&r.re, pat, caseless, &ce) < 0) {
+		errat(l, patnode, "rule '%.100s': %.250s", r.id, ce.msg);
+		goto bad;
+	}
+	free(pat);
+	if ((old = find_rule(p, r.id)) != NULL) {
+		/* A site rule with a base rule's id replaces it in place. */
+		rule_free(old);
+		*old = r;
+		return 0;
+	}
+	old = realloc(p->rules, (p->nrules + 1) * sizeof(*old));
+	if (old == NULL) {
+		errat(l, n, "%s", "out of memory");
+		rule_free(&r);
+		return -1;
+	}
+	p->rules = old;
+	p->rules[p->nrules++] = r;
+	return 0;
+bad:
+	free(pat);
+	rule_free(&r);
+	return -1;
+}
+
+static int
+load_names(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct names_conf *nc = &p->names;
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (need_map(l, n, "names") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		int rc;
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "enabled"))
+			rc = get_bool(l, v, key, &nc->enabled);
+		else if (!strcmp(key, "first_names"))
+			rc = get_path(l, v, key, &nc->first_names);
+		else if (!strcmp(key, "surnames"))
+			rc = get_path(l, v, key, &nc->surnames);
+		else if (!strcmp(key, "english_words"))
+			rc = get_path(l, v, key, &nc->english);
+		else if (!strcmp(key, "titles"))
+			rc = get_list(l, v, key, &nc->titles, 0);
+		else if (!strcmp(key, "cues_before"))
+			rc = get_list(l, v, key, &nc->cues_before, 0);
+		else if (!strcmp(key, "cues_after"))
+			rc = get_list(l, v, key, &nc->cues_after, 0);
+		else if (!strcmp(key, "labels"))
+			rc = get_list(l, v, key, &nc->labels, 0);
+		else if (!strcmp(key, "not_names"))
+			rc = get_list(l, v, key, &nc->not_names, 0);
+		else if (!strcmp(key, "eponym_next"))
+			rc = get_list(l, v, key, &nc->eponym_next, 0);
+		else
+			rc = errat(l, k, "unknown key '%s' in names", key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr, *zp;
+	yaml_node_t *k, *v, *zk, *zv;
+	yaml_node_item_t *it;
+	const char *key, *s;
+	long x;
+
+	if (need_map(l, n, "scrub") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "replace")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				return -1;
+			if (!strcmp(s, "tag"))
+				p->replace = REPLACE_TAG;
+			else if (!strcmp(s, "mask"))
+				p->replace = REPLACE_MASK;
+			else if (!strcmp(s, "pseudonym"))
+				p->replace = REPLACE_PSEUDONYM;
+			else
+				return errat(l, v, "replace must be tag, mask or pseudonym, not '%s'", s);
+		} else if (!strcmp(key, "keep_year")) {
+			if (get_bool(l, v, key, &p->keep_year) < 0)
+				return -1;
+		} else if (!strcmp(key, "age_over")) {
+			if (get_long(l, v, key, 0, 200, &x) < 0)
+				return -1;
+			p->age_over = (int)x;
+		} else if (!strcmp(key, "match_limit")) {
+			if (get_long(l, v, key, 1000, 100000000, &x) < 0)
+				return -1;
+			p->match_limit = (unsigned long)x;
+		} else if (!strcmp(key, "zip")) {
+			if (need_map(l, v, "zip") < 0)
+				return -1;
+			FOREACH_PAIR(l, v, zk, zv, zp) {
+				if ((key = keyname(l, zk)) == NULL)
+					return -1;
+				if (!strcmp(key, "mode")) {
+					if ((s = scalar(l, zv, key)) == NULL)
+						return -1;
+					if (!strcmp(s, "truncate"))
+						p->zip_mode = ZIP_TRUNCATE;
+					else if (!strcmp(s, "remove"))
+						p->zip_mode = ZIP_REMOVE;
+					else
+						return errat(l, zv, "zip mode must be truncate or remove, not '%s'", s);
+				} else if (!strcmp(key, "restricted")) {
+					if (get_list(l, zv, key, &p->zip_restricted, 1) < 0)
+						return -1;
+				} else
+					return errat(l, zk, "unknown key '%s' in zip", key);
+			}
+		} else if (!strcmp(key, "names")) {
+			if (load_names(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "rules")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return errat(l, v, "%s must be a list", key);
+			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+				if (load_rule(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+					return -1;
+		} else if (!strcmp(key, "disable")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return errat(l, v, "%s must be a list", key);
+			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+				yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
+				struct scrub_rule *r;
+				if ((s = scalar(l, c, "disable")) == NULL)
+					return -1;
+				if ((r = find_rule(p, s)) == NULL)
+					return errat(l, c, "no rule '%s' to disable", s);
+				rule_free(r);
+				*r = p->rules[--p->nrules];
+			}
+		} else
+			return errat(l, k, "unknown key '%s' in scrub", key);
+	}
+	return 0;
+}
+
+static int load_file(struct policy *p, const char *path, struct loadctx *cx,
+    struct phk_err *e);
+
+static char *
+find_base(struct ld *l, const char *name)
+{
+	char *p;
+	size_t n;
+
+	if (strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml"))
+		return resolve(l, name);
+	n = strlen(l->dir) + strlen(name) + 8;
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	snprintf(p, n, "%s/%s.yaml", l->dir, name);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	n = strlen(PHIKIT_DATADIR) + strlen(name) + 20;
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/policies/%s.yaml", PHIKIT_DATADIR, name);
+	return p;
+}
+
+static int
+load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
+	yaml_node_pair_t *pr;
+	const char *key;
+	char *base;
+	int rc;
+
+	if (root == NULL)
+		return errat(l, NULL, "%s", "empty policy");
+	if (need_map(l, root, "a policy") < 0)
+		return -1;
+	/* extends first, wherever it stands, so the base is what we layer on. */
+	FOREACH_PAIR(l, root, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (strcmp(key, "extends"))
+			continue;
+		if (scalar(l, v, "extends") == NULL)
+			return -1;
+		if (cx->depth >= 8)
+			return errat(l, v, "%s", "extends nests deeper than 8 files (a cycle?)");
+		if ((base = find_base(l, (const char *)v->data.scalar.value)) == NULL)
+			return errat(l, v, "%s", "out of memory");
+		cx->depth++;
+		rc = load_file(p, base, cx, l->e);
+		cx->depth--;
+		free(base);
+		if (rc < 0) {
+			char m[sizeof(l->e->msg)];
+			memcpy(m, l->e->msg, sizeof(m));
+			return errat(l, v, "in extended policy: %.300s", m);
+		}
+	}
+	FOREACH_PAIR(l, root, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "extends"))
+			continue;
+		if (!strcmp(key, "name")) {
+			if (get_str(l, v, key, &p->name) < 0)
+				return -1;
+		} else if (!strcmp(key, "version") || !strcmp(key, "description")) {
+			if (scalar(l, v, key) == NULL)
+				return -1;
+		} else if (!strcmp(key, "scrub")) {
+			if (load_scrub(l, p, v) < 0)
+				return -1;
+		} else
+			return errat(l, k, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+static int
+load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err *e)
+{
+	yaml_parser_t parser;
+	struct ld l;
+	FILE *f;
+	char *slash, *text = NULL;
+	size_t len = 0, cap = 0, got;
+	int rc = -1;
+
+	memset(&l, 0, sizeof(l));
+	l.file = path;
+	l.e = e;
+	if ((f = fopen(path, "rb")) == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	do {
+		if (len == cap) {
+			char *t;
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (64u << 20) || (t = realloc(text, cap)) == NULL) {
+				phk_err_set(e, PHK_EXIT_USAGE, "%s: too large", path);
+				goto out;
+			}
+			text = t;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		phk_err_set(e, PHK_EXIT_USAGE, "%s: read error", path);
+		goto out;
+	}
+	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
+	if ((l.dir = strdup(path)) == NULL)
+		goto out;
+	slash = strrchr(l.dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		memcpy(l.dir, ".", 2);
+	if (!yaml_parser_initialize(&parser))
+		goto out;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &l.doc)) {
+		phk_err_set(e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", path,
+		    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+		    parser.problem ? parser.problem : "malformed YAML");
+		yaml_parser_delete(&parser);
+		goto out;
+	}
+	yaml_parser_delete(&parser);
+	rc = load_doc(&l, p, cx);
+	yaml_document_delete(&l.doc);
+out:
+	fclose(f);
+	free(text);
+	free(l.dir);
+	return rc;
+}
+
+int
+policy_load(struct policy *p, const char *path, struct phk_err *e)
+{
+	struct loadctx cx;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	memset(p, 0, sizeof(*p));
+	p->age_over = 89;
+	p->match_limit = 1000000;
+	p->names.enabled = 1;
+	if (sodium_init() < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "libsodium failed to initialize");
+		return -1;
+	}
+	memset(&cx, 0, sizeof(cx));
+	crypto_hash_sha256_init(&cx.h);
+	if (load_file(p, path, &cx, e) < 0) {
+		policy_release(p);
+		return -1;
+	}
+	crypto_hash_sha256_final(&cx.h, h);
+	sodium_bin2hex(p->sha256, sizeof(p->sha256), h, sizeof(h));
+	if (p->name == NULL && (p->name = xstrdup("unnamed")) == NULL) {
+		policy_release(p);
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+policy_release(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		rule_free(&p->rules[i]);
+	free(p->rules);
+	free(p->name);
+	strlist_free(&p->zip_restricted);
+	free(p->names.first_names);
+	free(p->names.surnames);
+	free(p->names.english);
+	strlist_free(&p->names.titles);
+	strlist_free(&p->names.cues_before);
+	strlist_free(&p->names.cues_after);
+	strlist_free(&p->names.labels);
+	strlist_free(&p->names.not_names);
+	strlist_free(&p->names.eponym_next);
+	memset(p, 0, sizeof(*p));
+}

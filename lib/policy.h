@@ -1,0 +1,77 @@
+/*
+ * policy — a rule pack loaded from YAML (libyaml), layered with "extends:".
+ * Every error names file:line:column. The policy owns everything it points
+ * to; policy_release frees it all.
+ */
+#ifndef PHIKIT_POLICY_H
+#define PHIKIT_POLICY_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "rules.h"
+
+/* Safe Harbor categories (45 CFR 164.514(b)(2)(i)) as phikit tags them. */
+enum phk_cat {
+	CAT_NAME, CAT_ADDRESS, CAT_CITY, CAT_ZIP, CAT_DATE, CAT_AGE, CAT_PHONE,
+	CAT_FAX, CAT_EMAIL, CAT_SSN, CAT_MRN, CAT_HEALTH_PLAN, CAT_ACCOUNT,
+	CAT_CARD, CAT_LICENSE, CAT_DEA, CAT_NPI, CAT_VEHICLE, CAT_DEVICE,
+	CAT_URL, CAT_IP, CAT_BIOMETRIC, CAT_PHOTO, CAT_ID,
+	CAT__N
+};
+const char *cat_name(int cat);
+int cat_parse(const char *s);		/* -1 if unknown */
+
+enum phk_validator {
+	V_NONE, V_LUHN, V_CARD, V_NPI, V_DEA, V_SSN, V_DATE, V_IPV4, V_IPV6,
+	V_VIN, V_AGE, V_ZIP, V_PHONE,
+	V__N
+};
+const char *validator_name(int v);
+
+enum { REPLACE_TAG, REPLACE_MASK, REPLACE_PSEUDONYM };
+enum { ZIP_TRUNCATE, ZIP_REMOVE };
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct scrub_rule {
+	char *id;
+	int cat;
+	int validate;		/* enum phk_validator */
+	struct regex re;
+};
+
+struct names_conf {
+	int enabled;
+	char *first_names, *surnames, *english;	/* resolved paths */
+	struct strlist titles, cues_before, cues_after, labels, not_names,
+	    eponym_next;
+};
+
+struct policy {
+	char *name;
+	char sha256[65];	/* over every file loaded, base first */
+	int replace;		/* REPLACE_* */
+	int keep_year;
+	int zip_mode;		/* ZIP_* */
+	struct strlist zip_restricted;
+	int age_over;		/* ages above this become "90+" */
+	unsigned long match_limit;
+	struct scrub_rule *rules;
+	size_t nrules;
+	struct names_conf names;
+};
+
+/*
+ * Loads path and, first, whatever it extends. A bare name ("hipaa") is
+ * looked up beside the extending file, then in PHIKIT_DATADIR/policies.
+ */
+int policy_load(struct policy *p, const char *path, struct phk_err *e);
+void policy_release(struct policy *p);
+/* The default policy file: $PHIKIT_POLICY, else the installed hipaa.yaml. */
+const char *policy_default_path(void);
+
+#endif

@@ -1,0 +1,699 @@
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scrub.h"
+#include "validate.h"
+
+/* ---- field paths ---- */
+
+int
+fieldpath_parse(struct fieldpath *fp, const char *s, struct phk_err *e)
+{
+	const char *p = s;
+
+	memset(fp, 0, sizeof(*fp));
+	if (*p != '.')
+		goto bad;
+	if (p[1] == '\0')
+		return 0;	/* "." is the whole record */
+	while (*p) {
+		struct fseg *g;
+		if (fp->n == (int)(sizeof(fp->seg) / sizeof(fp->seg[0])))
+			goto bad;
+		g = &fp->seg[fp->n];
+		if (*p == '.' && p[1] != '[') {
+			size_t n;
+			p++;
+			n = strcspn(p, ".[");
+			if (n == 0)
+				goto bad;
+			if ((g->key = strndup(p, n)) == NULL)
+				goto bad;
+			p += n;
+		} else if (*p == '[' || (*p == '.' && p[1] == '[')) {
+			char *end;
+			p += *p == '.' ? 2 : 1;
+			g->key = NULL;
+			if (*p == ']') {
+				g->index = -1;
+				p++;
+			} else {
+				g->index = strtol(p, &end, 10);
+				if (end == p || *end != ']' || g->index < 0)
+					goto bad;
+				p = end + 1;
+			}
+		} else
+			goto bad;
+		fp->n++;
+	}
+	return 0;
+bad:
+	fieldpath_release(fp);
+	phk_err_set(e, PHK_EXIT_USAGE, "bad field path '%s' (try .text or .messages[].content)", s);
+	return -1;
+}
+
+void
+fieldpath_release(struct fieldpath *fp)
+{
+	int i;
+
+	for (i = 0; i < fp->n; i++)
+		free(fp->seg[i].key);
+	memset(fp, 0, sizeof(*fp));
+}
+
+/* A field path selects a string when it is a prefix of the string's path. */
+static int
+field_match(const struct fieldpath *fp, const struct jpath *jp)
+{
+	int i;
+
+	if (fp->n > jp->n)
+		return 0;
+	for (i = 0; i < fp->n; i++) {
+		const struct fseg *g = &fp->seg[i];
+		const struct jseg *j = &jp->seg[i];
+		if (g->key) {
+			if (j->key == NULL || strlen(g->key) != j->klen ||
+			    memcmp(g->key, j->key, j->klen) != 0)
+				return 0;
+		} else if (j->key != NULL || (g->index >= 0 && g->index != j->index))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- set-up ---- */
+
+int
+scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opts *o,
+    struct phk_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->pol = p;
+	s->o = *o;
+	s->replace = o->replace >= 0 ? o->replace : p->replace;
+	s->keep_year = o->keep_year >= 0 ? o->keep_year : p->keep_year;
+	if ((s->replace == REPLACE_PSEUDONYM || o->date_shift) && o->key == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "%s needs a key (--key FILE)",
+		    o->date_shift ? "date shifting" : "pseudonym mode");
+		return -1;
+	}
+	buf_init(&s->arena, (size_t)1 << 34);
+	buf_init(&s->paths, (size_t)1 << 30);
+	buf_init(&s->tmp, (size_t)1 << 34);
+	buf_init(&s->words, (size_t)1 << 24);
+	buf_init(&s->ann, (size_t)1 << 30);
+	if (rx_engine_init(&s->rx, p->match_limit) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	if (names_init(&s->names, &p->names, e) < 0) {
+		rx_engine_release(&s->rx);
+		return -1;
+	}
+	return 0;
+}
+
+void
+scrubber_release(struct scrubber *s)
+{
+	names_release(&s->names);
+	rx_engine_release(&s->rx);
+	free(s->strs);
+	free(s->f);
+	buf_release(&s->arena);
+	buf_release(&s->paths);
+	buf_release(&s->tmp);
+	buf_release(&s->words);
+	buf_release(&s->ann);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- finding PHI in one text ---- */
+
+static int
+add_finding(struct scrubber *s, size_t a, size_t b, int cat, const char *rule)
+{
+	if (s->nf == s->capf) {
+		size_t nc = s->capf ? s->capf * 2 : 64;
+		struct finding *f = realloc(s->f, nc * sizeof(*f));
+		if (f == NULL)
+			return -1;
+		s->f = f;
+		s->capf = nc;
+	}
+	s->f[s->nf].s = a;
+	s->f[s->nf].e = b;
+	s->f[s->nf].cat = cat;
+	s->f[s->nf].rule = rule;
+	s->f[s->nf].merged = 0;
+	s->nf++;
+	return 0;
+}
+
+static int
+on_name(void *ctx, size_t a, size_t b, const char *rule)
+{
+	return add_finding(ctx, a, b, CAT_NAME, rule);
+}
+
+int
+scrub_find(struct scrubber *s, const char *text, size_t n)
+{
+	size_t i, pos, vs, ve;
+	int rc;
+
+	for (i = 0; i < s->pol->nrules; i++) {
+		const struct scrub_rule *r = &s->pol->rules[i];
+		pos = 0;
+		while ((rc = regex_next(&s->rx, &r->re, text, n, &pos, &vs, &ve, s->e)) > 0) {
+			if (!validate(r->validate, text + vs, ve - vs, s->pol->age_over))
+				continue;
+			if (add_finding(s, vs, ve, r->cat, r->id) < 0)
+				goto oom;
+		}
+		if (rc < 0) {
+			char m[sizeof(s->e->msg)];
+			memcpy(m, s->e->msg, sizeof(m));
+			m[200] = '\0';
+			phk_err_set(s->e, PHK_EXIT_USAGE, "rule '%s': %s", r->id, m);
+			return -1;
+		}
+	}
+	if (names_detect(&s->names, text, n, on_name, s) < 0)
+		goto oom;
+	return 0;
+oom:
+	phk_err_set(s->e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+/* ---- the record ---- */
+
+static int
+render_path(struct buf *b, const struct jpath *jp)
+{
+	int i;
+
+	if (jp->n == 0)
+		return buf_addc(b, '.');
+	for (i = 0; i < jp->n; i++) {
+		const struct jseg *g = &jp->seg[i];
+		if (g->key) {
+			if (buf_addc(b, '.') < 0 || buf_add(b, g->key, g->klen) < 0)
+				return -1;
+		} else if (buf_printf(b, "[%ld]", g->index) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
+{
+	struct scrubber *s = ctx;
+	struct sstr *x;
+	size_t i;
+
+	if (jp->n >= 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
+	    memcmp(jp->seg[0].key, "phikit", 6) == 0)
+		return 0;	/* our own annotations: counts and hashes, never PHI */
+	if (jp->n == 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
+	    memcmp(jp->seg[0].key, "run_id", 6) == 0) {
+		s->run_s = st;
+		s->run_e = en;
+		s->has_run = 1;
+	}
+	if (s->o.nfields) {
+		for (i = 0; i < s->o.nfields && !field_match(&s->o.fields[i], jp); i++)
+			;
+		if (i == s->o.nfields)
+			return 0;
+	}
+	if (s->nstrs == s->capstrs) {
+		size_t nc = s->capstrs ? s->capstrs * 2 : 32;
+		struct sstr *p = realloc(s->strs, nc * sizeof(*p));
+		if (p == NULL)
+			goto oom;
+		s->strs = p;
+		s->capstrs = nc;
+	}
+	x = &s->strs[s->nstrs];
+	memset(x, 0, sizeof(*x));
+	x->rs = st;
+	x->re = en;
+	x->esc = esc;
+	if (s->o.report) {
+		x->path = s->paths.len;
+		if (render_path(&s->paths, jp) < 0 || buf_addc(&s->paths, '\0') < 0)
+			goto oom;
+	}
+	s->nstrs++;
+	return 0;
+oom:
+	phk_err_set(s->e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+static int
+cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->e != y->e)
+		return x->e > y->e ? -1 : 1;	/* longer first */
+	return 0;
+}
+
+/* Sorts a string's findings and merges overlaps into their union. */
+static size_t
+resolve(struct finding *f, size_t n)
+{
+	size_t i, k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(f, n, sizeof(*f), cmp_finding);
+	for (i = 1; i < n; i++) {
+		struct finding *last = &f[k];
+		if (f[i].s < last->e) {
+			if (f[i].e > last->e) {
+				/* partial overlap: the union goes, under the longer's name */
+				if (f[i].e - f[i].s > last->e - last->s) {
+					last->cat = f[i].cat;
+					last->rule = f[i].rule;
+				}
+				last->e = f[i].e;
+				last->merged = 1;
+			} else if (f[i].cat != last->cat)
+				last->merged = 1;
+			continue;
+		}
+		f[++k] = f[i];
+	}
+	return k + 1;
+}
+
+static int
+is_word_letter(unsigned char c)
+{
+	return ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80 || (c >= '0' && c <= '9') ||
+	    c == '_';
+}
+
+/* Collects the words of every name found, for removal elsewhere in the record. */
+static int
+collect_names(struct scrubber *s)
+{
+	size_t i, a, b;
+	const char *text;
+
+	buf_reset(&s->words);
+	for (i = 0; i < s->nstrs; i++) {
+		const struct sstr *x = &s->strs[i];
+		size_t k;
+		text = s->arena.p + x->ds;
+		for (k = x->f0; k < x->f0 + x->nf; k++) {
+			if (s->f[k].cat != CAT_NAME)
+				continue;
+			a = s->f[k].s;
+			while (a < s->f[k].e) {
+				while (a < s->f[k].e && !is_word_letter((unsigned char)text[a]))
+					a++;
+				for (b = a; b < s->f[k].e && (is_word_letter((unsigned char)text[b]) ||
+				    text[b] == '\'' || text[b] == '-'); b++)
+					;
+				if (b - a >= 2) {
+					unsigned fl = names_flags(&s->names, text + a, b - a);
+					/* English words ("Will") only go where capitalized */
+					char mode = (fl & NF_ENG) ? 'C' : 'I';
+					if (buf_addc(&s->words, mode) < 0 ||
+					    buf_add(&s->words, text + a, b - a) < 0 ||
+					    buf_addc(&s->words, '\0') < 0)
+						return -1;
+				}
+				a = b;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+word_eq(const char *t, size_t n, const char *w, size_t wn, char mode)
+{
+	size_t i;
+
+	if (n != wn)
+		return 0;
+	if (mode == 'C')
+		return (t[0] == w[0] || t[0] == (w[0] & ~32)) && strncasecmp(t + 1, w + 1, n - 1) == 0 &&
+		    !(t[0] >= 'a' && t[0] <= 'z');
+	for (i = 0; i < n; i++)
+		if (t[i] != w[i] && ((t[i] | 32) != (w[i] | 32) || !(((t[i] | 32) >= 'a') && ((t[i] | 32) <= 'z'))))
+			return 0;
+	return 1;
+}
+
+static int
+propagate(struct scrubber *s, struct sstr *x)
+{
+	const char *text = s->arena.p + x->ds;
+	size_t a = 0, b, n = x->dn;
+
+	if (s->words.len == 0)
+		return 0;
+	while (a < n) {
+		const char *w;
+		while (a < n && !is_word_letter((unsigned char)text[a]))
+			a++;
+		for (b = a; b < n && (is_word_letter((unsigned char)text[b]) ||
+		    ((text[b] == '\'' || text[b] == '-') && b + 1 < n &&
+		    is_word_letter((unsigned char)text[b + 1]))); b++)
+			;
+		for (w = s->words.p; w < s->words.p + s->words.len; w += strlen(w) + 1) {
+			if (word_eq(text + a, b - a, w + 1, strlen(w + 1), w[0])) {
+				if (add_finding(s, a, b, CAT_NAME, "names.repeat") < 0)
+					return -1;
+				x->nf++;
+				break;
+			}
+		}
+		a = b;
+	}
+	return 0;
+}
+
+static void
+zip_truncate(const struct scrubber *s, const char *v, size_t n, char out[8])
+{
+	size_t i;
+
+	memcpy(out, "000XX", 6);
+	if (n < 3)
+		return;
+	memcpy(out, v, 3);
+	for (i = 0; i < s->pol->zip_restricted.n; i++)
+		if (strncmp(s->pol->zip_restricted.v[i], v, 3) == 0 &&
+		    strlen(s->pol->zip_restricted.v[i]) == 3)
+			memcpy(out, "000", 3);
+}
+
+static long
+shift_days(const struct scrubber *s)
+{
+	unsigned char h[8];
+	crypto_generichash_state st;
+	uint64_t v = 0;
+	int i;
+
+	crypto_generichash_init(&st, s->o.key, SCRUB_KEY_BYTES, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)"phikit date shift", 18);
+	if (s->has_run)
+		crypto_generichash_update(&st, (const unsigned char *)s->line + s->run_s,
+		    s->run_e - s->run_s);
+	crypto_generichash_final(&st, h, sizeof(h));
+	for (i = 0; i < 8; i++)
+		v = v << 8 | h[i];
+	/* 1..365 days, either way: never zero, intervals within a run kept */
+	return (long)(v % 365 + 1) * ((v >> 40) & 1 ? -1 : 1);
+}
+
+static int
+replacement(struct scrubber *s, const struct finding *f, const char *text, struct buf *o)
+{
+	const char *v = text + f->s;
+	size_t n = f->e - f->s, i;
+	struct pdate d;
+	char tmp[64];
+
+	if (!f->merged) {
+		if (f->cat == CAT_AGE)
+			return buf_adds(o, "90+");
+		if (f->cat == CAT_ZIP && s->pol->zip_mode == ZIP_TRUNCATE && n >= 5) {
+			zip_truncate(s, v, n, tmp);
+			return buf_adds(o, tmp);
+		}
+		if (f->cat == CAT_DATE && s->o.date_shift && date_parse(v, n, &d)) {
+			size_t k = date_shift_format(&d, shift_days(s), tmp, sizeof(tmp));
+			return buf_add(o, tmp, k);
+		}
+	}
+	switch (s->replace) {
+	case REPLACE_MASK:
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+			if (c >= 0x80 && c < 0xC0)
+				continue;	/* one '*' per character */
+			if (buf_addc(o, (c == ' ' || c == '-' || c == '.' || c == '/' ||
+			    c == '(' || c == ')' || c == '@' || c == ':' || c == ',') ? (char)c : '*') < 0)
+				return -1;
+		}
+		break;
+	case REPLACE_PSEUDONYM: {
+		unsigned char h[3];
+		char hex[7], norm[256];
+		size_t k = 0;
+		crypto_generichash_state st;
+		/* same value, any case or spacing, same token */
+		for (i = 0; i < n && k < sizeof(norm); i++) {
+			char c = v[i];
+			if (c == ' ' || c == '\t' || c == '\n') {
+				if (k && norm[k - 1] != ' ')
+					norm[k++] = ' ';
+				continue;
+			}
+			norm[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		crypto_generichash_init(&st, s->o.key, SCRUB_KEY_BYTES, sizeof(h));
+		crypto_generichash_update(&st, (const unsigned char *)cat_name(f->cat),
+		    strlen(cat_name(f->cat)) + 1);
+		crypto_generichash_update(&st, (const unsigned char *)norm, k);
+		crypto_generichash_final(&st, h, sizeof(h));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		if (buf_printf(o, "[%s-%s]", cat_name(f->cat), hex) < 0)
+			return -1;
+		break;
+	}
+	default:
+		if (buf_printf(o, "[%s]", cat_name(f->cat)) < 0)
+			return -1;
+	}
+	if (f->cat == CAT_DATE && s->keep_year && !f->merged && date_parse(v, n, &d) && d.y)
+		return buf_printf(o, " %04d", d.y);
+	return 0;
+}
+
+static int
+annotate(struct scrubber *s, struct buf *a)
+{
+	static const char *const modes[] = { "tag", "mask", "pseudonym" };
+	size_t i, k;
+	int first = 1;
+	long total = 0;
+
+	if (buf_adds(a, "{\"policy\":") < 0 ||
+	    jstr_encode(a, s->pol->name, strlen(s->pol->name)) < 0 ||
+	    buf_printf(a, ",\"policy_sha256\":\"%s\",\"mode\":\"%s\",\"counts\":{",
+	    s->pol->sha256, modes[s->replace]) < 0)
+		return -1;
+	for (i = 0; i < CAT__N; i++) {
+		if (!s->counts[i])
+			continue;
+		if (buf_printf(a, "%s\"%s\":%ld", first ? "" : ",", cat_name((int)i),
+		    s->counts[i]) < 0)
+			return -1;
+		first = 0;
+		total += s->counts[i];
+	}
+	if (buf_printf(a, "},\"total\":%ld", total) < 0)
+		return -1;
+	if (s->o.report) {
+		if (buf_adds(a, ",\"findings\":[") < 0)
+			return -1;
+		first = 1;
+		for (i = 0; i < s->nstrs; i++) {
+			const struct sstr *x = &s->strs[i];
+			for (k = x->f0; k < x->f0 + x->nf; k++) {
+				const struct finding *f = &s->f[k];
+				if (buf_printf(a, "%s{\"category\":\"%s\",\"rule\":", first ? "" : ",",
+				    cat_name(f->cat)) < 0 ||
+				    jstr_encode(a, f->rule, strlen(f->rule)) < 0 ||
+				    buf_adds(a, ",\"path\":") < 0 ||
+				    jstr_encode(a, s->paths.p + x->path, strlen(s->paths.p + x->path)) < 0 ||
+				    buf_printf(a, ",\"offset\":%zu,\"length\":%zu}", f->s, f->e - f->s) < 0)
+					return -1;
+				first = 0;
+			}
+		}
+		if (buf_addc(a, ']') < 0)
+			return -1;
+	}
+	return buf_addc(a, '}');
+}
+
+/* Rewrites an existing top-level "phikit" object with "scrub" set. */
+static int
+merge_phikit(struct scrubber *s, const struct jscan *js, struct buf *out)
+{
+	json_t *pk, *sc;
+	json_error_t je;
+	char *dump;
+	int rc = -1;
+
+	pk = json_loadb(s->line + js->pk_start, (size_t)(js->pk_end - js->pk_start),
+	    JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+	if (pk == NULL || !json_is_object(pk)) {
+		phk_err_set(s->e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
+		json_decref(pk);
+		return -1;
+	}
+	if ((sc = json_loadb(s->ann.p, s->ann.len, 0, &je)) == NULL ||
+	    json_object_set_new(pk, "scrub", sc) < 0)
+		goto oom;
+	if ((dump = json_dumps(pk, JSON_COMPACT)) == NULL)
+		goto oom;
+	rc = buf_adds(out, dump);
+	free(dump);
+	json_decref(pk);
+	if (rc < 0)
+		goto oom;
+	return 0;
+oom:
+	json_decref(pk);
+	phk_err_set(s->e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+int
+scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, struct phk_err *e)
+{
+	struct jscan js;
+	size_t i, k, last, pk_at;
+	int pk_done = 0;
+
+	s->e = e;
+	s->line = line;
+	s->nstrs = s->nf = 0;
+	s->has_run = 0;
+	memset(s->counts, 0, sizeof(s->counts));
+	buf_reset(&s->arena);
+	buf_reset(&s->paths);
+	buf_reset(&s->ann);
+	buf_reset(out);
+
+	memset(&js, 0, sizeof(js));
+	js.on_string = on_string;
+	js.ctx = s;
+	if (jscan_record(&js, line, n, e) < 0)
+		return -1;
+
+	/* Decode and search every string in scope. */
+	for (i = 0; i < s->nstrs; i++) {
+		struct sstr *x = &s->strs[i];
+		x->ds = s->arena.len;
+		if (x->esc) {
+			if (jstr_decode(line + x->rs, x->re - x->rs, &s->arena) < 0)
+				goto oom;
+		} else if (buf_add(&s->arena, line + x->rs, x->re - x->rs) < 0)
+			goto oom;
+		x->dn = s->arena.len - x->ds;
+		if (buf_addc(&s->arena, '\0') < 0)
+			goto oom;
+	}
+	for (i = 0; i < s->nstrs; i++) {
+		struct sstr *x = &s->strs[i];
+		x->f0 = s->nf;
+		if (scrub_find(s, s->arena.p + x->ds, x->dn) < 0)
+			return -1;
+		x->nf = s->nf - x->f0;
+	}
+	/* A name found anywhere goes everywhere in the record. */
+	if (collect_names(s) < 0)
+		goto oom;
+	for (i = 0; i < s->nstrs; i++) {
+		struct sstr *x = &s->strs[i];
+		size_t before = s->nf;
+		/* findings must stay contiguous per string: move this string's to the end */
+		if (x->f0 + x->nf != s->nf) {
+			for (k = 0; k < x->nf; k++)
+				if (add_finding(s, s->f[x->f0 + k].s, s->f[x->f0 + k].e,
+				    s->f[x->f0 + k].cat, s->f[x->f0 + k].rule) < 0)
+					goto oom;
+			x->f0 = before;
+		}
+		if (propagate(s, x) < 0)
+			goto oom;
+		x->nf = resolve(s->f + x->f0, s->nf - x->f0);
+		s->nf = x->f0 + x->nf;
+		for (k = x->f0; k < x->f0 + x->nf; k++)
+			s->counts[s->f[k].cat]++;
+	}
+	for (i = 0; i < CAT__N; i++)
+		s->total[i] += (unsigned long long)s->counts[i];
+	s->records++;
+
+	if (annotate(s, &s->ann) < 0)
+		goto oom;
+
+	/* Write: untouched bytes copied, changed strings re-encoded. */
+	last = 0;
+	pk_at = js.pk_key >= 0 ? (size_t)js.pk_start : js.top_close;
+	for (i = 0; i <= s->nstrs; i++) {
+		struct sstr *x = i < s->nstrs ? &s->strs[i] : NULL;
+		const char *text;
+		size_t at = 0;
+
+		if (x && x->nf == 0)
+			continue;
+		if (!pk_done && pk_at <= (x ? x->rs - 1 : n)) {
+			if (buf_add(out, line + last, pk_at - last) < 0)
+				goto oom;
+			if (js.pk_key >= 0) {
+				if (merge_phikit(s, &js, out) < 0)
+					return -1;
+				last = (size_t)js.pk_end;
+			} else {
+				if (buf_adds(out, js.top_members ? ",\"phikit\":{\"scrub\":" :
+				    "\"phikit\":{\"scrub\":") < 0 ||
+				    buf_add(out, s->ann.p, s->ann.len) < 0 || buf_addc(out, '}') < 0)
+					goto oom;
+				last = js.top_close;
+			}
+			pk_done = 1;
+		}
+		if (x == NULL)
+			break;
+		text = s->arena.p + x->ds;
+		if (buf_add(out, line + last, x->rs - 1 - last) < 0)
+			goto oom;
+		buf_reset(&s->tmp);
+		for (k = x->f0; k < x->f0 + x->nf; k++) {
+			if (buf_add(&s->tmp, text + at, s->f[k].s - at) < 0 ||
+			    replacement(s, &s->f[k], text, &s->tmp) < 0)
+				goto oom;
+			at = s->f[k].e;
+		}
+		if (buf_add(&s->tmp, text + at, x->dn - at) < 0 ||
+		    jstr_encode(out, s->tmp.p, s->tmp.len) < 0)
+			goto oom;
+		last = x->re + 1;
+	}
+	if (buf_add(out, line + last, n - last) < 0)
+		goto oom;
+	return 0;
+oom:
+	buf_reset(out);
+	phk_err_set(e, PHK_EXIT_IO, "out of memory (or record too large)");
+	return -1;
+}

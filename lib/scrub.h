@@ -1,0 +1,96 @@
+/*
+ * scrub — Safe Harbor de-identification of one JSON Lines record: every
+ * in-scope string value is searched with the policy's rules and the name
+ * detector, names found anywhere in the record are removed everywhere in
+ * it, and the record is rewritten with the values replaced and a
+ * phikit.scrub annotation (counts, optionally where — never what).
+ * All bytes outside rewritten strings are copied through unchanged.
+ */
+#ifndef PHIKIT_SCRUB_H
+#define PHIKIT_SCRUB_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "jscan.h"
+#include "names.h"
+#include "policy.h"
+#include "rules.h"
+
+#define SCRUB_MAX_FIELDS 32
+#define SCRUB_KEY_BYTES 32
+
+struct fieldpath {
+	struct fseg {
+		char *key;	/* NULL: an array index */
+		long index;	/* -1: any index ("[]") */
+	} seg[16];
+	int n;
+};
+
+/* Parses ".messages[].content"; 0 or -1 with e set. */
+int fieldpath_parse(struct fieldpath *fp, const char *s, struct phk_err *e);
+void fieldpath_release(struct fieldpath *fp);
+
+struct scrub_opts {
+	int replace;		/* REPLACE_*, or -1 for the policy's */
+	int keep_year;		/* -1: the policy's */
+	int date_shift;		/* shift dates instead of replacing them */
+	int report;		/* list findings in the annotation */
+	const unsigned char *key;	/* SCRUB_KEY_BYTES in sodium memory, or NULL */
+	const struct fieldpath *fields;
+	size_t nfields;
+};
+
+struct finding {
+	size_t s, e;		/* in the decoded string */
+	int cat;
+	const char *rule;
+	int merged;		/* overlapped another finding: plain replacement */
+};
+
+struct sstr {
+	size_t rs, re;		/* raw span inside the quotes in the line */
+	int esc;
+	size_t ds, dn;		/* decoded text in the arena */
+	size_t f0, nf;		/* its findings */
+	size_t path;		/* offset of its rendered path in paths (report) */
+};
+
+struct scrubber {
+	const struct policy *pol;
+	struct scrub_opts o;
+	int replace, keep_year;
+	struct names names;
+	struct rx_engine rx;
+	/* per record */
+	struct sstr *strs;
+	size_t nstrs, capstrs;
+	struct finding *f;
+	size_t nf, capf;
+	struct buf arena, paths, tmp, words, ann;
+	const char *line;
+	size_t run_s, run_e;	/* raw run_id value, if any */
+	int has_run;
+	long counts[CAT__N];
+	struct phk_err *e;
+	/* totals over the whole run, for --stats */
+	unsigned long long total[CAT__N], records;
+};
+
+int scrubber_init(struct scrubber *s, const struct policy *p,
+    const struct scrub_opts *o, struct phk_err *e);
+void scrubber_release(struct scrubber *s);
+/*
+ * Scrubs one line into out (reset first). 0 on success; -1 with e set:
+ * PHK_EXIT_INPUT for bad input, PHK_EXIT_USAGE when a rule failed closed,
+ * PHK_EXIT_IO otherwise. On failure out holds nothing to emit.
+ */
+int scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out,
+    struct phk_err *e);
+
+/* Finds PHI in one text; findings are appended to s->f (for tests, guard). */
+int scrub_find(struct scrubber *s, const char *text, size_t n);
+
+#endif

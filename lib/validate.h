@@ -1,0 +1,37 @@
+/*
+ * validate — checks that turn a shape into an identifier: check digits,
+ * issuing rules, real calendar dates. Each takes the matched bytes.
+ */
+#ifndef PHIKIT_VALIDATE_H
+#define PHIKIT_VALIDATE_H
+
+#include <stddef.h>
+
+/* Nonzero if s[0..n) passes validator v (enum phk_validator). */
+int validate(int v, const char *s, size_t n, int age_over);
+
+int luhn_ok(const char *s, size_t n);	/* over the digits, others skipped */
+int card_ok(const char *s, size_t n);
+int npi_ok(const char *s, size_t n);
+int dea_ok(const char *s, size_t n);
+int ssn_ok(const char *s, size_t n);
+int ipv4_ok(const char *s, size_t n);
+int ipv6_ok(const char *s, size_t n);
+int vin_ok(const char *s, size_t n);
+
+/* A parsed date and how it was written, so it can be shifted in place. */
+struct pdate {
+	int y, m, d;		/* y 0: no year written; d 0: no day */
+	int style;		/* private: which layout */
+	int yy;			/* two-digit year written */
+	int ypos, ylen;		/* where the year stands in the text */
+	char sep;
+	int mon_abbr, mon_case;	/* month words: abbreviated, capitalized */
+	int dfirst;		/* "5 March 2020" */
+};
+/* Nonzero if s[0..n) is a real calendar date in a known layout. */
+int date_parse(const char *s, size_t n, struct pdate *d);
+/* Writes d shifted by days, in the layout it was read in; returns length. */
+size_t date_shift_format(const struct pdate *d, long days, char *out, size_t cap);
+
+#endif
