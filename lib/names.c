@@ -50,42 +50,52 @@ fold(const char *w, size_t n, char *out, size_t cap)
 }
 
 static struct lex_ent *
-slot(const struct names *nm, const char *key, size_t n, uint32_t h)
+slot(const struct lexicon *lx, const char *key, size_t n, uint32_t h)
 {
-	size_t i = h & nm->mask;
+	size_t i = h & lx->mask;
 
 	for (;;) {
-		struct lex_ent *e = &nm->tab[i];
+		struct lex_ent *e = &lx->tab[i];
 		if (e->len == 0)
 			return e;
-		if (e->hash == h && e->len == n && memcmp(nm->arena + e->off, key, n) == 0)
+		if (e->hash == h && e->len == n && memcmp(lx->arena + e->off, key, n) == 0)
 			return e;
-		i = (i + 1) & nm->mask;
+		i = (i + 1) & lx->mask;
 	}
 }
 
 static int
-grow(struct names *nm)
+grow(struct lexicon *lx)
 {
-	struct names big = *nm;
-	size_t i, cap = nm->mask ? (nm->mask + 1) * 2 : 1u << 16;
+	struct lexicon big = *lx;
+	size_t i, cap = lx->mask ? (lx->mask + 1) * 2 : 1024;
 
 	if ((big.tab = calloc(cap, sizeof(*big.tab))) == NULL)
 		return -1;
-	big.mask = cap - 1;
-	for (i = 0; nm->tab && i <= nm->mask; i++) {
-		struct lex_ent *e = &nm->tab[i];
-		if (e->len)
-			*slot(&big, nm->arena + e->off, e->len, e->hash) = *e;
+	if (lx->trig && (big.trig = calloc(cap, sizeof(*big.trig))) == NULL) {
+		free(big.tab);
+		return -1;
 	}
-	free(nm->tab);
-	nm->tab = big.tab;
-	nm->mask = big.mask;
+	big.mask = cap - 1;
+	for (i = 0; lx->tab && i <= lx->mask; i++) {
+		struct lex_ent *e = &lx->tab[i];
+		if (e->len) {
+			struct lex_ent *d = slot(&big, lx->arena + e->off, e->len, e->hash);
+			*d = *e;
+			if (lx->trig)
+				big.trig[d - big.tab] = lx->trig[i];
+		}
+	}
+	free(lx->tab);
+	free(lx->trig);
+	lx->tab = big.tab;
+	lx->trig = big.trig;
+	lx->mask = big.mask;
 	return 0;
 }
 
-static int
-lex_add(struct names *nm, const char *w, size_t n, unsigned flags)
+static struct lex_ent *
+lex_add(struct lexicon *lx, const char *w, size_t n, unsigned flags)
 {
 	char key[128];
 	size_t k;
@@ -93,34 +103,57 @@ lex_add(struct names *nm, const char *w, size_t n, unsigned flags)
 	struct lex_ent *e;
 
 	if (n == 0 || n >= 100)
-		return 0;
-	k = fold(w, n, key, sizeof(key));
-	if (k == 0)
-		return 0;
-	if ((nm->used + 1) * 2 > nm->mask && grow(nm) < 0)
-		return -1;
+		return NULL;
+	if ((k = fold(w, n, key, sizeof(key))) == 0)
+		return NULL;
+	if ((lx->used + 1) * 2 > lx->mask && grow(lx) < 0)
+		return NULL;
 	h = fnv(key, k);
-	e = slot(nm, key, k, h);
+	e = slot(lx, key, k, h);
 	if (e->len) {
 		e->flags |= (uint16_t)flags;
-		return 0;
+		return e;
 	}
-	if (nm->alen + k > nm->acap) {
-		size_t cap = nm->acap ? nm->acap * 2 : 1u << 20;
-		char *a = realloc(nm->arena, cap);
-		if (a == NULL)
-			return -1;
-		nm->arena = a;
-		nm->acap = cap;
+	if (lx->alen + k > lx->acap) {
+		size_t cap = lx->acap ? lx->acap * 2 : 1u << 12;
+		char *a;
+		while (cap < lx->alen + k)
+			cap *= 2;
+		if ((a = realloc(lx->arena, cap)) == NULL)
+			return NULL;
+		lx->arena = a;
+		lx->acap = cap;
 	}
-	memcpy(nm->arena + nm->alen, key, k);
+	memcpy(lx->arena + lx->alen, key, k);
 	e->hash = h;
-	e->off = (uint32_t)nm->alen;
+	e->off = (uint32_t)lx->alen;
 	e->len = (uint16_t)k;
 	e->flags = (uint16_t)flags;
-	nm->alen += k;
-	nm->used++;
-	return 0;
+	lx->alen += k;
+	lx->used++;
+	return e;
+}
+
+static const struct lex_ent *
+lex_find(const struct lexicon *lx, const char *w, size_t n, const char *key, size_t k, uint32_t h)
+{
+	const struct lex_ent *e;
+
+	(void)w;
+	(void)n;
+	if (lx->tab == NULL)
+		return NULL;
+	e = slot(lx, key, k, h);
+	return e->len ? e : NULL;
+}
+
+static void
+lex_release(struct lexicon *lx)
+{
+	free(lx->tab);
+	free(lx->trig);
+	free(lx->arena);
+	memset(lx, 0, sizeof(*lx));
 }
 
 unsigned
@@ -128,19 +161,19 @@ names_flags(const struct names *nm, const char *w, size_t n)
 {
 	char key[128];
 	size_t k;
-	struct lex_ent *e;
+	uint32_t h;
+	const struct lex_ent *a, *b;
 
-	if (nm->tab == NULL || n >= 100)
+	if (n >= 100 || (k = fold(w, n, key, sizeof(key))) == 0)
 		return 0;
-	k = fold(w, n, key, sizeof(key));
-	if (k == 0)
-		return 0;
-	e = slot(nm, key, k, fnv(key, k));
-	return e->len ? e->flags : 0;
+	h = fnv(key, k);
+	a = lex_find(&nm->dict, w, n, key, k, h);
+	b = lex_find(&nm->cues, w, n, key, k, h);
+	return (a ? a->flags : 0) | (b ? b->flags : 0);
 }
 
 static int
-load_list(struct names *nm, const char *path, unsigned flags, struct phk_err *e)
+load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *e)
 {
 	char line[256];
 	FILE *f;
@@ -156,7 +189,7 @@ load_list(struct names *nm, const char *path, unsigned flags, struct phk_err *e)
 		n = strcspn(line, "\r\n");
 		if (n == 0 || line[0] == '#')
 			continue;
-		if (lex_add(nm, line, n, flags) < 0) {
+		if (lex_add(lx, line, n, flags) == NULL) {
 			fclose(f);
 			phk_err_set(e, PHK_EXIT_IO, "out of memory");
 			return -1;
@@ -167,12 +200,12 @@ load_list(struct names *nm, const char *path, unsigned flags, struct phk_err *e)
 }
 
 static int
-add_words(struct names *nm, const struct strlist *sl, unsigned flags)
+add_words(struct lexicon *lx, const struct strlist *sl, unsigned flags)
 {
 	size_t i;
 
 	for (i = 0; i < sl->n; i++)
-		if (lex_add(nm, sl->v[i], strlen(sl->v[i]), flags) < 0)
+		if (lex_add(lx, sl->v[i], strlen(sl->v[i]), flags) == NULL)
 			return -1;
 	return 0;
 }
@@ -181,20 +214,24 @@ int
 names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 {
 	memset(nm, 0, sizeof(*nm));
+	/* The cue lexicon always exists: rule triggers live there too. */
+	if ((nm->cues.trig = calloc(1, sizeof(uint64_t))) == NULL || grow(&nm->cues) < 0)
+		goto oom;
 	if (!c->enabled)
 		return 0;
-	if (grow(nm) < 0)
+	nm->enabled = 1;
+	if (grow(&nm->dict) < 0)
 		goto oom;
-	if (load_list(nm, c->first_names, NF_FIRST, e) < 0 ||
-	    load_list(nm, c->surnames, NF_LAST, e) < 0 ||
-	    load_list(nm, c->english, NF_ENG, e) < 0)
+	if (load_list(&nm->dict, c->first_names, NF_FIRST, e) < 0 ||
+	    load_list(&nm->dict, c->surnames, NF_LAST, e) < 0 ||
+	    load_list(&nm->dict, c->english, NF_ENG, e) < 0)
 		goto fail;
-	if (add_words(nm, &c->titles, NF_TITLE) < 0 ||
-	    add_words(nm, &c->cues_before, NF_CUE) < 0 ||
-	    add_words(nm, &c->cues_after, NF_CRED) < 0 ||
-	    add_words(nm, &c->labels, NF_LABEL) < 0 ||
-	    add_words(nm, &c->not_names, NF_NOT) < 0 ||
-	    add_words(nm, &c->eponym_next, NF_EPONYM) < 0)
+	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
+	    add_words(&nm->cues, &c->cues_before, NF_CUE) < 0 ||
+	    add_words(&nm->cues, &c->cues_after, NF_CRED) < 0 ||
+	    add_words(&nm->cues, &c->labels, NF_LABEL) < 0 ||
+	    add_words(&nm->cues, &c->not_names, NF_NOT) < 0 ||
+	    add_words(&nm->cues, &c->eponym_next, NF_EPONYM) < 0)
 		goto oom;
 	return 0;
 oom:
@@ -204,11 +241,22 @@ fail:
 	return -1;
 }
 
+int
+names_add_trigger(struct names *nm, const char *word, unsigned bit)
+{
+	struct lex_ent *e;
+
+	if (bit >= 64 || (e = lex_add(&nm->cues, word, strlen(word), 0)) == NULL)
+		return -1;
+	nm->cues.trig[e - nm->cues.tab] |= (uint64_t)1 << bit;
+	return 0;
+}
+
 void
 names_release(struct names *nm)
 {
-	free(nm->tab);
-	free(nm->arena);
+	lex_release(&nm->dict);
+	lex_release(&nm->cues);
 	memset(nm, 0, sizeof(*nm));
 }
 
@@ -235,7 +283,7 @@ letter(const unsigned char *s, size_t n, size_t i)
 	return 4;
 }
 
-int
+static int
 name_is_wordchar(const unsigned char *s, size_t n, size_t i)
 {
 	return letter(s, n, i) > 0 || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
@@ -244,12 +292,6 @@ name_is_wordchar(const unsigned char *s, size_t n, size_t i)
 
 enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
 
-struct tok {
-	size_t s, e;
-	unsigned flags;
-	unsigned char cap, allcaps, low, ndig, one, gap, poss;
-};
-
 static int
 is_upper_at(const unsigned char *s, size_t i)
 {
@@ -257,18 +299,24 @@ is_upper_at(const unsigned char *s, size_t i)
 	    (s[i] == 0xC3 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9E);
 }
 
+/* Dictionary flags; a hyphenated word is a name if a part is, English if all are. */
 static unsigned
-part_flags(const struct names *nm, const char *s, size_t st, size_t en)
+dict_flags(const struct names *nm, const char *s, size_t st, size_t en)
 {
-	unsigned f = names_flags(nm, s + st, en - st), all_eng = NF_ENG, acc = 0;
-	size_t a = st, b;
+	char key[128];
+	size_t k, a = st, b;
+	const struct lex_ent *e;
+	unsigned acc = 0, all_eng = NF_ENG, pf;
 
-	if (f)
-		return f;
-	/* Hyphenated: a name if a part is, English only if all parts are. */
+	if (en - st < 100 && (k = fold(s + st, en - st, key, sizeof(key))) > 0 &&
+	    (e = lex_find(&nm->dict, s, 0, key, k, fnv(key, k))) != NULL)
+		return e->flags;
 	for (b = st; b <= en; b++) {
 		if (b == en || s[b] == '-' || s[b] == '\'') {
-			unsigned pf = b > a ? names_flags(nm, s + a, b - a) : 0;
+			pf = 0;
+			if (b > a && b - a < 100 && (k = fold(s + a, b - a, key, sizeof(key))) > 0 &&
+			    (e = lex_find(&nm->dict, s, 0, key, k, fnv(key, k))) != NULL)
+				pf = e->flags;
 			acc |= pf & (NF_FIRST | NF_LAST);
 			if (!(pf & NF_ENG))
 				all_eng = 0;
@@ -317,14 +365,33 @@ gap_kind(const unsigned char *s, size_t a, size_t b, size_t n)
 	return g;
 }
 
-static size_t
-tokenize(const struct names *nm, const unsigned char *s, size_t n, struct tok **out, size_t *cap)
+static int
+lowercase_note(const struct tok *t, size_t nt)
 {
-	size_t i = 0, nt = 0, len;
+	size_t i, words = 0, caps = 0;
 
+	for (i = 0; i < nt; i++) {
+		if (t[i].one || t[i].ndig)
+			continue;
+		words++;
+		caps += t[i].cap;
+	}
+	return words >= 6 && caps * 20 <= words;
+}
+
+int
+names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks *tk)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, len, k;
+	char key[128];
+
+	tk->n = 0;
+	tk->trig = 0;
 	while (i < n) {
 		struct tok t;
 		size_t up = 0, letters = 0;
+		const struct lex_ent *e;
 		if ((len = letter(s, n, i)) == 0) {
 			i++;
 			continue;
@@ -332,7 +399,6 @@ tokenize(const struct names *nm, const unsigned char *s, size_t n, struct tok **
 		memset(&t, 0, sizeof(t));
 		t.s = i;
 		t.cap = (unsigned char)is_upper_at(s, i);
-		t.low = !t.cap;
 		while (i < n) {
 			if ((len = letter(s, n, i)) > 0) {
 				up += is_upper_at(s, i) != 0;
@@ -367,24 +433,55 @@ tokenize(const struct names *nm, const unsigned char *s, size_t n, struct tok **
 		if (t.e + 3 < n && s[t.e] == 0xE2 && s[t.e + 1] == 0x80 && s[t.e + 2] == 0x99 &&
 		    (s[t.e + 3] | 32) == 's')
 			t.poss = 1;
-		t.flags = part_flags(nm, (const char *)s, t.s, t.e);
-		if (nt == *cap) {
-			size_t nc = *cap ? *cap * 2 : 256;
-			struct tok *nt2 = realloc(*out, nc * sizeof(**out));
-			if (nt2 == NULL)
-				return (size_t)-1;
-			*out = nt2;
-			*cap = nc;
+		if (t.e - t.s < 100 && (k = fold(text + t.s, t.e - t.s, key, sizeof(key))) > 0) {
+			if ((e = lex_find(&nm->cues, text, 0, key, k, fnv(key, k))) != NULL) {
+				t.flags = e->flags;
+				tk->trig |= nm->cues.trig[e - nm->cues.tab];
+			} else if (memchr(key, '-', k) != NULL) {
+				/* "year-old": the parts can trigger rules */
+				size_t a = 0, b;
+				for (b = 0; b <= k; b++) {
+					if (b < k && key[b] != '-')
+						continue;
+					if (b > a && (e = lex_find(&nm->cues, text, 0, key + a, b - a,
+					    fnv(key + a, b - a))) != NULL)
+						tk->trig |= nm->cues.trig[e - nm->cues.tab];
+					a = b + 1;
+				}
+			}
 		}
-		(*out)[nt++] = t;
+		if (tk->n == tk->cap) {
+			size_t nc = tk->cap ? tk->cap * 2 : 256;
+			struct tok *p = realloc(tk->t, nc * sizeof(*p));
+			if (p == NULL)
+				return -1;
+			tk->t = p;
+			tk->cap = nc;
+		}
+		tk->t[tk->n++] = t;
 	}
-	for (i = 0; i < nt; i++) {
-		size_t a = (*out)[i].e, b = i + 1 < nt ? (*out)[i + 1].s : n;
-		if ((*out)[i].poss)
+	for (i = 0; i < tk->n; i++) {
+		size_t a = tk->t[i].e, b = i + 1 < tk->n ? tk->t[i + 1].s : n;
+		if (tk->t[i].poss)
 			a += s[a] == '\'' ? 2 : 4;
-		(*out)[i].gap = gap_kind(s, a, b > a ? b : a, n);
+		tk->t[i].gap = gap_kind(s, a, b > a ? b : a, n);
 	}
-	return nt;
+	if (!nm->enabled)
+		return 0;
+	tk->lower = lowercase_note(tk->t, tk->n);
+	/* The big dictionary only for words that could be names. */
+	for (i = 0; i < tk->n; i++)
+		if ((tk->t[i].cap || tk->lower) && !tk->t[i].ndig)
+			tk->t[i].flags |= dict_flags(nm, text, tk->t[i].s, tk->t[i].e);
+	return 0;
+}
+
+void
+ntoks_release(struct ntoks *tk)
+{
+	free(tk->t);
+	free(tk->mark);
+	memset(tk, 0, sizeof(*tk));
 }
 
 /* ---- detection ---- */
@@ -532,58 +629,42 @@ detect(struct det *d)
 	}
 }
 
-static int
-lowercase_note(const struct tok *t, size_t nt)
-{
-	size_t i, words = 0, caps = 0;
-
-	for (i = 0; i < nt; i++) {
-		if (t[i].one || t[i].ndig)
-			continue;
-		words++;
-		caps += t[i].cap;
-	}
-	return words >= 6 && caps * 20 <= words;
-}
-
 int
-names_detect(const struct names *nm, const char *s, size_t n, names_fn fn, void *ctx)
+names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
+    names_fn fn, void *ctx)
 {
-	struct tok *toks = NULL;
-	size_t cap = 0, nt, i, j;
+	size_t i, j, nt = tk->n;
 	struct det d;
 	int rc = 0;
 
-	if (nm->tab == NULL)
+	if (!nm->enabled || nt == 0)
 		return 0;
-	nt = tokenize(nm, (const unsigned char *)s, n, &toks, &cap);
-	if (nt == (size_t)-1) {
-		free(toks);
-		return -1;
+	if (tk->mcap < nt) {
+		unsigned char *m = realloc(tk->mark, nt);
+		if (m == NULL)
+			return -1;
+		tk->mark = m;
+		tk->mcap = nt;
 	}
+	memset(tk->mark, 0, nt);
 	memset(&d, 0, sizeof(d));
 	d.nm = nm;
 	d.s = (const unsigned char *)s;
 	d.n = n;
-	d.t = toks;
+	d.t = tk->t;
 	d.nt = nt;
-	if (nt && (d.mark = calloc(nt, 1)) == NULL) {
-		free(toks);
-		return -1;
-	}
-	d.lower = lowercase_note(toks, nt);
+	d.mark = tk->mark;
+	d.lower = tk->lower;
 	detect(&d);
 	for (i = 0; i < nt && rc == 0; i++) {
 		if (!d.mark[i])
 			continue;
 		/* one finding per run of name words joined by spaces or initials */
 		for (j = i; j + 1 < nt && d.mark[j + 1] &&
-		    (toks[j].gap == G_SPACE || (toks[j].gap == G_DOT && toks[j].one)); j++)
+		    (d.t[j].gap == G_SPACE || (d.t[j].gap == G_DOT && d.t[j].one)); j++)
 			;
-		rc = fn(ctx, toks[i].s, toks[j].e, "names");
+		rc = fn(ctx, d.t[i].s, d.t[j].e, "names");
 		i = j;
 	}
-	free(d.mark);
-	free(toks);
 	return rc;
 }

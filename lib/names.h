@@ -24,23 +24,56 @@ struct lex_ent {
 	uint16_t len, flags;
 };
 
-struct names {
+/* Open-addressed words, folded to lowercase ASCII (Latin-1 accents too). */
+struct lexicon {
 	struct lex_ent *tab;
+	uint64_t *trig;		/* per slot: trigger bits of rules (cue lexicon) */
 	size_t mask, used;
 	char *arena;
 	size_t alen, acap;
 };
 
+/*
+ * Two lexicons: the large dictionary (names, English) is consulted only for
+ * words that can be names; the small cue lexicon, which stays in cache, for
+ * every word.
+ */
+struct names {
+	int enabled;
+	struct lexicon dict, cues;
+};
+
+struct tok {
+	size_t s, e;
+	unsigned flags;
+	unsigned char cap, allcaps, ndig, one, gap, poss;
+};
+
+/* A text's words, reused from one text to the next. */
+struct ntoks {
+	struct tok *t;
+	size_t n, cap;
+	unsigned char *mark;
+	size_t mcap;
+	uint64_t trig;		/* OR of the trigger bits of its words */
+	int lower;		/* a lowercase note */
+};
+
 int names_init(struct names *nm, const struct names_conf *c, struct phk_err *e);
 void names_release(struct names *nm);
+/* Makes word a trigger of rule bit (0..63): the rule runs where it appears. */
+int names_add_trigger(struct names *nm, const char *word, unsigned bit);
 /* Lexicon flags of a word (any case, Latin-1 accents folded); 0 if unknown. */
 unsigned names_flags(const struct names *nm, const char *w, size_t n);
 
+/* Splits s into words and looks up their cues and triggers. */
+int names_tokenize(const struct names *nm, const char *s, size_t n, struct ntoks *tk);
+void ntoks_release(struct ntoks *tk);
+
 /* A name found at s[start..end). */
 typedef int (*names_fn)(void *ctx, size_t start, size_t end, const char *rule);
-int names_detect(const struct names *nm, const char *s, size_t n, names_fn fn, void *ctx);
-
-/* Word boundaries as names_detect sees them (for propagation). */
-int name_is_wordchar(const unsigned char *s, size_t n, size_t i);
+/* After names_tokenize on the same text. */
+int names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
+    names_fn fn, void *ctx);
 
 #endif

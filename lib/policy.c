@@ -19,7 +19,7 @@ static const char *const cat_names[CAT__N] = {
 
 static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
-	"vin", "age", "zip", "phone",
+	"vin", "age", "zip", "phone", "after_state",
 };
 
 const char *
@@ -250,11 +250,15 @@ find_rule(struct policy *p, const char *id)
 	return NULL;
 }
 
+static void strlist_free(struct strlist *sl);
+
 static void
 rule_free(struct scrub_rule *r)
 {
 	free(r->id);
 	regex_release(&r->re);
+	strlist_free(&r->triggers);
+	strlist_free(&r->requires);
 }
 
 static int
@@ -300,6 +304,22 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 				goto bad;
 			}
 			r.validate = i;
+		} else if (!strcmp(key, "triggers")) {
+			if (get_list(l, v, key, &r.triggers, 1) < 0)
+				goto bad;
+		} else if (!strcmp(key, "requires")) {
+			if (get_list(l, v, key, &r.requires, 1) < 0)
+				goto bad;
+		} else if (!strcmp(key, "min_digits")) {
+			long md;
+			if (get_long(l, v, key, 0, 64, &md) < 0)
+				goto bad;
+			r.min_digits = (int)md;
+		} else if (!strcmp(key, "min_run")) {
+			long mr;
+			if (get_long(l, v, key, 0, 1024, &mr) < 0)
+				goto bad;
+			r.min_run = (int)mr;
 		} else if (!strcmp(key, "caseless")) {
 			if (get_bool(l, v, "caseless", &caseless) < 0)
 				goto bad;

@@ -24,7 +24,7 @@ int cat_parse(const char *s);		/* -1 if unknown */
 
 enum phk_validator {
 	V_NONE, V_LUHN, V_CARD, V_NPI, V_DEA, V_SSN, V_DATE, V_IPV4, V_IPV6,
-	V_VIN, V_AGE, V_ZIP, V_PHONE,
+	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE,
 	V__N
 };
 const char *validator_name(int v);
@@ -42,6 +42,11 @@ struct scrub_rule {
 	int cat;
 	int validate;		/* enum phk_validator */
 	struct regex re;
+	/* Cheap gates, so a rule runs only on texts it could match: */
+	struct strlist triggers;	/* one of these words must appear */
+	struct strlist requires;	/* one of these strings must appear */
+	int min_digits;		/* the text holds at least this many digits */
+	int min_run;		/* and a run of this many letters and digits */
 };
 
 struct names_conf {

@@ -47,7 +47,7 @@ regex_compile(struct regex *r, const char *pat, int caseless, struct phk_err *e)
 		return -1;
 	}
 	/* JIT is an optimization: without it the interpreter and its limits apply. */
-	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"v");
 	r->group = g > 0 ? g : 0;
 	return 0;
@@ -70,8 +70,9 @@ regex_next(struct rx_engine *x, const struct regex *r, const char *s,
 	for (;;) {
 		if (*pos > n)
 			return 0;
-		rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, *pos, PCRE2_NO_UTF_CHECK,
-		    x->md, x->mctx);
+		/* The fast path skips pcre2_match's option checks; limits still apply. */
+		rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, *pos, 0, x->md, x->mctx) :
+		    pcre2_match(r->code, (PCRE2_SPTR)s, n, *pos, PCRE2_NO_UTF_CHECK, x->md, x->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc < 0) {

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -96,6 +97,9 @@ int
 scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opts *o,
     struct phk_err *e)
 {
+	size_t i, k;
+	unsigned bit = 0;
+
 	memset(s, 0, sizeof(*s));
 	s->pol = p;
 	s->o = *o;
@@ -119,7 +123,21 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 		rx_engine_release(&s->rx);
 		return -1;
 	}
+	if (p->nrules && (s->trigbit = calloc(p->nrules, sizeof(int))) == NULL)
+		goto oom;
+	for (i = 0; i < p->nrules; i++) {
+		const struct scrub_rule *r = &p->rules[i];
+		/* past 64 rules with triggers, the rest simply always run */
+		s->trigbit[i] = r->triggers.n && bit < 64 ? (int)bit++ : -1;
+		for (k = 0; s->trigbit[i] >= 0 && k < r->triggers.n; k++)
+			if (names_add_trigger(&s->names, r->triggers.v[k], (unsigned)s->trigbit[i]) < 0)
+				goto oom;
+	}
 	return 0;
+oom:
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	scrubber_release(s);
+	return -1;
 }
 
 void
@@ -127,6 +145,8 @@ scrubber_release(struct scrubber *s)
 {
 	names_release(&s->names);
 	rx_engine_release(&s->rx);
+	ntoks_release(&s->tk);
+	free(s->trigbit);
 	free(s->strs);
 	free(s->f);
 	buf_release(&s->arena);
@@ -165,17 +185,50 @@ on_name(void *ctx, size_t a, size_t b, const char *rule)
 	return add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
+static int
+present(const char *text, size_t n, const struct strlist *any)
+{
+	size_t i;
+
+	for (i = 0; i < any->n; i++)
+		if (memmem(text, n, any->v[i], strlen(any->v[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 int
 scrub_find(struct scrubber *s, const char *text, size_t n)
 {
-	size_t i, pos, vs, ve;
-	int rc;
+	size_t i, pos, vs, ve, run = 0, maxrun = 0;
+	int rc, digits = 0;
 
+	/* What the gates need, in one pass. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= '0' && c <= '9') {
+			digits++;
+			run++;
+		} else if ((c | 32) >= 'a' && (c | 32) <= 'z')
+			run++;
+		else {
+			if (run > maxrun)
+				maxrun = run;
+			run = 0;
+		}
+	}
+	if (run > maxrun)
+		maxrun = run;
+	if (names_tokenize(&s->names, text, n, &s->tk) < 0)
+		goto oom;
 	for (i = 0; i < s->pol->nrules; i++) {
 		const struct scrub_rule *r = &s->pol->rules[i];
+		if (digits < r->min_digits || maxrun < (size_t)r->min_run ||
+		    (s->trigbit[i] >= 0 && !(s->tk.trig & (uint64_t)1 << s->trigbit[i])) ||
+		    (r->requires.n && !present(text, n, &r->requires)))
+			continue;
 		pos = 0;
 		while ((rc = regex_next(&s->rx, &r->re, text, n, &pos, &vs, &ve, s->e)) > 0) {
-			if (!validate(r->validate, text + vs, ve - vs, s->pol->age_over))
+			if (!validate(r->validate, text, vs, ve, s->pol->age_over))
 				continue;
 			if (add_finding(s, vs, ve, r->cat, r->id) < 0)
 				goto oom;
@@ -188,7 +241,7 @@ scrub_find(struct scrubber *s, const char *text, size_t n)
 			return -1;
 		}
 	}
-	if (names_detect(&s->names, text, n, on_name, s) < 0)
+	if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
 		goto oom;
 	return 0;
 oom:

@@ -64,6 +64,8 @@ struct scrubber {
 	int replace, keep_year;
 	struct names names;
 	struct rx_engine rx;
+	struct ntoks tk;
+	int *trigbit;		/* per rule: its trigger bit, or -1 */
 	/* per record */
 	struct sstr *strs;
 	size_t nstrs, capstrs;

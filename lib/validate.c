@@ -433,9 +433,46 @@ date_shift_format(const struct pdate *dt, long days, char *out, size_t cap)
 	return len < cap ? len : cap - 1;
 }
 
+static const char *const states[] = {
+	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI",
+	"ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN",
+	"MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
+	"OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+	"WV", "WI", "WY", "PR", "VI", "GU", "AS", "MP",
+	"Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado",
+	"Connecticut", "Delaware", "Florida", "Georgia", "Hawaii", "Idaho",
+	"Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
+	"Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi",
+	"Missouri", "Montana", "Nebraska", "Nevada", "Hampshire", "Jersey",
+	"Mexico", "York", "Carolina", "Dakota", "Ohio", "Oklahoma", "Oregon",
+	"Pennsylvania", "Island", "Tennessee", "Texas", "Utah", "Vermont",
+	"Virginia", "Washington", "Wisconsin", "Wyoming", "Rico", "Columbia",
+};
+
 int
-validate(int v, const char *s, size_t n, int age_over)
+state_before(const char *text, size_t end)
 {
+	size_t e = end, b, i;
+
+	while (e > 0 && text[e - 1] == ' ')
+		e--;
+	if (e > 0 && (text[e - 1] == ',' || text[e - 1] == '.'))
+		e--;
+	for (b = e; b > 0 && isalpha((unsigned char)text[b - 1]); b--)
+		;
+	if (b == e || (b > 0 && isalnum((unsigned char)text[b - 1])))
+		return 0;
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strlen(states[i]) == e - b && memcmp(states[i], text + b, e - b) == 0)
+			return 1;
+	return 0;
+}
+
+int
+validate(int v, const char *text, size_t vs, size_t ve, int age_over)
+{
+	const char *s = text + vs;
+	size_t n = ve - vs;
 	struct pdate d;
 	char t[8];
 
@@ -468,6 +505,8 @@ validate(int v, const char *s, size_t n, int age_over)
 		return atoi(t) > age_over;
 	case V_ZIP:
 		return n >= 5 && isdigit((unsigned char)s[0]);
+	case V_AFTER_STATE:
+		return state_before(text, vs);
 	case V_PHONE: {
 		char dg[24];
 		size_t k = digits(s, n, dg, sizeof(dg));

@@ -7,8 +7,13 @@
 
 #include <stddef.h>
 
-/* Nonzero if s[0..n) passes validator v (enum phk_validator). */
-int validate(int v, const char *s, size_t n, int age_over);
+/*
+ * Nonzero if text[vs..ve) passes validator v (enum phk_validator); some
+ * validators look at the words just before the value.
+ */
+int validate(int v, const char *text, size_t vs, size_t ve, int age_over);
+/* Nonzero if the word ending at text[end] (spaces, "," or "." skipped) is a U.S. state. */
+int state_before(const char *text, size_t end);
 
 int luhn_ok(const char *s, size_t n);	/* over the digits, others skipped */
 int card_ok(const char *s, size_t n);
