@@ -66,6 +66,7 @@ filter(struct run *r, int fd, const char *name)
 		phk_warn("out of memory");
 		return PHK_EXIT_IO;
 	}
+	jsonl_writer_pair(&r->w, &rd);
 	for (;;) {
 		rc = jsonl_read(&rd, &line, &n, &e);
 		if (rc == 0)

@@ -71,6 +71,16 @@ hex4(const char *p, unsigned *v)
 	return 0;
 }
 
+/* Bytes that stand for themselves inside a string: ASCII but controls, '"', '\\'. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x22 '"' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x5c '\\' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* At the opening quote; leaves i past the closing quote. */
 static int
 string(struct jscan *s, size_t *start, size_t *end, int *esc)
@@ -83,9 +93,8 @@ string(struct jscan *s, size_t *start, size_t *end, int *esc)
 	*start = s->i;
 	*esc = 0;
 	for (;;) {
-		/* Fast skip over plain ASCII. */
-		while (s->i < s->n && p[s->i] >= 0x20 && p[s->i] < 0x80 &&
-		    p[s->i] != '"' && p[s->i] != '\\')
+		/* Fast skip over plain ASCII: one table load a byte. */
+		while (s->i < s->n && plain[p[s->i]])
 			s->i++;
 		if (s->i >= s->n)
 			return fail(s, "unterminated string");

@@ -35,6 +35,10 @@ fill(struct jsonl_reader *r, struct phk_err *e)
 	ssize_t got;
 
 	r->rpos = r->rlen = 0;
+	if (r->flush_before_read && fflush(r->flush_before_read) == EOF) {
+		phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+		return -1;
+	}
 	for (;;) {
 		got = read(r->fd, r->rbuf, r->rcap);
 		if (got >= 0)
@@ -118,7 +122,17 @@ jsonl_writer_init(struct jsonl_writer *w, FILE *f)
 	struct stat st;
 
 	w->f = f;
+	w->paired = 0;
 	w->flush_each = !(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode));
+}
+
+void
+jsonl_writer_pair(struct jsonl_writer *w, struct jsonl_reader *r)
+{
+	if (w->flush_each) {
+		r->flush_before_read = w->f;
+		w->paired = 1;
+	}
 }
 
 int
@@ -126,7 +140,7 @@ jsonl_write(struct jsonl_writer *w, const char *p, size_t n)
 {
 	if (fwrite(p, 1, n, w->f) != n || putc('\n', w->f) == EOF)
 		return -1;
-	if (w->flush_each && fflush(w->f) == EOF)
+	if (w->flush_each && !w->paired && fflush(w->f) == EOF)
 		return -1;
 	return 0;
 }

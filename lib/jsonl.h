@@ -22,6 +22,11 @@ struct jsonl_reader {
 	size_t rpos, rlen, rcap;
 	int eof;
 	struct buf line;
+	/*
+	 * Flushed before every read(2): output held back only while more
+	 * input is already here, so a pipeline never waits on a full buffer.
+	 */
+	FILE *flush_before_read;
 };
 
 int jsonl_reader_init(struct jsonl_reader *r, int fd, const char *name, size_t max);
@@ -35,7 +40,13 @@ int jsonl_read(struct jsonl_reader *r, const char **p, size_t *n, struct phk_err
 struct jsonl_writer {
 	FILE *f;
 	int flush_each;		/* stdout is a pipe or a terminal */
+	int paired;		/* a reader flushes it instead */
 };
+/*
+ * A filter's writer: to a pipe or terminal, output is flushed whenever
+ * the reader is about to wait for input rather than after every record.
+ */
+void jsonl_writer_pair(struct jsonl_writer *w, struct jsonl_reader *r);
 
 void jsonl_writer_init(struct jsonl_writer *w, FILE *f);
 /* Writes p[0..n) and "\n"; 0 or -1 with errno. */

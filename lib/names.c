@@ -379,6 +379,23 @@ lowercase_note(const struct tok *t, size_t nt)
 	return words >= 6 && caps * 20 <= words;
 }
 
+static int
+add_hit(struct ntoks *tk, size_t pos, uint64_t bits)
+{
+	if (tk->nhits == tk->hcap) {
+		size_t nc = tk->hcap ? tk->hcap * 2 : 64;
+		struct hit *h = realloc(tk->hits, nc * sizeof(*h));
+		if (h == NULL)
+			return -1;
+		tk->hits = h;
+		tk->hcap = nc;
+	}
+	tk->hits[tk->nhits].pos = pos;
+	tk->hits[tk->nhits++].bits = bits;
+	tk->trig |= bits;
+	return 0;
+}
+
 int
 names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks *tk)
 {
@@ -388,10 +405,19 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 
 	tk->n = 0;
 	tk->trig = 0;
+	tk->nhits = 0;
 	while (i < n) {
 		struct tok t;
-		size_t up = 0, letters = 0;
+		size_t up = 0, letters = 0, kl = 0;
 		const struct lex_ent *e;
+		uint32_t h = 2166136261u;
+		int ascii = 1;
+
+		/* Skip what is no letter; plain ASCII without a call. */
+		while (i < n && s[i] < 0x80 && !((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z'))
+			i++;
+		if (i >= n)
+			break;
 		if ((len = letter(s, n, i)) == 0) {
 			i++;
 			continue;
@@ -400,7 +426,19 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 		t.s = i;
 		t.cap = (unsigned char)is_upper_at(s, i);
 		while (i < n) {
+			unsigned char c = s[i];
+			if ((c | 32) >= 'a' && (c | 32) <= 'z') {
+				/* the lexicon key and its hash, built as we go */
+				up += c <= 'Z';
+				letters++;
+				if (kl < sizeof(key))
+					key[kl++] = (char)(c | 32);
+				h = (h ^ (unsigned char)(c | 32)) * 16777619u;
+				i++;
+				continue;
+			}
 			if ((len = letter(s, n, i)) > 0) {
+				ascii = 0;
 				up += is_upper_at(s, i) != 0;
 				letters++;
 				i += len;
@@ -409,12 +447,16 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 			/* apostrophes and hyphens inside a word: O'Brien, Smith-Jones */
 			if ((s[i] == '\'' || s[i] == '-') && i + 1 < n && letter(s, n, i + 1) &&
 			    !(s[i] == '\'' && (s[i + 1] | 32) == 's' && (i + 2 >= n || !letter(s, n, i + 2)))) {
+				if (kl < sizeof(key))
+					key[kl++] = (char)s[i];
+				h = (h ^ s[i]) * 16777619u;
 				i++;
 				continue;
 			}
 			if (s[i] == 0xE2 && i + 3 < n && s[i + 1] == 0x80 && s[i + 2] == 0x99 &&
 			    letter(s, n, i + 3) && !((s[i + 3] | 32) == 's' &&
 			    (i + 4 >= n || !letter(s, n, i + 4)))) {
+				ascii = 0;
 				i += 3;
 				continue;
 			}
@@ -433,10 +475,17 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 		if (t.e + 3 < n && s[t.e] == 0xE2 && s[t.e + 1] == 0x80 && s[t.e + 2] == 0x99 &&
 		    (s[t.e + 3] | 32) == 's')
 			t.poss = 1;
-		if (t.e - t.s < 100 && (k = fold(text + t.s, t.e - t.s, key, sizeof(key))) > 0) {
-			if ((e = lex_find(&nm->cues, text, 0, key, k, fnv(key, k))) != NULL) {
+		if (!ascii || kl >= 100) {
+			k = t.e - t.s < 100 ? fold(text + t.s, t.e - t.s, key, sizeof(key)) : 0;
+			h = fnv(key, k);
+		} else
+			k = kl;
+		if (k > 0) {
+			if ((e = lex_find(&nm->cues, text, 0, key, k, h)) != NULL) {
 				t.flags = e->flags;
-				tk->trig |= nm->cues.trig[e - nm->cues.tab];
+				if (nm->cues.trig[e - nm->cues.tab] &&
+				    add_hit(tk, t.s, nm->cues.trig[e - nm->cues.tab]) < 0)
+					return -1;
 			} else if (memchr(key, '-', k) != NULL) {
 				/* "year-old": the parts can trigger rules */
 				size_t a = 0, b;
@@ -444,8 +493,9 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 					if (b < k && key[b] != '-')
 						continue;
 					if (b > a && (e = lex_find(&nm->cues, text, 0, key + a, b - a,
-					    fnv(key + a, b - a))) != NULL)
-						tk->trig |= nm->cues.trig[e - nm->cues.tab];
+					    fnv(key + a, b - a))) != NULL && nm->cues.trig[e - nm->cues.tab] &&
+					    add_hit(tk, t.s + a, nm->cues.trig[e - nm->cues.tab]) < 0)
+						return -1;
 					a = b + 1;
 				}
 			}
@@ -481,6 +531,7 @@ ntoks_release(struct ntoks *tk)
 {
 	free(tk->t);
 	free(tk->mark);
+	free(tk->hits);
 	memset(tk, 0, sizeof(*tk));
 }
 

@@ -56,6 +56,11 @@ struct ntoks {
 	unsigned char *mark;
 	size_t mcap;
 	uint64_t trig;		/* OR of the trigger bits of its words */
+	struct hit {
+		size_t pos;	/* where a trigger word starts */
+		uint64_t bits;
+	} *hits;
+	size_t nhits, hcap;
 	int lower;		/* a lowercase note */
 };
 

@@ -257,6 +257,7 @@ rule_free(struct scrub_rule *r)
 {
 	free(r->id);
 	regex_release(&r->re);
+	regex_release(&r->gate);
 	strlist_free(&r->triggers);
 	strlist_free(&r->requires);
 }
@@ -268,7 +269,8 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	yaml_node_t *k, *v, *patnode = NULL, *idnode = NULL;
 	struct scrub_rule r, *old;
 	const char *key, *s;
-	char *pat = NULL;
+	char *pat = NULL, *gate = NULL;
+	yaml_node_t *gatenode = NULL;
 	int caseless = 0, i;
 	struct phk_err ce;
 
@@ -315,6 +317,24 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (get_long(l, v, key, 0, 64, &md) < 0)
 				goto bad;
 			r.min_digits = (int)md;
+		} else if (!strcmp(key, "anchor")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "trigger"))
+				r.anchor_trigger = 1;
+			else if (strcmp(s, "scan")) {
+				errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+				goto bad;
+			}
+		} else if (!strcmp(key, "min_digit_run")) {
+			long mr;
+			if (get_long(l, v, key, 0, 1024, &mr) < 0)
+				goto bad;
+			r.min_digit_run = (int)mr;
+		} else if (!strcmp(key, "gate")) {
+			gatenode = v;
+			if (get_str(l, v, "gate", &gate) < 0)
+				goto bad;
 		} else if (!strcmp(key, "min_run")) {
 			long mr;
 			if (get_long(l, v, key, 0, 1024, &mr) < 0)
@@ -339,11 +359,21 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		errat(l, idnode, "rule '%s' needs a category and a pattern", r.id);
 		goto bad;
 	}
-	if (regex_compile(&r.re, pat, caseless, &ce) < 0) {
+	if (r.anchor_trigger && r.triggers.n == 0) {
+		errat(l, idnode, "rule '%s' is anchored on triggers but has none", r.id);
+		goto bad;
+	}
+	if ((r.anchor_trigger ? regex_compile_anchored(&r.re, pat, caseless, &ce) :
+	    regex_compile(&r.re, pat, caseless, &ce)) < 0) {
 		errat(l, patnode, "rule '%.100s': %.250s", r.id, ce.msg);
 		goto bad;
 	}
+	if (gate && regex_compile(&r.gate, gate, 0, &ce) < 0) {
+		errat(l, gatenode, "rule '%.100s' gate: %.250s", r.id, ce.msg);
+		goto bad;
+	}
 	free(pat);
+	free(gate);
 	if ((old = find_rule(p, r.id)) != NULL) {
 		/* A site rule with a base rule's id replaces it in place. */
 		rule_free(old);
@@ -361,6 +391,7 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	return 0;
 bad:
 	free(pat);
+	free(gate);
 	rule_free(&r);
 	return -1;
 }

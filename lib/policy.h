@@ -47,6 +47,9 @@ struct scrub_rule {
 	struct strlist requires;	/* one of these strings must appear */
 	int min_digits;		/* the text holds at least this many digits */
 	int min_run;		/* and a run of this many letters and digits */
+	int min_digit_run;	/* and a run of this many digits */
+	struct regex gate;	/* and this cheap pattern matches somewhere */
+	int anchor_trigger;	/* matched only where one of its triggers starts */
 };
 
 struct names_conf {

@@ -27,16 +27,15 @@ rx_engine_release(struct rx_engine *x)
 	memset(x, 0, sizeof(*x));
 }
 
-int
-regex_compile(struct regex *r, const char *pat, int caseless, struct phk_err *e)
+static int
+compile(struct regex *r, const char *pat, uint32_t opts, struct phk_err *e)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	int err, g;
-	uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK;
 
-	if (caseless)
-		opts |= PCRE2_CASELESS;
+	opts |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+
 	memset(r, 0, sizeof(*r));
 	r->code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts,
 	    &err, &off, NULL);
@@ -51,6 +50,53 @@ regex_compile(struct regex *r, const char *pat, int caseless, struct phk_err *e)
 	g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"v");
 	r->group = g > 0 ? g : 0;
 	return 0;
+}
+
+int
+regex_compile(struct regex *r, const char *pat, int caseless, struct phk_err *e)
+{
+	return compile(r, pat, caseless ? PCRE2_CASELESS : 0, e);
+}
+
+int
+regex_compile_anchored(struct regex *r, const char *pat, int caseless, struct phk_err *e)
+{
+	return compile(r, pat, PCRE2_ANCHORED | (caseless ? PCRE2_CASELESS : 0), e);
+}
+
+static int
+limit_error(int rc, struct phk_err *e)
+{
+	PCRE2_UCHAR msg[128];
+
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	phk_err_set(e, PHK_EXIT_USAGE, "pattern failed closed: %s", (char *)msg);
+	return -1;
+}
+
+int
+regex_at(struct rx_engine *x, const struct regex *r, const char *s, size_t n,
+    size_t at, size_t *vs, size_t *ve, size_t *end, struct phk_err *e)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, at, 0, x->md, x->mctx) :
+	    pcre2_match(r->code, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, x->md, x->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0)
+		return limit_error(rc, e);
+	ov = pcre2_get_ovector_pointer(x->md);
+	*end = ov[1];
+	if (r->group && rc > r->group && ov[2 * r->group] != PCRE2_UNSET) {
+		*vs = ov[2 * r->group];
+		*ve = ov[2 * r->group + 1];
+	} else {
+		*vs = ov[0];
+		*ve = ov[1];
+	}
+	return *ve > *vs;
 }
 
 void
@@ -75,13 +121,8 @@ regex_next(struct rx_engine *x, const struct regex *r, const char *s,
 		    pcre2_match(r->code, (PCRE2_SPTR)s, n, *pos, PCRE2_NO_UTF_CHECK, x->md, x->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
-		if (rc < 0) {
-			PCRE2_UCHAR msg[128];
-			pcre2_get_error_message(rc, msg, sizeof(msg));
-			phk_err_set(e, PHK_EXIT_USAGE, "pattern failed closed: %s",
-			    (char *)msg);
-			return -1;
-		}
+		if (rc < 0)
+			return limit_error(rc, e);
 		ov = pcre2_get_ovector_pointer(x->md);
 		if (ov[1] == ov[0]) {
 			/* An empty match finds nothing; step over one character. */

@@ -29,6 +29,11 @@ void rx_engine_release(struct rx_engine *x);
 
 /* Compiles pat; on error e says what and where (offset in the pattern). */
 int regex_compile(struct regex *r, const char *pat, int caseless, struct phk_err *e);
+/* The same, matching only where it is started (for regex_at). */
+int regex_compile_anchored(struct regex *r, const char *pat, int caseless, struct phk_err *e);
+/* One anchored attempt at s[at]: 1 with the value span and *end; 0; -1 (e set). */
+int regex_at(struct rx_engine *x, const struct regex *r, const char *s, size_t n,
+    size_t at, size_t *vs, size_t *ve, size_t *end, struct phk_err *e);
 void regex_release(struct regex *r);
 
 /*

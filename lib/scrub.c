@@ -129,6 +129,12 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 		const struct scrub_rule *r = &p->rules[i];
 		/* past 64 rules with triggers, the rest simply always run */
 		s->trigbit[i] = r->triggers.n && bit < 64 ? (int)bit++ : -1;
+		if (r->anchor_trigger && s->trigbit[i] < 0) {
+			phk_err_set(e, PHK_EXIT_USAGE,
+			    "rule '%s': at most 64 rules can have triggers", r->id);
+			scrubber_release(s);
+			return -1;
+		}
 		for (k = 0; s->trigbit[i] >= 0 && k < r->triggers.n; k++)
 			if (names_add_trigger(&s->names, r->triggers.v[k], (unsigned)s->trigbit[i]) < 0)
 				goto oom;
@@ -199,7 +205,7 @@ present(const char *text, size_t n, const struct strlist *any)
 int
 scrub_find(struct scrubber *s, const char *text, size_t n)
 {
-	size_t i, pos, vs, ve, run = 0, maxrun = 0;
+	size_t i, pos, vs, ve, run = 0, maxrun = 0, drun = 0, maxdrun = 0;
 	int rc, digits = 0;
 
 	/* What the gates need, in one pass. */
@@ -208,7 +214,12 @@ scrub_find(struct scrubber *s, const char *text, size_t n)
 		if (c >= '0' && c <= '9') {
 			digits++;
 			run++;
-		} else if ((c | 32) >= 'a' && (c | 32) <= 'z')
+			if (++drun > maxdrun)
+				maxdrun = drun;
+			continue;
+		}
+		drun = 0;
+		if ((c | 32) >= 'a' && (c | 32) <= 'z')
 			run++;
 		else {
 			if (run > maxrun)
@@ -223,17 +234,44 @@ scrub_find(struct scrubber *s, const char *text, size_t n)
 	for (i = 0; i < s->pol->nrules; i++) {
 		const struct scrub_rule *r = &s->pol->rules[i];
 		if (digits < r->min_digits || maxrun < (size_t)r->min_run ||
+		    maxdrun < (size_t)r->min_digit_run ||
 		    (s->trigbit[i] >= 0 && !(s->tk.trig & (uint64_t)1 << s->trigbit[i])) ||
 		    (r->requires.n && !present(text, n, &r->requires)))
 			continue;
-		pos = 0;
-		while ((rc = regex_next(&s->rx, &r->re, text, n, &pos, &vs, &ve, s->e)) > 0) {
-			if (!validate(r->validate, text, vs, ve, s->pol->age_over))
+		if (r->gate.code) {
+			pos = 0;
+			if ((rc = regex_next(&s->rx, &r->gate, text, n, &pos, &vs, &ve, s->e)) < 0)
+				goto limit;
+			if (rc == 0)
 				continue;
-			if (add_finding(s, vs, ve, r->cat, r->id) < 0)
-				goto oom;
 		}
+		pos = 0;
+		if (r->anchor_trigger) {
+			/* Tried only where its cue words start: a few attempts, no scan. */
+			size_t h, end;
+			uint64_t bit = (uint64_t)1 << s->trigbit[i];
+			rc = 0;
+			for (h = 0; h < s->tk.nhits && rc >= 0; h++) {
+				if (!(s->tk.hits[h].bits & bit) || s->tk.hits[h].pos < pos)
+					continue;
+				rc = regex_at(&s->rx, &r->re, text, n, s->tk.hits[h].pos, &vs, &ve,
+				    &end, s->e);
+				if (rc <= 0)
+					continue;
+				pos = end;
+				if (validate(r->validate, text, vs, ve, s->pol->age_over) &&
+				    add_finding(s, vs, ve, r->cat, r->id) < 0)
+					goto oom;
+			}
+		} else
+			while ((rc = regex_next(&s->rx, &r->re, text, n, &pos, &vs, &ve, s->e)) > 0) {
+				if (!validate(r->validate, text, vs, ve, s->pol->age_over))
+					continue;
+				if (add_finding(s, vs, ve, r->cat, r->id) < 0)
+					goto oom;
+			}
 		if (rc < 0) {
+limit:			;
 			char m[sizeof(s->e->msg)];
 			memcpy(m, s->e->msg, sizeof(m));
 			m[200] = '\0';
