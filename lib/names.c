@@ -156,6 +156,14 @@ lex_release(struct lexicon *lx)
 	memset(lx, 0, sizeof(*lx));
 }
 
+uint32_t
+names_key(const char *w, size_t n)
+{
+	char key[128];
+
+	return fnv(key, n < 100 ? fold(w, n, key, sizeof(key)) : 0);
+}
+
 unsigned
 names_flags(const struct names *nm, const char *w, size_t n)
 {
@@ -480,6 +488,7 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 			h = fnv(key, k);
 		} else
 			k = kl;
+		t.key = h;
 		if (k > 0) {
 			if ((e = lex_find(&nm->cues, text, 0, key, k, h)) != NULL) {
 				t.flags = e->flags;

@@ -45,6 +45,7 @@ struct names {
 
 struct tok {
 	size_t s, e;
+	uint32_t key;		/* hash of the folded word: names_key */
 	unsigned flags;
 	unsigned char cap, allcaps, ndig, one, gap, poss;
 };
@@ -68,6 +69,8 @@ int names_init(struct names *nm, const struct names_conf *c, struct phk_err *e);
 void names_release(struct names *nm);
 /* Makes word a trigger of rule bit (0..63): the rule runs where it appears. */
 int names_add_trigger(struct names *nm, const char *word, unsigned bit);
+/* The hash of a word folded as the lexicons fold it (tok.key). */
+uint32_t names_key(const char *w, size_t n);
 /* Lexicon flags of a word (any case, Latin-1 accents folded); 0 if unknown. */
 unsigned names_flags(const struct names *nm, const char *w, size_t n);
 

@@ -155,6 +155,7 @@ scrubber_release(struct scrubber *s)
 	free(s->trigbit);
 	free(s->strs);
 	free(s->f);
+	free(s->rt);
 	buf_release(&s->arena);
 	buf_release(&s->paths);
 	buf_release(&s->tmp);
@@ -402,85 +403,77 @@ is_word_letter(unsigned char c)
 	    c == '_';
 }
 
-/* Collects the words of every name found, for removal elsewhere in the record. */
+/*
+ * The words of every name found in the record, lowercased in a small
+ * hash set, so their other occurrences go too. A word that is also English
+ * ("Will") is matched only where capitalized, so "will" stays.
+ */
 static int
 collect_names(struct scrubber *s)
 {
-	size_t i, a, b;
+	size_t i, k, a, b, slot;
 	const char *text;
 
+	memset(s->nset, 0, sizeof(s->nset));
+	s->nnames = 0;
 	buf_reset(&s->words);
 	for (i = 0; i < s->nstrs; i++) {
 		const struct sstr *x = &s->strs[i];
-		size_t k;
 		text = s->arena.p + x->ds;
 		for (k = x->f0; k < x->f0 + x->nf; k++) {
 			if (s->f[k].cat != CAT_NAME)
 				continue;
-			a = s->f[k].s;
-			while (a < s->f[k].e) {
+			for (a = s->f[k].s; a < s->f[k].e; a = b) {
+				uint32_t h;
 				while (a < s->f[k].e && !is_word_letter((unsigned char)text[a]))
 					a++;
 				for (b = a; b < s->f[k].e && (is_word_letter((unsigned char)text[b]) ||
 				    text[b] == '\'' || text[b] == '-'); b++)
 					;
-				if (b - a >= 2) {
-					unsigned fl = names_flags(&s->names, text + a, b - a);
-					/* English words ("Will") only go where capitalized */
-					char mode = (fl & NF_ENG) ? 'C' : 'I';
-					if (buf_addc(&s->words, mode) < 0 ||
-					    buf_add(&s->words, text + a, b - a) < 0 ||
-					    buf_addc(&s->words, '\0') < 0)
-						return -1;
-				}
-				a = b;
+				if (b - a < 2 || b - a > 255 || s->nnames >= NSET_SIZE / 2)
+					continue;
+				h = names_key(text + a, b - a);
+				for (slot = h & (NSET_SIZE - 1); s->nset[slot].len; slot = (slot + 1) & (NSET_SIZE - 1))
+					if (s->nset[slot].hash == h && s->nset[slot].len == b - a &&
+					    strncasecmp(s->words.p + s->nset[slot].off, text + a, b - a) == 0)
+						break;
+				if (s->nset[slot].len)
+					continue;
+				s->nset[slot].hash = h;
+				s->nset[slot].len = (unsigned char)(b - a);
+				s->nset[slot].off = (uint32_t)s->words.len;
+				s->nset[slot].eng = (names_flags(&s->names, text + a, b - a) & NF_ENG) != 0;
+				if (buf_add(&s->words, text + a, b - a) < 0)
+					return -1;
+				s->nnames++;
 			}
 		}
 	}
 	return 0;
 }
 
-static int
-word_eq(const char *t, size_t n, const char *w, size_t wn, char mode)
-{
-	size_t i;
-
-	if (n != wn)
-		return 0;
-	if (mode == 'C')
-		return (t[0] == w[0] || t[0] == (w[0] & ~32)) && strncasecmp(t + 1, w + 1, n - 1) == 0 &&
-		    !(t[0] >= 'a' && t[0] <= 'z');
-	for (i = 0; i < n; i++)
-		if (t[i] != w[i] && ((t[i] | 32) != (w[i] | 32) || !(((t[i] | 32) >= 'a') && ((t[i] | 32) <= 'z'))))
-			return 0;
-	return 1;
-}
-
+/* Every other occurrence of a collected name word becomes a finding. */
 static int
 propagate(struct scrubber *s, struct sstr *x)
 {
 	const char *text = s->arena.p + x->ds;
-	size_t a = 0, b, n = x->dn;
+	size_t k, slot;
 
-	if (s->words.len == 0)
+	if (s->nnames == 0)
 		return 0;
-	while (a < n) {
-		const char *w;
-		while (a < n && !is_word_letter((unsigned char)text[a]))
-			a++;
-		for (b = a; b < n && (is_word_letter((unsigned char)text[b]) ||
-		    ((text[b] == '\'' || text[b] == '-') && b + 1 < n &&
-		    is_word_letter((unsigned char)text[b + 1]))); b++)
-			;
-		for (w = s->words.p; w < s->words.p + s->words.len; w += strlen(w) + 1) {
-			if (word_eq(text + a, b - a, w + 1, strlen(w + 1), w[0])) {
-				if (add_finding(s, a, b, CAT_NAME, "names.repeat") < 0)
-					return -1;
-				x->nf++;
+	for (k = x->t0; k < x->t0 + x->nt; k++) {
+		const struct rtok *t = &s->rt[k];
+		for (slot = t->key & (NSET_SIZE - 1); s->nset[slot].len; slot = (slot + 1) & (NSET_SIZE - 1)) {
+			if (s->nset[slot].hash != t->key || s->nset[slot].len != t->e - t->s ||
+			    strncasecmp(s->words.p + s->nset[slot].off, text + t->s, t->e - t->s) != 0)
+				continue;
+			if (s->nset[slot].eng && !t->cap)
 				break;
-			}
+			if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
+				return -1;
+			x->nf++;
+			break;
 		}
-		a = b;
 	}
 	return 0;
 }
@@ -675,7 +668,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 
 	s->e = e;
 	s->line = line;
-	s->nstrs = s->nf = 0;
+	s->nstrs = s->nf = s->nrt = 0;
 	s->has_run = 0;
 	memset(s->counts, 0, sizeof(s->counts));
 	buf_reset(&s->arena);
@@ -708,6 +701,26 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		if (scrub_find(s, s->arena.p + x->ds, x->dn) < 0)
 			return -1;
 		x->nf = s->nf - x->f0;
+		/* keep its words: other strings' names are looked for in them */
+		x->t0 = s->nrt;
+		x->nt = s->tk.n;
+		if (s->nrt + s->tk.n > s->rtcap) {
+			size_t nc = s->rtcap ? s->rtcap : 1024;
+			struct rtok *p;
+			while (nc < s->nrt + s->tk.n)
+				nc *= 2;
+			if ((p = realloc(s->rt, nc * sizeof(*p))) == NULL)
+				goto oom;
+			s->rt = p;
+			s->rtcap = nc;
+		}
+		for (k = 0; k < s->tk.n; k++) {
+			struct rtok *r = &s->rt[s->nrt++];
+			r->s = s->tk.t[k].s;
+			r->e = s->tk.t[k].e;
+			r->key = s->tk.t[k].key;
+			r->cap = s->tk.t[k].cap;
+		}
 	}
 	/* A name found anywhere goes everywhere in the record. */
 	if (collect_names(s) < 0)

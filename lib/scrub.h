@@ -10,6 +10,7 @@
 #define PHIKIT_SCRUB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -55,6 +56,7 @@ struct sstr {
 	int esc;
 	size_t ds, dn;		/* decoded text in the arena */
 	size_t f0, nf;		/* its findings */
+	size_t t0, nt;		/* its words in rt */
 	size_t path;		/* offset of its rendered path in paths (report) */
 };
 
@@ -72,6 +74,18 @@ struct scrubber {
 	struct finding *f;
 	size_t nf, capf;
 	struct buf arena, paths, tmp, words, ann;
+#define NSET_SIZE 128
+	struct nset {
+		uint32_t hash, off;
+		unsigned char len, eng;
+	} nset[NSET_SIZE];	/* name words of the record, for propagation */
+	size_t nnames;
+	struct rtok {
+		size_t s, e;
+		uint32_t key;
+		unsigned char cap;
+	} *rt;			/* the words of every string of the record */
+	size_t nrt, rtcap;
 	const char *line;
 	size_t run_s, run_e;	/* raw run_id value, if any */
 	int has_run;
