@@ -235,6 +235,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	    load_list(&nm->dict, c->english, NF_ENG, e) < 0)
 		goto fail;
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
+	    add_words(&nm->cues, &c->relations, NF_REL) < 0 ||
+	    add_words(&nm->cues, &c->verbs_after, NF_VERB) < 0 ||
 	    add_words(&nm->cues, &c->cues_before, NF_CUE) < 0 ||
 	    add_words(&nm->cues, &c->cues_after, NF_CRED) < 0 ||
 	    add_words(&nm->cues, &c->labels, NF_LABEL) < 0 ||
@@ -558,31 +560,45 @@ struct det {
 
 #define F(i) (d->t[i].flags)
 #define ISNAME(i) (F(i) & (NF_FIRST | NF_LAST))
+/* "June", "Florida": listed as no name, yet a first name — a name where cued. */
+#define SOFTNOT(i) ((F(i) & (NF_NOT | NF_FIRST)) == (NF_NOT | NF_FIRST))
+#define HARDNOT(i) ((F(i) & NF_NOT) && !SOFTNOT(i))
 
-/* A token that can be part of a name once something has vouched for it. */
+/* How much the context vouches for the words that follow it. */
+enum {
+	V_DICT,		/* nothing: the dictionaries must (no cued-only words) */
+	V_CUE,		/* "patient", "from", a verb after: a name-ish word */
+	V_STRONG	/* "Dr.", "wife", "Name:", ", MD": any capitalized word */
+};
+
 static int
-namelike(const struct det *d, size_t i, int strong)
+namelike(const struct det *d, size_t i, int v)
 {
 	const struct tok *t = &d->t[i];
 
-	if (t->ndig || (F(i) & (NF_NOT | NF_TITLE)))
+	if (t->ndig || HARDNOT(i) || (F(i) & (NF_TITLE | NF_REL | NF_LABEL | NF_CRED)))
+		return 0;
+	if (SOFTNOT(i) && v == V_DICT)
 		return 0;
 	if (t->one)
 		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
 	if (d->lower && !t->cap)
-		return ISNAME(i) && (!(F(i) & NF_ENG) || strong);
+		return ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG);
 	if (!t->cap)
 		return 0;
-	return strong || ISNAME(i) || !(F(i) & NF_ENG);
+	return v == V_STRONG || ISNAME(i) || !(F(i) & NF_ENG);
 }
 
-/* Marks up to max name tokens from i on, joined by spaces (or "LAST, FIRST"). */
+/* Marks up to max name words from i on, joined by spaces (or "LAST, FIRST"). */
 static size_t
-take(struct det *d, size_t i, int max, int strong, int comma)
+take(struct det *d, size_t i, int max, int v, int comma)
 {
 	size_t k = 0;
 
-	while (i < d->nt && (int)k < max && namelike(d, i, strong && k == 0)) {
+	while (i < d->nt && (int)k < max && namelike(d, i, k == 0 ? v : V_CUE)) {
+		/* "Jazmyn King DEA": a mixed-case name stops at an acronym */
+		if (k > 0 && d->t[i].allcaps && !d->t[i - 1].allcaps)
+			break;
 		d->mark[i] = 1;
 		k++;
 		if (d->t[i].poss)
@@ -592,9 +608,16 @@ take(struct det *d, size_t i, int max, int strong, int comma)
 			continue;
 		}
 		if (comma && k == 1 && d->t[i].gap == G_COMMA && i + 1 < d->nt &&
-		    d->t[i + 1].cap && ((d->t[i].allcaps && d->t[i + 1].allcaps) ||
-		    ISNAME(i + 1) || !(F(i + 1) & NF_ENG))) {
+		    d->t[i + 1].cap && !d->t[i + 1].ndig && !HARDNOT(i + 1) &&
+		    ((d->t[i].allcaps && d->t[i + 1].allcaps) || ISNAME(i + 1) ||
+		    !(F(i + 1) & NF_ENG))) {
+			/* the word after "LAST," is vouched for by the pairing */
+			d->mark[++i] = 1;
+			k++;
+			if (d->t[i].gap != G_SPACE || d->t[i].poss)
+				break;
 			i++;
+			v = V_CUE;
 			continue;
 		}
 		break;
@@ -605,7 +628,7 @@ take(struct det *d, size_t i, int max, int strong, int comma)
 static void
 detect(struct det *d)
 {
-	size_t i, j;
+	size_t i, j, k;
 
 	for (i = 0; i < d->nt; i++) {
 		const struct tok *t = &d->t[i];
@@ -616,34 +639,44 @@ detect(struct det *d)
 		/* Dr. Lind, Mrs. O'Neil */
 		if ((f & NF_TITLE) && (t->gap == G_DOT || t->gap == G_SPACE) && i + 1 < d->nt &&
 		    (t->cap || d->lower)) {
-			if (take(d, i + 1, 3, 1, 0))
+			if (take(d, i + 1, 3, V_STRONG, 0))
 				d->mark[i + 1] = 2;
 			continue;
 		}
-		/* Patient Ottis, wife Eva, Dear Maria, Attending: Smith, JOHN */
-		if (((f & NF_CUE) && t->gap != G_NL && t->gap != G_OTHER && t->gap != G_DOT) ||
+		/* wife Eva, Dear Maria, Sincerely, Kattie; Name: WILKINSON, TRACEY */
+		if (((f & NF_REL) && t->gap != G_OTHER && t->gap != G_DOT) ||
 		    ((f & NF_LABEL) && t->gap == G_COLON)) {
-			if (i + 1 < d->nt && (F(i + 1) & NF_TITLE))
-				continue;
-			j = i + 1;
-			if (j < d->nt && (d->t[j].cap || d->lower) &&
-			    (ISNAME(j) || !(F(j) & NF_ENG)))
-				take(d, j, 3, (f & NF_LABEL) != 0, 1);
+			if (i + 1 < d->nt && !(F(i + 1) & NF_TITLE))
+				take(d, i + 1, 3, V_STRONG, 1);
+			continue;
+		}
+		/* Patient Ottis, referring Georgianna Waters, from Smith */
+		if ((f & NF_CUE) && t->gap != G_NL && t->gap != G_OTHER && t->gap != G_DOT) {
+			if (i + 1 < d->nt && !(F(i + 1) & NF_TITLE))
+				take(d, i + 1, 3, V_CUE, 1);
 			continue;
 		}
 		/* credentials after a name: "Kattie Considine, MD" */
 		if ((f & NF_CRED) && (t->cap || t->allcaps) && i > 0 &&
 		    (d->t[i - 1].gap == G_COMMA || d->t[i - 1].gap == G_SPACE)) {
-			size_t k = 0;
-			j = i;
-			while (j > 0 && k < 3 && namelike(d, j - 1, 0) &&
+			for (j = i, k = 0; j > 0 && k < 3 && namelike(d, j - 1, V_STRONG) &&
 			    (j == i || d->t[j - 1].gap == G_SPACE ||
-			    (d->t[j - 1].gap == G_DOT && d->t[j - 1].one))) {
-				j--;
-				k++;
-			}
-			for (; k > 0; k--)
-				d->mark[i - k] = d->mark[i - k] ? d->mark[i - k] : 1;
+			    (d->t[j - 1].gap == G_DOT && d->t[j - 1].one)); j--, k++)
+				;
+			for (; j < i; j++)
+				d->mark[j] = d->mark[j] ? d->mark[j] : 1;
+			continue;
+		}
+		/* a verb after a name: "Axel reports", "Ginger Kovacek was the driver" */
+		if ((f & NF_VERB) && !t->cap && i > 0 && d->t[i - 1].gap == G_SPACE &&
+		    !d->mark[i - 1] && namelike(d, i - 1, V_CUE) && d->t[i - 1].cap) {
+			d->mark[i - 1] = 1;
+			for (j = i - 1, k = 0; j > 0 && k < 2 && d->t[j - 1].gap == G_SPACE &&
+			    d->t[j - 1].cap && !d->t[j - 1].ndig && !HARDNOT(j - 1) &&
+			    !(F(j - 1) & (NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED)) &&
+			    (namelike(d, j - 1, V_CUE) || j - 1 == 0 ||
+			    d->t[j - 2].gap != G_SPACE); j--, k++)
+				d->mark[j - 1] = 1;
 			continue;
 		}
 		if (d->mark[i] || (t->allcaps && !d->lower && !(f & NF_FIRST)))
@@ -651,21 +684,27 @@ detect(struct det *d)
 		/* A first name that is no English word: Rita, Georgianna */
 		if ((f & NF_FIRST) && !(f & (NF_ENG | NF_NOT)) && (t->cap || d->lower) &&
 		    !t->one) {
-			take(d, i, 4, 1, 0);
+			take(d, i, 4, V_CUE, 0);
 			continue;
 		}
-		/* Two capitalized words neither English: Jacinthe Kozey */
-		if (t->cap && !(f & (NF_ENG | NF_NOT)) && !t->one && t->gap == G_SPACE &&
-		    i + 1 < d->nt && d->t[i + 1].cap && !d->t[i + 1].ndig &&
-		    !(F(i + 1) & (NF_ENG | NF_NOT | NF_TITLE)) && !d->t[i + 1].one &&
-		    !(t->allcaps != d->t[i + 1].allcaps)) {
-			take(d, i, 3, 0, 0);
+		/*
+		 * Two capitalized words, one of them no English word and one a
+		 * name or both unknown: Jacinthe Kozey, Ivy Corwin, Lilyan Collier.
+		 */
+		if (t->cap && !t->one && t->gap == G_SPACE && i + 1 < d->nt &&
+		    d->t[i + 1].cap && !d->t[i + 1].one && namelike(d, i, V_DICT) &&
+		    namelike(d, i + 1, V_DICT) && t->allcaps == d->t[i + 1].allcaps &&
+		    (!(f & NF_ENG) || !(F(i + 1) & NF_ENG)) &&
+		    ((ISNAME(i) || ISNAME(i + 1)) || !((f | F(i + 1)) & NF_ENG)) &&
+		    (!t->allcaps || ISNAME(i) || ISNAME(i + 1))) {
+			take(d, i, 3, V_CUE, 0);
 			continue;
 		}
 		/* LAST, FIRST: Smitham, Perry */
 		if (t->cap && t->gap == G_COMMA && i + 1 < d->nt && d->t[i + 1].cap &&
 		    !d->t[i + 1].ndig && !t->one && !d->t[i + 1].one &&
-		    !((f | F(i + 1)) & (NF_NOT | NF_TITLE | NF_CRED)) &&
+		    !HARDNOT(i) && !HARDNOT(i + 1) && !(f & NF_NOT) &&
+		    !((f | F(i + 1)) & (NF_TITLE | NF_CRED | NF_CUE | NF_REL | NF_LABEL)) &&
 		    (((f & NF_LAST) || !(f & NF_ENG)) && ((F(i + 1) & NF_FIRST) ||
 		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1)) &&
 		    (d->t[i + 1].gap != G_SPACE || i + 2 >= d->nt || !d->t[i + 2].cap ||

@@ -420,6 +420,10 @@ load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_path(l, v, key, &nc->english);
 		else if (!strcmp(key, "titles"))
 			rc = get_list(l, v, key, &nc->titles, 0);
+		else if (!strcmp(key, "relations"))
+			rc = get_list(l, v, key, &nc->relations, 0);
+		else if (!strcmp(key, "verbs_after"))
+			rc = get_list(l, v, key, &nc->verbs_after, 0);
 		else if (!strcmp(key, "cues_before"))
 			rc = get_list(l, v, key, &nc->cues_before, 0);
 		else if (!strcmp(key, "cues_after"))
@@ -709,6 +713,8 @@ policy_release(struct policy *p)
 	free(p->names.english);
 	strlist_free(&p->names.titles);
 	strlist_free(&p->names.cues_before);
+	strlist_free(&p->names.relations);
+	strlist_free(&p->names.verbs_after);
 	strlist_free(&p->names.cues_after);
 	strlist_free(&p->names.labels);
 	strlist_free(&p->names.not_names);

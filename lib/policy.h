@@ -55,8 +55,8 @@ struct scrub_rule {
 struct names_conf {
 	int enabled;
 	char *first_names, *surnames, *english;	/* resolved paths */
-	struct strlist titles, cues_before, cues_after, labels, not_names,
-	    eponym_next;
+	struct strlist titles, relations, cues_before, cues_after, labels,
+	    verbs_after, not_names, eponym_next;
 };
 
 struct policy {
