@@ -596,8 +596,8 @@ take(struct det *d, size_t i, int max, int v, int comma)
 	size_t k = 0;
 
 	while (i < d->nt && (int)k < max && namelike(d, i, k == 0 ? v : V_CUE)) {
-		/* "Jazmyn King DEA": a mixed-case name stops at an acronym */
-		if (k > 0 && d->t[i].allcaps && !d->t[i - 1].allcaps)
+		/* "Jazmyn King DEA", "HALVORSEN, INGRID Acc#": a name keeps its case */
+		if (k > 0 && d->t[i].allcaps != d->t[i - 1].allcaps)
 			break;
 		d->mark[i] = 1;
 		k++;
@@ -703,6 +703,7 @@ detect(struct det *d)
 		/* LAST, FIRST: Smitham, Perry */
 		if (t->cap && t->gap == G_COMMA && i + 1 < d->nt && d->t[i + 1].cap &&
 		    !d->t[i + 1].ndig && !t->one && !d->t[i + 1].one &&
+		    t->allcaps == d->t[i + 1].allcaps &&
 		    !HARDNOT(i) && !HARDNOT(i + 1) && !(f & NF_NOT) &&
 		    !((f | F(i + 1)) & (NF_TITLE | NF_CRED | NF_CUE | NF_REL | NF_LABEL)) &&
 		    (((f & NF_LAST) || !(f & NF_ENG)) && ((F(i + 1) & NF_FIRST) ||
