@@ -37,8 +37,8 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
-	      $(OPT) -g $(WARN) $(WERROR) $(HARDEN) $(SAN) -Ilib $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
+	      $(OPT) -g -pthread $(WARN) $(WERROR) $(HARDEN) $(SAN) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pthread $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
 PROGS    = phi-scrub
 LIB_SRC  = $(wildcard lib/*.c)

@@ -12,13 +12,14 @@
 #include "jsonl.h"
 #include "keyfile.h"
 #include "policy.h"
+#include "filter.h"
 #include "scrub.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: phi-scrub [-hV] [-p policy] [-m tag|mask|pseudonym] [-k keyfile]\n"
+	    "usage: phi-scrub [-hV] [-j jobs] [-p policy] [-m tag|mask|pseudonym] [-k keyfile]\n"
 	    "                 [-f path]... [--keep-year] [--date-shift] [--report]\n"
 	    "                 [--on-error=stop|skip] [--max-line bytes] [--stats] [file ...]\n");
 }
@@ -43,54 +44,25 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-struct run {
-	struct scrubber sc;
-	struct jsonl_writer w;
-	struct buf out;
-	size_t max_line;
-	int skip;
-	unsigned long bad;
-};
-
-/* Returns the exit status the input earned: 0, or the first error's. */
 static int
-filter(struct run *r, int fd, const char *name)
+work(void *ctx, const char *line, size_t n, struct buf *out, struct phk_err *e)
 {
-	struct jsonl_reader rd;
-	struct phk_err e;
-	const char *line;
-	size_t n;
-	int rc, status = 0;
+	return scrub_line(ctx, line, n, out, e);
+}
 
-	if (jsonl_reader_init(&rd, fd, name, r->max_line) < 0) {
-		phk_warn("out of memory");
-		return PHK_EXIT_IO;
-	}
-	jsonl_writer_pair(&r->w, &rd);
-	for (;;) {
-		rc = jsonl_read(&rd, &line, &n, &e);
-		if (rc == 0)
-			break;
-		if (rc > 0 && scrub_line(&r->sc, line, n, &r->out, &e) == 0) {
-			if (jsonl_write(&r->w, r->out.p, r->out.len) < 0) {
-				phk_warn("write error: %s", strerror(errno));
-				status = PHK_EXIT_IO;
-				break;
-			}
-			continue;
-		}
-		/* The record is withheld: nothing of it reaches stdout. */
-		phk_input_error(name, rd.lineno, e.msg);
-		if (e.status != PHK_EXIT_INPUT || !r->skip) {
-			status = e.status;
-			break;
-		}
-		r->bad++;
-		if (!status)
-			status = PHK_EXIT_INPUT;
-	}
-	jsonl_reader_release(&rd);
-	return status;
+static void
+report(void *ctx, const char *src, long lineno, const struct phk_err *e)
+{
+	(void)ctx;
+	phk_input_error(src, lineno, e->msg);
+}
+
+static int
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
 int
@@ -108,6 +80,7 @@ main(int argc, char **argv)
 		{ "on-error", required_argument, NULL, O_ONERR },
 		{ "max-line", required_argument, NULL, O_MAXLINE },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -116,19 +89,30 @@ main(int argc, char **argv)
 	struct scrub_opts o = { .replace = -1, .keep_year = -1 };
 	struct policy pol;
 	struct phk_err e;
-	struct run r;
+	struct filter flt;
+	struct jsonl_writer w;
+	struct scrubber *sc = NULL;
+	void *wctx[64];
 	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
 	unsigned char *key = NULL;
-	int c, i, status = 0, stats = 0;
-	size_t nf = 0;
+	int c, i, status = 0, stats = 0, jobs = default_jobs(), nsc = 0;
+	size_t nf = 0, max_line = JSONL_DEFAULT_MAX;
+	char *end;
 
 	phk_setprog(argv[0]);
-	memset(&r, 0, sizeof(r));
-	r.max_line = JSONL_DEFAULT_MAX;
-	while ((c = getopt_long(argc, argv, "hVp:m:k:f:", longopts, NULL)) != -1) {
+	memset(&flt, 0, sizeof(flt));
+	while ((c = getopt_long(argc, argv, "hVj:p:m:k:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy = optarg;
+			break;
+		case 'j':
+			errno = 0;
+			jobs = (int)strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
+				phk_warn("bad --jobs '%s' (1 to 64)", optarg);
+				return PHK_EXIT_USAGE;
+			}
 			break;
 		case 'm':
 			if (!strcmp(optarg, "tag"))
@@ -167,14 +151,14 @@ main(int argc, char **argv)
 			break;
 		case O_ONERR:
 			if (!strcmp(optarg, "skip"))
-				r.skip = 1;
+				flt.skip = 1;
 			else if (strcmp(optarg, "stop")) {
 				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
 				return PHK_EXIT_USAGE;
 			}
 			break;
 		case O_MAXLINE:
-			if (parse_size(optarg, &r.max_line) < 0) {
+			if (parse_size(optarg, &max_line) < 0) {
 				phk_warn("bad --max-line '%s'", optarg);
 				return PHK_EXIT_USAGE;
 			}
@@ -211,20 +195,33 @@ main(int argc, char **argv)
 		}
 		o.key = key;
 	}
-	if (scrubber_init(&r.sc, &pol, &o, &e) < 0) {
-		phk_warn("%s", e.msg);
-		policy_release(&pol);
-		keyfile_free(key);
-		return e.status;
+	if ((sc = calloc((size_t)jobs, sizeof(*sc))) == NULL) {
+		phk_warn("out of memory");
+		status = PHK_EXIT_IO;
+		goto done;
+	}
+	for (nsc = 0; nsc < jobs; nsc++) {
+		if ((nsc == 0 ? scrubber_init(&sc[0], &pol, &o, &e) :
+		    scrubber_clone(&sc[nsc], &sc[0], &e)) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+			goto done;
+		}
+		wctx[nsc] = &sc[nsc];
 	}
 	/* A reader that went away is an I/O error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	buf_init(&r.out, r.max_line * 4 + 65536);
-	jsonl_writer_init(&r.w, stdout);
+	jsonl_writer_init(&w, stdout);
+	flt.nworkers = jobs;
+	flt.wctx = wctx;
+	flt.work = work;
+	flt.report = report;
+	flt.max_line = max_line;
+	flt.w = &w;
 
 	if (argc == 0)
-		status = filter(&r, STDIN_FILENO, "<stdin>");
-	for (i = 0; i < argc && (status == 0 || (status == PHK_EXIT_INPUT && r.skip)); i++) {
+		status = filter_fd(&flt, STDIN_FILENO, "<stdin>");
+	for (i = 0; i < argc && (status == 0 || (status == PHK_EXIT_INPUT && flt.skip)); i++) {
 		int fd = strcmp(argv[i], "-") ? open(argv[i], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 		int st;
 		if (fd < 0) {
@@ -232,27 +229,37 @@ main(int argc, char **argv)
 			status = PHK_EXIT_IO;
 			break;
 		}
-		st = filter(&r, fd, fd == STDIN_FILENO ? "<stdin>" : argv[i]);
+		st = filter_fd(&flt, fd, fd == STDIN_FILENO ? "<stdin>" : argv[i]);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		if (st && (!status || st != PHK_EXIT_INPUT))
 			status = st;
 	}
-	if (jsonl_writer_close(&r.w) < 0) {
+	if (jsonl_writer_close(&w) < 0) {
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;
 	}
-	if (r.skip && r.bad)
-		phk_warn("%lu bad line%s skipped", r.bad, r.bad == 1 ? "" : "s");
+	if (flt.skip && flt.bad)
+		phk_warn("%lu bad line%s skipped", flt.bad, flt.bad == 1 ? "" : "s");
 	if (stats) {
-		fprintf(stderr, "%s: %llu records", phk_prog(), r.sc.records);
+		unsigned long long records = 0, tot[CAT__N] = { 0 };
+		int k;
+		for (k = 0; k < nsc; k++) {
+			records += sc[k].records;
+			for (i = 0; i < CAT__N; i++)
+				tot[i] += sc[k].total[i];
+		}
+		fprintf(stderr, "%s: %llu records", phk_prog(), records);
 		for (i = 0; i < CAT__N; i++)
-			if (r.sc.total[i])
-				fprintf(stderr, " %s=%llu", cat_name(i), r.sc.total[i]);
+			if (tot[i])
+				fprintf(stderr, " %s=%llu", cat_name(i), tot[i]);
 		fputc('\n', stderr);
 	}
-	scrubber_release(&r.sc);
-	buf_release(&r.out);
+done:
+	/* clones first: they borrow from the first */
+	while (nsc-- > 0)
+		scrubber_release(&sc[nsc]);
+	free(sc);
 	for (i = 0; i < (int)nf; i++)
 		fieldpath_release(&fields[i]);
 	policy_release(&pol);

@@ -123,6 +123,8 @@ jsonl_writer_init(struct jsonl_writer *w, FILE *f)
 
 	w->f = f;
 	w->paired = 0;
+	/* big writes; the filter decides when to flush */
+	setvbuf(f, NULL, _IOFBF, 1u << 16);
 	w->flush_each = !(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode));
 }
 

@@ -146,13 +146,38 @@ oom:
 	return -1;
 }
 
+int
+scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->pol = src->pol;
+	s->o = src->o;
+	s->replace = src->replace;
+	s->keep_year = src->keep_year;
+	s->names = src->names;
+	s->trigbit = src->trigbit;
+	s->borrowed = 1;
+	buf_init(&s->arena, src->arena.max);
+	buf_init(&s->paths, src->paths.max);
+	buf_init(&s->tmp, src->tmp.max);
+	buf_init(&s->words, src->words.max);
+	buf_init(&s->ann, src->ann.max);
+	if (rx_engine_init(&s->rx, src->pol->match_limit) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 void
 scrubber_release(struct scrubber *s)
 {
-	names_release(&s->names);
+	if (!s->borrowed) {
+		names_release(&s->names);
+		free(s->trigbit);
+	}
 	rx_engine_release(&s->rx);
 	ntoks_release(&s->tk);
-	free(s->trigbit);
 	free(s->strs);
 	free(s->f);
 	free(s->rt);

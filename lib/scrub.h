@@ -68,6 +68,7 @@ struct scrubber {
 	struct rx_engine rx;
 	struct ntoks tk;
 	int *trigbit;		/* per rule: its trigger bit, or -1 */
+	int borrowed;		/* names and trigbit belong to another scrubber */
 	/* per record */
 	struct sstr *strs;
 	size_t nstrs, capstrs;
@@ -98,6 +99,8 @@ struct scrubber {
 int scrubber_init(struct scrubber *s, const struct policy *p,
     const struct scrub_opts *o, struct phk_err *e);
 void scrubber_release(struct scrubber *s);
+/* Another scrubber for another thread, sharing src's read-only lexicons. */
+int scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e);
 /*
  * Scrubs one line into out (reset first). 0 on success; -1 with e set:
  * PHK_EXIT_INPUT for bad input, PHK_EXIT_USAGE when a rule failed closed,

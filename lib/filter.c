@@ -1,0 +1,358 @@
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+
+#define BATCH_RECORDS 256
+#define BATCH_BYTES (1u << 20)
+
+struct rec {
+	size_t in, inlen;	/* in the batch's input */
+	size_t out, outlen;	/* in the batch's output */
+	int status;
+	int pre;		/* failed before work: a line too long to read */
+	struct phk_err e;
+};
+
+struct batch {
+	struct buf in, out;
+	struct rec *r;
+	size_t n, cap;
+	long lineno0;		/* line number of r[0] */
+	int state;		/* FREE, FILLING, QUEUED, RUNNING, DONE */
+};
+
+enum { B_FREE, B_FILLING, B_QUEUED, B_RUNNING, B_DONE };
+
+struct pool {
+	struct filter *f;
+	struct batch *b;
+	int nb;
+	int head;		/* oldest batch not yet written */
+	int tail;		/* batch being filled */
+	int quit;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t *th;
+	int nth;
+	int oom;
+};
+
+static int
+batch_run(struct filter *f, void *wctx, struct batch *b)
+{
+	size_t i;
+	struct buf tmp;
+
+	buf_reset(&b->out);
+	buf_init(&tmp, (size_t)-1 / 2);
+	for (i = 0; i < b->n; i++) {
+		struct rec *r = &b->r[i];
+		r->out = b->out.len;
+		r->outlen = 0;
+		if (r->pre) {
+			r->status = r->e.status;
+			continue;
+		}
+		r->status = 0;
+		/* the input lives in b->in; the worker writes straight after b->out */
+		if (f->work(wctx, b->in.p + r->in, r->inlen, &tmp, &r->e) < 0) {
+			r->status = r->e.status ? r->e.status : PHK_EXIT_IO;
+			continue;
+		}
+		if (buf_add(&b->out, tmp.p, tmp.len) < 0) {
+			phk_err_set(&r->e, PHK_EXIT_IO, "out of memory");
+			r->status = PHK_EXIT_IO;
+			continue;
+		}
+		r->outlen = tmp.len;
+	}
+	buf_release(&tmp);
+	return 0;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = ((void **)arg)[0];
+	void *wctx = ((void **)arg)[1];
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		for (i = 0; i < p->nb && p->b[i].state != B_QUEUED; i++)
+			;
+		if (i == p->nb) {
+			if (p->quit)
+				break;
+			pthread_cond_wait(&p->work, &p->mu);
+			continue;
+		}
+		p->b[i].state = B_RUNNING;
+		pthread_mutex_unlock(&p->mu);
+		batch_run(p->f, wctx, &p->b[i]);
+		pthread_mutex_lock(&p->mu);
+		p->b[i].state = B_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/*
+ * Writes batch b's records in order. Returns 0 to go on, or the exit
+ * status to stop with.
+ */
+static int
+emit(struct filter *f, struct batch *b, const char *name, int *status)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct rec *r = &b->r[i];
+		if (r->status == 0) {
+			if (jsonl_write(f->w, b->out.p + r->out, r->outlen) < 0) {
+				struct phk_err e;
+				phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+				f->report(f->rctx, name, b->lineno0 + (long)i, &e);
+				return PHK_EXIT_IO;
+			}
+			continue;
+		}
+		f->report(f->rctx, name, b->lineno0 + (long)i, &r->e);
+		if (r->status != PHK_EXIT_INPUT || !f->skip)
+			return r->status;
+		f->bad++;
+		*status = PHK_EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int
+batch_add(struct batch *b, const char *line, size_t n, long lineno)
+{
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : BATCH_RECORDS;
+		struct rec *r = realloc(b->r, nc * sizeof(*r));
+		if (r == NULL)
+			return -1;
+		b->r = r;
+		b->cap = nc;
+	}
+	if (b->n == 0)
+		b->lineno0 = lineno;
+	b->r[b->n].in = b->in.len;
+	b->r[b->n].inlen = n;
+	b->r[b->n].pre = 0;
+	if (buf_add(&b->in, line, n) < 0 || buf_addc(&b->in, '\0') < 0)
+		return -1;
+	b->n++;
+	return 0;
+}
+
+/* One thread: read, work, write, record by record. */
+static int
+run_serial(struct filter *f, int fd, const char *name)
+{
+	struct jsonl_reader rd;
+	struct phk_err e;
+	struct buf out;
+	const char *line;
+	size_t n;
+	int rc, status = 0;
+
+	if (jsonl_reader_init(&rd, fd, name, f->max_line) < 0)
+		return PHK_EXIT_IO;
+	jsonl_writer_pair(f->w, &rd);
+	buf_init(&out, (size_t)-1 / 2);
+	for (;;) {
+		rc = jsonl_read(&rd, &line, &n, &e);
+		if (rc == 0)
+			break;
+		if (rc > 0 && f->work(f->wctx[0], line, n, &out, &e) == 0) {
+			if (jsonl_write(f->w, out.p, out.len) < 0) {
+				phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+				f->report(f->rctx, name, rd.lineno, &e);
+				status = PHK_EXIT_IO;
+				break;
+			}
+			continue;
+		}
+		f->report(f->rctx, name, rd.lineno, &e);
+		if (e.status != PHK_EXIT_INPUT || !f->skip) {
+			status = e.status ? e.status : PHK_EXIT_IO;
+			break;
+		}
+		f->bad++;
+		status = PHK_EXIT_INPUT;
+	}
+	buf_release(&out);
+	jsonl_reader_release(&rd);
+	return status;
+}
+
+/* Whether the next read can go on without waiting for the producer. */
+static int
+has_input(const struct jsonl_reader *r)
+{
+	struct pollfd pfd;
+
+	if (memchr(r->rbuf + r->rpos, '\n', r->rlen - r->rpos) != NULL || r->eof)
+		return 1;
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1;
+}
+
+int
+filter_fd(struct filter *f, int fd, const char *name)
+{
+	struct jsonl_reader rd;
+	struct pool p;
+	struct phk_err e;
+	void **args = NULL;
+	const char *line;
+	size_t n;
+	int i, rc, status = 0, stop = 0, inflight = 0;
+
+	if (f->nworkers <= 1)
+		return run_serial(f, fd, name);
+	f->w->paired = 1;	/* flushed here, when input would wait */
+	memset(&p, 0, sizeof(p));
+	p.f = f;
+	p.nb = f->nworkers * 2;
+	if (jsonl_reader_init(&rd, fd, name, f->max_line) < 0)
+		return PHK_EXIT_IO;
+	if ((p.b = calloc((size_t)p.nb, sizeof(*p.b))) == NULL ||
+	    (p.th = calloc((size_t)f->nworkers, sizeof(*p.th))) == NULL ||
+	    (args = calloc((size_t)f->nworkers * 2, sizeof(*args))) == NULL) {
+		status = PHK_EXIT_IO;
+		goto out;
+	}
+	for (i = 0; i < p.nb; i++) {
+		buf_init(&p.b[i].in, (size_t)-1 / 2);
+		buf_init(&p.b[i].out, (size_t)-1 / 2);
+	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.work, NULL);
+	pthread_cond_init(&p.done, NULL);
+	for (i = 0; i < f->nworkers; i++) {
+		args[2 * i] = &p;
+		args[2 * i + 1] = f->wctx[i];
+		if (pthread_create(&p.th[i], NULL, worker, &args[2 * i]) != 0)
+			break;
+		p.nth++;
+	}
+	if (p.nth == 0) {
+		status = PHK_EXIT_IO;
+		goto out;
+	}
+
+	for (;;) {
+		struct batch *b = &p.b[p.tail];
+		int eof = 0, drain;
+
+		/* Fill the batch at tail from the input. */
+		pthread_mutex_lock(&p.mu);
+		if (b->state == B_FREE) {
+			b->state = B_FILLING;
+			b->n = 0;
+			buf_reset(&b->in);
+		}
+		pthread_mutex_unlock(&p.mu);
+		while (b->n < BATCH_RECORDS && b->in.len < BATCH_BYTES) {
+			if (f->w->flush_each && b->n > 0 && !has_input(&rd))
+				break;	/* reading would wait: send what we have */
+			rc = jsonl_read(&rd, &line, &n, &e);
+			if (rc == 0) {
+				eof = 1;
+				break;
+			}
+			if (rc < 0) {
+				/* a line we could not even read: a record that failed */
+				size_t at = b->n;
+				if (batch_add(b, "", 0, rd.lineno) < 0) {
+					status = PHK_EXIT_IO;
+					stop = 1;
+					break;
+				}
+				b->r[at].pre = 1;
+				b->r[at].e = e;
+				continue;
+			}
+			if (batch_add(b, line, n, rd.lineno) < 0) {
+				status = PHK_EXIT_IO;
+				stop = 1;
+				break;
+			}
+		}
+		if (stop)
+			break;
+		drain = eof || (f->w->flush_each && !has_input(&rd));
+		if (b->n > 0) {
+			pthread_mutex_lock(&p.mu);
+			b->state = B_QUEUED;
+			pthread_cond_signal(&p.work);
+			pthread_mutex_unlock(&p.mu);
+			inflight++;
+			p.tail = (p.tail + 1) % p.nb;
+		} else {
+			pthread_mutex_lock(&p.mu);
+			b->state = B_FREE;
+			pthread_mutex_unlock(&p.mu);
+		}
+		/* Write finished batches in order: all of them when we must wait. */
+		while (inflight > 0 && (drain || inflight == p.nb)) {
+			struct batch *h = &p.b[p.head];
+			pthread_mutex_lock(&p.mu);
+			while (h->state != B_DONE)
+				pthread_cond_wait(&p.done, &p.mu);
+			pthread_mutex_unlock(&p.mu);
+			rc = emit(f, h, name, &status);
+			pthread_mutex_lock(&p.mu);
+			h->state = B_FREE;
+			pthread_mutex_unlock(&p.mu);
+			inflight--;
+			p.head = (p.head + 1) % p.nb;
+			if (rc) {
+				status = rc;
+				stop = 1;
+				break;
+			}
+		}
+		if (stop || (eof && inflight == 0))
+			break;
+		if (drain && f->w->flush_each && fflush(f->w->f) == EOF) {
+			phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+			f->report(f->rctx, name, rd.lineno, &e);
+			status = PHK_EXIT_IO;
+			break;
+		}
+	}
+out:
+	if (p.nth) {
+		pthread_mutex_lock(&p.mu);
+		p.quit = 1;
+		pthread_cond_broadcast(&p.work);
+		pthread_mutex_unlock(&p.mu);
+		/* batches still queued are run and dropped: nothing more is written */
+		for (i = 0; i < p.nth; i++)
+			pthread_join(p.th[i], NULL);
+		pthread_mutex_destroy(&p.mu);
+		pthread_cond_destroy(&p.work);
+		pthread_cond_destroy(&p.done);
+	}
+	for (i = 0; p.b && i < p.nb; i++) {
+		buf_release(&p.b[i].in);
+		buf_release(&p.b[i].out);
+		free(p.b[i].r);
+	}
+	free(p.b);
+	free(p.th);
+	free(args);
+	jsonl_reader_release(&rd);
+	return status;
+}
