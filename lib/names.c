@@ -237,6 +237,7 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
 	    add_words(&nm->cues, &c->relations, NF_REL) < 0 ||
 	    add_words(&nm->cues, &c->verbs_after, NF_VERB) < 0 ||
+	    add_words(&nm->cues, &c->particles, NF_PARTICLE) < 0 ||
 	    add_words(&nm->cues, &c->cues_before, NF_CUE) < 0 ||
 	    add_words(&nm->cues, &c->cues_after, NF_CRED) < 0 ||
 	    add_words(&nm->cues, &c->labels, NF_LABEL) < 0 ||
@@ -305,8 +306,26 @@ enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
 static int
 is_upper_at(const unsigned char *s, size_t i)
 {
-	return (s[i] >= 'A' && s[i] <= 'Z') ||
-	    (s[i] == 0xC3 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9E);
+	unsigned cp;
+
+	if (s[i] < 0x80)
+		return s[i] >= 'A' && s[i] <= 'Z';
+	if (s[i] == 0xC3)
+		return s[i + 1] >= 0x80 && s[i + 1] <= 0x9E && s[i + 1] != 0x97;
+	if (s[i] == 0xC4 || s[i] == 0xC5) {
+		/* Latin Extended-A pairs upper and lower case; the parity flips twice */
+		cp = ((unsigned)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F);
+		if (cp <= 0x137 || (cp >= 0x14A && cp <= 0x177))
+			return cp % 2 == 0;
+		if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+			return cp % 2 == 1;
+		return cp == 0x178;
+	}
+	if (s[i] == 0xD0)	/* Cyrillic А..Я, Ѐ..Џ */
+		return s[i + 1] >= 0x80 && s[i + 1] <= 0xAF;
+	if (s[i] == 0xCE)	/* Greek Α..Ω */
+		return s[i + 1] >= 0x91 && s[i + 1] <= 0xA9;
+	return 0;
 }
 
 /* Dictionary flags; a hyphenated word is a name if a part is, English if all are. */
@@ -568,6 +587,7 @@ struct det {
 enum {
 	V_DICT,		/* nothing: the dictionaries must (no cued-only words) */
 	V_CUE,		/* "patient", "from", a verb after: a name-ish word */
+	V_CONT,		/* the words after a name's first: like V_CUE */
 	V_STRONG	/* "Dr.", "wife", "Name:", ", MD": any capitalized word */
 };
 
@@ -583,10 +603,19 @@ namelike(const struct det *d, size_t i, int v)
 	if (t->one)
 		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
 	if (d->lower && !t->cap)
-		return ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG);
+		return ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG ||
+		    (v == V_CUE && t->gap == G_SPACE && i + 1 < d->nt && !d->t[i + 1].cap &&
+		    (F(i + 1) & NF_LAST)) || (v == V_CONT && (F(i) & NF_LAST)));
 	if (!t->cap)
 		return 0;
 	return v == V_STRONG || ISNAME(i) || !(F(i) & NF_ENG);
+}
+
+/* Lowercase particles inside names: van der Berg, de la Cruz, bin Rashid. */
+static int
+particle(const struct det *d, size_t i)
+{
+	return !d->t[i].cap && (F(i) & NF_PARTICLE) && d->t[i].gap == G_SPACE;
 }
 
 /* Marks up to max name words from i on, joined by spaces (or "LAST, FIRST"). */
@@ -595,7 +624,7 @@ take(struct det *d, size_t i, int max, int v, int comma)
 {
 	size_t k = 0;
 
-	while (i < d->nt && (int)k < max && namelike(d, i, k == 0 ? v : V_CUE)) {
+	while (i < d->nt && (int)k < max && namelike(d, i, k == 0 ? v : k == 1 ? V_CONT : V_CUE)) {
 		/* "Jazmyn King DEA", "HALVORSEN, INGRID Acc#": a name keeps its case */
 		if (k > 0 && d->t[i].allcaps != d->t[i - 1].allcaps)
 			break;
@@ -679,11 +708,11 @@ detect(struct det *d)
 				d->mark[j - 1] = 1;
 			continue;
 		}
-		if (d->mark[i] || (t->allcaps && !d->lower && !(f & NF_FIRST)))
+		if (d->mark[i])
 			continue;
 		/* A first name that is no English word: Rita, Georgianna */
 		if ((f & NF_FIRST) && !(f & (NF_ENG | NF_NOT)) && (t->cap || d->lower) &&
-		    !t->one) {
+		    !t->one && (!t->allcaps || d->lower)) {
 			take(d, i, 4, V_CUE, 0);
 			continue;
 		}
@@ -691,7 +720,9 @@ detect(struct det *d)
 		 * Two capitalized words, one of them no English word and one a
 		 * name or both unknown: Jacinthe Kozey, Ivy Corwin, Lilyan Collier.
 		 */
-		if (t->cap && !t->one && t->gap == G_SPACE && i + 1 < d->nt &&
+		if (t->allcaps && !(f & NF_FIRST))
+			;	/* an acronym: the pair rule below needs a first name */
+		else if (t->cap && !t->one && t->gap == G_SPACE && i + 1 < d->nt &&
 		    d->t[i + 1].cap && !d->t[i + 1].one && namelike(d, i, V_DICT) &&
 		    namelike(d, i + 1, V_DICT) && t->allcaps == d->t[i + 1].allcaps &&
 		    (!(f & NF_ENG) || !(F(i + 1) & NF_ENG)) &&
@@ -707,13 +738,20 @@ detect(struct det *d)
 		    !HARDNOT(i) && !HARDNOT(i + 1) && !(f & NF_NOT) &&
 		    !((f | F(i + 1)) & (NF_TITLE | NF_CRED | NF_CUE | NF_REL | NF_LABEL)) &&
 		    (((f & NF_LAST) || !(f & NF_ENG)) && ((F(i + 1) & NF_FIRST) ||
-		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1)) &&
-		    (d->t[i + 1].gap != G_SPACE || i + 2 >= d->nt || !d->t[i + 2].cap ||
-		    (F(i + 2) & NF_ENG))) {
+		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1))) {
 			d->mark[i] = d->mark[i + 1] = 1;
 			i++;
 			continue;
 		}
+	}
+	/* Particles join the name they stand in: "van der Berg", "Ludwig van Beethoven". */
+	for (i = 0; i < d->nt; i++) {
+		if (!d->mark[i] || i == 0 || !particle(d, i - 1))
+			continue;
+		for (j = i; j > 0 && i - j < 3 && particle(d, j - 1); j--)
+			;
+		for (; j < i; j++)
+			d->mark[j] = 1;
 	}
 	/* Eponyms: Parkinson disease, Crohn's disease, Hodgkin lymphoma. */
 	for (i = 0; i < d->nt; i++) {
@@ -721,8 +759,10 @@ detect(struct det *d)
 			continue;
 		for (j = i; j + 1 < d->nt && d->mark[j + 1] == 1 && d->t[j].gap == G_SPACE; j++)
 			;
-		if (j + 1 < d->nt && (F(j + 1) & NF_EPONYM) &&
-		    (d->t[j].gap == G_SPACE || d->t[j].gap == G_DOT))
+		if ((j + 1 < d->nt && (F(j + 1) & NF_EPONYM) &&
+		    (d->t[j].gap == G_SPACE || d->t[j].gap == G_DOT)) ||
+		    (j >= i + 2 && (F(j) & NF_EPONYM) && !(F(i) & NF_FIRST)))
+			/* "Glasgow Coma Scale" ends in one: no first name, no person */
 			for (; i <= j; i++)
 				d->mark[i] = 0;
 		i = j;

@@ -422,6 +422,8 @@ load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_list(l, v, key, &nc->titles, 0);
 		else if (!strcmp(key, "relations"))
 			rc = get_list(l, v, key, &nc->relations, 0);
+		else if (!strcmp(key, "particles"))
+			rc = get_list(l, v, key, &nc->particles, 0);
 		else if (!strcmp(key, "verbs_after"))
 			rc = get_list(l, v, key, &nc->verbs_after, 0);
 		else if (!strcmp(key, "cues_before"))
@@ -715,6 +717,7 @@ policy_release(struct policy *p)
 	strlist_free(&p->names.cues_before);
 	strlist_free(&p->names.relations);
 	strlist_free(&p->names.verbs_after);
+	strlist_free(&p->names.particles);
 	strlist_free(&p->names.cues_after);
 	strlist_free(&p->names.labels);
 	strlist_free(&p->names.not_names);

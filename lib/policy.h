@@ -56,7 +56,7 @@ struct names_conf {
 	int enabled;
 	char *first_names, *surnames, *english;	/* resolved paths */
 	struct strlist titles, relations, cues_before, cues_after, labels,
-	    verbs_after, not_names, eponym_next;
+	    verbs_after, particles, not_names, eponym_next;
 };
 
 struct policy {
