@@ -74,6 +74,18 @@ buf_adds(struct buf *b, const char *s)
 }
 
 int
+buf_addu(struct buf *b, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do
+		tmp[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
+int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[256];

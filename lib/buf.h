@@ -19,6 +19,8 @@ void buf_release(struct buf *b);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addc(struct buf *b, char c);
 int buf_adds(struct buf *b, const char *s);
+/* A number in decimal, without printf's cost. */
+int buf_addu(struct buf *b, unsigned long long v);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline void buf_reset(struct buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }

@@ -7,13 +7,16 @@
 
 /* ---- lexicon: open addressing over folded lowercase keys ---- */
 
-static uint32_t
+#define FNV_INIT 14695981039346656037ull
+#define FNV_STEP(h, c) (((h) ^ (unsigned char)(c)) * 1099511628211ull)
+
+static uint64_t
 fnv(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = FNV_INIT;
 
 	while (n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+		h = FNV_STEP(h, *s++);
 	return h;
 }
 
@@ -49,16 +52,24 @@ fold(const char *w, size_t n, char *out, size_t cap)
 	return k;
 }
 
-static struct lex_ent *
-slot(const struct lexicon *lx, const char *key, size_t n, uint32_t h)
+/*
+ * A slot holds the top 48 bits of the word's 64-bit hash and its 16 bits
+ * of flags, 0 when empty: one cache line touched a look-up, no key text
+ * kept. Two words sharing 48 bits of hash would share flags; among some
+ * 160,000 words the odds of that are about one in ten thousand million,
+ * and the flags only steer the name heuristics.
+ */
+#define FLAGS 0xFFFFull
+#define ID(h) (((h) & ~FLAGS) ? ((h) & ~FLAGS) : (uint64_t)1 << 16)
+
+static uint64_t *
+slot(const struct lexicon *lx, uint64_t id)
 {
-	size_t i = h & lx->mask;
+	size_t i = (size_t)((id >> 16) ^ (id >> 41)) & lx->mask;
 
 	for (;;) {
-		struct lex_ent *e = &lx->tab[i];
-		if (e->len == 0)
-			return e;
-		if (e->hash == h && e->len == n && memcmp(lx->arena + e->off, key, n) == 0)
+		uint64_t *e = &lx->tab[i];
+		if (*e == 0 || (*e & ~FLAGS) == id)
 			return e;
 		i = (i + 1) & lx->mask;
 	}
@@ -78,10 +89,9 @@ grow(struct lexicon *lx)
 	}
 	big.mask = cap - 1;
 	for (i = 0; lx->tab && i <= lx->mask; i++) {
-		struct lex_ent *e = &lx->tab[i];
-		if (e->len) {
-			struct lex_ent *d = slot(&big, lx->arena + e->off, e->len, e->hash);
-			*d = *e;
+		if (lx->tab[i]) {
+			uint64_t *d = slot(&big, lx->tab[i] & ~FLAGS);
+			*d = lx->tab[i];
 			if (lx->trig)
 				big.trig[d - big.tab] = lx->trig[i];
 		}
@@ -94,57 +104,37 @@ grow(struct lexicon *lx)
 	return 0;
 }
 
-static struct lex_ent *
+/* Adds a word (or flags to it); returns its slot, NULL if out of memory. */
+static uint64_t *
 lex_add(struct lexicon *lx, const char *w, size_t n, unsigned flags)
 {
 	char key[128];
 	size_t k;
-	uint32_t h;
-	struct lex_ent *e;
+	uint64_t *e, id;
 
-	if (n == 0 || n >= 100)
-		return NULL;
-	if ((k = fold(w, n, key, sizeof(key))) == 0)
-		return NULL;
+	if (n == 0 || n >= 100 || (k = fold(w, n, key, sizeof(key))) == 0)
+		return lx->tab;	/* nothing to add: not an error */
 	if ((lx->used + 1) * 2 > lx->mask && grow(lx) < 0)
 		return NULL;
-	h = fnv(key, k);
-	e = slot(lx, key, k, h);
-	if (e->len) {
-		e->flags |= (uint16_t)flags;
-		return e;
+	id = ID(fnv(key, k));
+	e = slot(lx, id);
+	if (*e == 0) {
+		*e = id;
+		lx->used++;
 	}
-	if (lx->alen + k > lx->acap) {
-		size_t cap = lx->acap ? lx->acap * 2 : 1u << 12;
-		char *a;
-		while (cap < lx->alen + k)
-			cap *= 2;
-		if ((a = realloc(lx->arena, cap)) == NULL)
-			return NULL;
-		lx->arena = a;
-		lx->acap = cap;
-	}
-	memcpy(lx->arena + lx->alen, key, k);
-	e->hash = h;
-	e->off = (uint32_t)lx->alen;
-	e->len = (uint16_t)k;
-	e->flags = (uint16_t)flags;
-	lx->alen += k;
-	lx->used++;
+	*e |= flags & FLAGS;
 	return e;
 }
 
-static const struct lex_ent *
-lex_find(const struct lexicon *lx, const char *w, size_t n, const char *key, size_t k, uint32_t h)
+static const uint64_t *
+lex_find(const struct lexicon *lx, uint64_t h)
 {
-	const struct lex_ent *e;
+	const uint64_t *e;
 
-	(void)w;
-	(void)n;
 	if (lx->tab == NULL)
 		return NULL;
-	e = slot(lx, key, k, h);
-	return e->len ? e : NULL;
+	e = slot(lx, ID(h));
+	return *e ? e : NULL;
 }
 
 static void
@@ -152,7 +142,6 @@ lex_release(struct lexicon *lx)
 {
 	free(lx->tab);
 	free(lx->trig);
-	free(lx->arena);
 	memset(lx, 0, sizeof(*lx));
 }
 
@@ -161,7 +150,7 @@ names_key(const char *w, size_t n)
 {
 	char key[128];
 
-	return fnv(key, n < 100 ? fold(w, n, key, sizeof(key)) : 0);
+	return (uint32_t)(fnv(key, n < 100 ? fold(w, n, key, sizeof(key)) : 0) >> 32);
 }
 
 unsigned
@@ -169,15 +158,15 @@ names_flags(const struct names *nm, const char *w, size_t n)
 {
 	char key[128];
 	size_t k;
-	uint32_t h;
-	const struct lex_ent *a, *b;
+	uint64_t h;
+	const uint64_t *a, *b;
 
 	if (n >= 100 || (k = fold(w, n, key, sizeof(key))) == 0)
 		return 0;
 	h = fnv(key, k);
-	a = lex_find(&nm->dict, w, n, key, k, h);
-	b = lex_find(&nm->cues, w, n, key, k, h);
-	return (a ? a->flags : 0) | (b ? b->flags : 0);
+	a = lex_find(&nm->dict, h);
+	b = lex_find(&nm->cues, h);
+	return (unsigned)(((a ? *a : 0) | (b ? *b : 0)) & FLAGS);
 }
 
 static int
@@ -255,8 +244,10 @@ fail:
 int
 names_add_trigger(struct names *nm, const char *word, unsigned bit)
 {
-	struct lex_ent *e;
+	uint64_t *e;
 
+	if (*word == '\0' || strlen(word) >= 100)
+		return 0;	/* no word to trigger on */
 	if (bit >= 64 || (e = lex_add(&nm->cues, word, strlen(word), 0)) == NULL)
 		return -1;
 	nm->cues.trig[e - nm->cues.tab] |= (uint64_t)1 << bit;
@@ -334,18 +325,18 @@ dict_flags(const struct names *nm, const char *s, size_t st, size_t en)
 {
 	char key[128];
 	size_t k, a = st, b;
-	const struct lex_ent *e;
+	const uint64_t *e;
 	unsigned acc = 0, all_eng = NF_ENG, pf;
 
 	if (en - st < 100 && (k = fold(s + st, en - st, key, sizeof(key))) > 0 &&
-	    (e = lex_find(&nm->dict, s, 0, key, k, fnv(key, k))) != NULL)
-		return e->flags;
+	    (e = lex_find(&nm->dict, fnv(key, k))) != NULL)
+		return (unsigned)(*e & FLAGS);
 	for (b = st; b <= en; b++) {
 		if (b == en || s[b] == '-' || s[b] == '\'') {
 			pf = 0;
 			if (b > a && b - a < 100 && (k = fold(s + a, b - a, key, sizeof(key))) > 0 &&
-			    (e = lex_find(&nm->dict, s, 0, key, k, fnv(key, k))) != NULL)
-				pf = e->flags;
+			    (e = lex_find(&nm->dict, fnv(key, k))) != NULL)
+				pf = (unsigned)(*e & FLAGS);
 			acc |= pf & (NF_FIRST | NF_LAST);
 			if (!(pf & NF_ENG))
 				all_eng = 0;
@@ -438,8 +429,8 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 	while (i < n) {
 		struct tok t;
 		size_t up = 0, letters = 0, kl = 0;
-		const struct lex_ent *e;
-		uint32_t h = 2166136261u;
+		const uint64_t *e;
+		uint64_t h = FNV_INIT;
 		int ascii = 1;
 
 		/* Skip what is no letter; plain ASCII without a call. */
@@ -462,7 +453,7 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 				letters++;
 				if (kl < sizeof(key))
 					key[kl++] = (char)(c | 32);
-				h = (h ^ (unsigned char)(c | 32)) * 16777619u;
+				h = FNV_STEP(h, c | 32);
 				i++;
 				continue;
 			}
@@ -478,7 +469,7 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 			    !(s[i] == '\'' && (s[i + 1] | 32) == 's' && (i + 2 >= n || !letter(s, n, i + 2)))) {
 				if (kl < sizeof(key))
 					key[kl++] = (char)s[i];
-				h = (h ^ s[i]) * 16777619u;
+				h = FNV_STEP(h, s[i]);
 				i++;
 				continue;
 			}
@@ -509,10 +500,10 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 			h = fnv(key, k);
 		} else
 			k = kl;
-		t.key = h;
+		t.key = (uint32_t)(h >> 32);
 		if (k > 0) {
-			if ((e = lex_find(&nm->cues, text, 0, key, k, h)) != NULL) {
-				t.flags = e->flags;
+			if ((e = lex_find(&nm->cues, h)) != NULL) {
+				t.flags = (unsigned)(*e & FLAGS);
 				if (nm->cues.trig[e - nm->cues.tab] &&
 				    add_hit(tk, t.s, nm->cues.trig[e - nm->cues.tab]) < 0)
 					return -1;
@@ -522,8 +513,8 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 				for (b = 0; b <= k; b++) {
 					if (b < k && key[b] != '-')
 						continue;
-					if (b > a && (e = lex_find(&nm->cues, text, 0, key + a, b - a,
-					    fnv(key + a, b - a))) != NULL && nm->cues.trig[e - nm->cues.tab] &&
+					if (b > a && (e = lex_find(&nm->cues, fnv(key + a, b - a))) != NULL &&
+					    nm->cues.trig[e - nm->cues.tab] &&
 					    add_hit(tk, t.s + a, nm->cues.trig[e - nm->cues.tab]) < 0)
 						return -1;
 					a = b + 1;

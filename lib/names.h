@@ -19,18 +19,11 @@ enum {
 	NF_EPONYM = 1 << 8, NF_REL = 1 << 9, NF_VERB = 1 << 10, NF_PARTICLE = 1 << 11
 };
 
-struct lex_ent {
-	uint32_t hash, off;
-	uint16_t len, flags;
-};
-
 /* Open-addressed words, folded to lowercase ASCII (Latin-1 accents too). */
 struct lexicon {
-	struct lex_ent *tab;
+	uint64_t *tab;		/* hash bits and flags, see names.c */
 	uint64_t *trig;		/* per slot: trigger bits of rules (cue lexicon) */
 	size_t mask, used;
-	char *arena;
-	size_t alen, acap;
 };
 
 /*

@@ -115,6 +115,7 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 	buf_init(&s->tmp, (size_t)1 << 34);
 	buf_init(&s->words, (size_t)1 << 24);
 	buf_init(&s->ann, (size_t)1 << 30);
+	buf_init(&s->head, 4096);
 	if (rx_engine_init(&s->rx, p->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
@@ -162,6 +163,7 @@ scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e
 	buf_init(&s->tmp, src->tmp.max);
 	buf_init(&s->words, src->words.max);
 	buf_init(&s->ann, src->ann.max);
+	buf_init(&s->head, src->head.max);
 	if (rx_engine_init(&s->rx, src->pol->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
@@ -186,6 +188,7 @@ scrubber_release(struct scrubber *s)
 	buf_release(&s->tmp);
 	buf_release(&s->words);
 	buf_release(&s->ann);
+	buf_release(&s->head);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -222,9 +225,12 @@ present(const char *text, size_t n, const struct strlist *any)
 {
 	size_t i;
 
-	for (i = 0; i < any->n; i++)
-		if (memmem(text, n, any->v[i], strlen(any->v[i])) != NULL)
+	for (i = 0; i < any->n; i++) {
+		const char *w = any->v[i];
+		if (w[0] && !w[1] ? memchr(text, w[0], n) != NULL :
+		    memmem(text, n, w, strlen(w)) != NULL)
 			return 1;
+	}
 	return 0;
 }
 
@@ -611,21 +617,25 @@ annotate(struct scrubber *s, struct buf *a)
 	int first = 1;
 	long total = 0;
 
-	if (buf_adds(a, "{\"policy\":") < 0 ||
-	    jstr_encode(a, s->pol->name, strlen(s->pol->name)) < 0 ||
-	    buf_printf(a, ",\"policy_sha256\":\"%s\",\"mode\":\"%s\",\"counts\":{",
-	    s->pol->sha256, modes[s->replace]) < 0)
+	/* The head is the same for every record: made once. */
+	if (s->head.len == 0 && (buf_adds(&s->head, "{\"policy\":") < 0 ||
+	    jstr_encode(&s->head, s->pol->name, strlen(s->pol->name)) < 0 ||
+	    buf_printf(&s->head, ",\"policy_sha256\":\"%s\",\"mode\":\"%s\",\"counts\":{",
+	    s->pol->sha256, modes[s->replace]) < 0))
+		return -1;
+	if (buf_add(a, s->head.p, s->head.len) < 0)
 		return -1;
 	for (i = 0; i < CAT__N; i++) {
 		if (!s->counts[i])
 			continue;
-		if (buf_printf(a, "%s\"%s\":%ld", first ? "" : ",", cat_name((int)i),
-		    s->counts[i]) < 0)
+		if ((!first && buf_addc(a, ',') < 0) || buf_addc(a, '"') < 0 ||
+		    buf_adds(a, cat_name((int)i)) < 0 || buf_adds(a, "\":") < 0 ||
+		    buf_addu(a, (unsigned long long)s->counts[i]) < 0)
 			return -1;
 		first = 0;
 		total += s->counts[i];
 	}
-	if (buf_printf(a, "},\"total\":%ld", total) < 0)
+	if (buf_adds(a, "},\"total\":") < 0 || buf_addu(a, (unsigned long long)total) < 0)
 		return -1;
 	if (s->o.report) {
 		if (buf_adds(a, ",\"findings\":[") < 0)
@@ -635,12 +645,15 @@ annotate(struct scrubber *s, struct buf *a)
 			const struct sstr *x = &s->strs[i];
 			for (k = x->f0; k < x->f0 + x->nf; k++) {
 				const struct finding *f = &s->f[k];
-				if (buf_printf(a, "%s{\"category\":\"%s\",\"rule\":", first ? "" : ",",
-				    cat_name(f->cat)) < 0 ||
+				if ((!first && buf_addc(a, ',') < 0) ||
+				    buf_adds(a, "{\"category\":\"") < 0 ||
+				    buf_adds(a, cat_name(f->cat)) < 0 || buf_adds(a, "\",\"rule\":") < 0 ||
 				    jstr_encode(a, f->rule, strlen(f->rule)) < 0 ||
 				    buf_adds(a, ",\"path\":") < 0 ||
 				    jstr_encode(a, s->paths.p + x->path, strlen(s->paths.p + x->path)) < 0 ||
-				    buf_printf(a, ",\"offset\":%zu,\"length\":%zu}", f->s, f->e - f->s) < 0)
+				    buf_adds(a, ",\"offset\":") < 0 || buf_addu(a, f->s) < 0 ||
+				    buf_adds(a, ",\"length\":") < 0 || buf_addu(a, f->e - f->s) < 0 ||
+				    buf_addc(a, '}') < 0)
 					return -1;
 				first = 0;
 			}

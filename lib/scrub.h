@@ -74,7 +74,7 @@ struct scrubber {
 	size_t nstrs, capstrs;
 	struct finding *f;
 	size_t nf, capf;
-	struct buf arena, paths, tmp, words, ann;
+	struct buf arena, paths, tmp, words, ann, head;
 #define NSET_SIZE 128
 	struct nset {
 		uint32_t hash, off;
