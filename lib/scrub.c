@@ -220,6 +220,13 @@ on_name(void *ctx, size_t a, size_t b, const char *rule)
 	return add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
+/* 1 for ASCII digits, 2 for ASCII letters, 0 for the rest. */
+static const unsigned char alnum_class[256] = {
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['A'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	['a'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 static int
 present(const char *text, size_t n, const struct strlist *any)
 {
@@ -238,34 +245,23 @@ int
 scrub_find(struct scrubber *s, const char *text, size_t n)
 {
 	size_t i, pos, vs, ve, run = 0, maxrun = 0, drun = 0, maxdrun = 0;
-	int rc, digits = 0;
+	size_t digits = 0;
+	int rc;
 
-	/* What the gates need, in one pass. */
+	/* What the gates need, in one branch-free pass. */
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c >= '0' && c <= '9') {
-			digits++;
-			run++;
-			if (++drun > maxdrun)
-				maxdrun = drun;
-			continue;
-		}
-		drun = 0;
-		if ((c | 32) >= 'a' && (c | 32) <= 'z')
-			run++;
-		else {
-			if (run > maxrun)
-				maxrun = run;
-			run = 0;
-		}
+		unsigned k = alnum_class[(unsigned char)text[i]];
+		digits += k == 1;
+		run = k ? run + 1 : 0;
+		drun = k == 1 ? drun + 1 : 0;
+		maxrun = run > maxrun ? run : maxrun;
+		maxdrun = drun > maxdrun ? drun : maxdrun;
 	}
-	if (run > maxrun)
-		maxrun = run;
 	if (names_tokenize(&s->names, text, n, &s->tk) < 0)
 		goto oom;
 	for (i = 0; i < s->pol->nrules; i++) {
 		const struct scrub_rule *r = &s->pol->rules[i];
-		if (digits < r->min_digits || maxrun < (size_t)r->min_run ||
+		if (digits < (size_t)r->min_digits || maxrun < (size_t)r->min_run ||
 		    maxdrun < (size_t)r->min_digit_run ||
 		    (s->trigbit[i] >= 0 && !(s->tk.trig & (uint64_t)1 << s->trigbit[i])) ||
 		    (r->requires.n && !present(text, n, &r->requires)))
