@@ -40,6 +40,11 @@ grow(struct buf *b, size_t need)
 		cap = b->max + 1;
 	if ((p = realloc(b->p, cap)) == NULL)
 		return -1;
+	/*
+	 * Zeroed: PCRE2's JIT reads a few bytes past a subject's end with
+	 * vector loads; defined bytes keep valgrind's reports meaningful.
+	 */
+	memset(p + b->cap, 0, cap - b->cap);
 	b->p = p;
 	b->cap = cap;
 	return 0;
