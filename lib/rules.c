@@ -49,6 +49,8 @@ compile(struct regex *r, const char *pat, uint32_t opts, struct phk_err *e)
 	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"v");
 	r->group = g > 0 ? g : 0;
+	g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"vs");
+	r->from = g > 0 ? g : 0;
 	return 0;
 }
 
@@ -62,6 +64,25 @@ int
 regex_compile_anchored(struct regex *r, const char *pat, int caseless, struct phk_err *e)
 {
 	return compile(r, pat, PCRE2_ANCHORED | (caseless ? PCRE2_CASELESS : 0), e);
+}
+
+/*
+ * The value: group "v" if it took part, else the whole match; a group
+ * "vs" (which may sit in a lookbehind) moves its start back, so a rule can
+ * begin its scan at a rare character and still take what stands before it.
+ */
+static void
+value_span(const struct regex *r, int rc, const PCRE2_SIZE *ov, size_t *vs, size_t *ve)
+{
+	if (r->group && rc > r->group && ov[2 * r->group] != PCRE2_UNSET) {
+		*vs = ov[2 * r->group];
+		*ve = ov[2 * r->group + 1];
+	} else {
+		*vs = ov[0];
+		*ve = ov[1];
+	}
+	if (r->from && rc > r->from && ov[2 * r->from] != PCRE2_UNSET && ov[2 * r->from] < *vs)
+		*vs = ov[2 * r->from];
 }
 
 static int
@@ -89,13 +110,7 @@ regex_at(struct rx_engine *x, const struct regex *r, const char *s, size_t n,
 		return limit_error(rc, e);
 	ov = pcre2_get_ovector_pointer(x->md);
 	*end = ov[1];
-	if (r->group && rc > r->group && ov[2 * r->group] != PCRE2_UNSET) {
-		*vs = ov[2 * r->group];
-		*ve = ov[2 * r->group + 1];
-	} else {
-		*vs = ov[0];
-		*ve = ov[1];
-	}
+	value_span(r, rc, ov, vs, ve);
 	return *ve > *vs;
 }
 
@@ -132,13 +147,7 @@ regex_next(struct rx_engine *x, const struct regex *r, const char *s,
 			continue;
 		}
 		*pos = ov[1];
-		if (r->group && rc > r->group && ov[2 * r->group] != PCRE2_UNSET) {
-			*vs = ov[2 * r->group];
-			*ve = ov[2 * r->group + 1];
-		} else {
-			*vs = ov[0];
-			*ve = ov[1];
-		}
+		value_span(r, rc, ov, vs, ve);
 		if (*ve > *vs)
 			return 1;
 	}

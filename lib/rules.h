@@ -15,6 +15,7 @@
 struct regex {
 	pcre2_code *code;
 	int group;		/* capture group that holds the value: "v", else 0 */
+	int from;		/* group "vs": the value starts where it starts */
 	int jit;		/* JIT-compiled: matched with pcre2_jit_match */
 };
 
