@@ -204,7 +204,7 @@ object(struct jscan *s)
 {
 	struct jseg *seg;
 	size_t ks, ke, keyq;
-	int esc, top = s->path.n == 0, n = 0;
+	int esc, top = s->path.n == 0, n = 0, is_run;
 
 	if (push(s) < 0)
 		return -1;
@@ -231,10 +231,15 @@ object(struct jscan *s)
 			s->pk_key = (long)keyq;
 			s->pk_start = (long)s->i;
 		}
+		is_run = top && ke - ks == 6 && memcmp(s->p + ks, "run_id", 6) == 0;
+		if (is_run)
+			s->run_start = (long)s->i;
 		if (value(s) < 0)
 			return -1;
 		if (top && s->pk_key == (long)keyq)
 			s->pk_end = (long)s->i;
+		if (is_run)
+			s->run_end = (long)s->i;
 		n++;
 		ws(s);
 		if (s->i < s->n && s->p[s->i] == ',') {
@@ -334,6 +339,7 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 	s->e = e;
 	s->path.n = 0;
 	s->pk_key = s->pk_start = s->pk_end = -1;
+	s->run_start = s->run_end = -1;
 	if (s->max_depth <= 0 || s->max_depth > JSCAN_MAX_DEPTH)
 		s->max_depth = JSCAN_MAX_DEPTH;
 	if (n == 0) {
@@ -355,6 +361,26 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 	if (s->i != s->n)
 		return fail(s, "trailing bytes after the object");
 	return 0;
+}
+
+int
+jscan_is_ident(const char *raw, size_t n)
+{
+	size_t i, len = 0;
+
+	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"')
+		return 0;
+	for (i = 1; i < n - 1; i++, len++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c == '\\' && i + 1 < n - 1 && raw[i + 1] == '/') {
+			i++;	/* "\/" is a '/' */
+			continue;
+		}
+		if (!((c | 32) >= 'a' && (c | 32) <= 'z') && !(c >= '0' && c <= '9') &&
+		    !strchr("._:@/+=-", c))
+			return 0;
+	}
+	return len >= 1 && len <= 128;
 }
 
 static int

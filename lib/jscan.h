@@ -39,6 +39,7 @@ struct jscan {
 	size_t top_members;	/* members of the top-level object */
 	long pk_key;		/* offset of the top-level "phikit" key's quote, or -1 */
 	long pk_start, pk_end;	/* its value's span */
+	long run_start, run_end;	/* the top-level "run_id" value's span, or -1 */
 	struct jpath path;
 	/* private */
 	const char *p;
@@ -48,6 +49,12 @@ struct jscan {
 
 /* 0 if the line is one valid JSON object; else -1 with e set (PHK_EXIT_INPUT). */
 int jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e);
+
+/*
+ * Whether a value (raw JSON text) is a string that DESIGN.md allows as an
+ * identifier (run_id, actor, kind): ^[A-Za-z0-9._:@/+=-]{1,128}$.
+ */
+int jscan_is_ident(const char *raw, size_t n);
 
 /* Decode raw string bytes (already validated) to UTF-8; appends to out. */
 int jstr_decode(const char *raw, size_t n, struct buf *out);

@@ -716,6 +716,11 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	js.ctx = s;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;
+	if (js.run_start >= 0 &&
+	    !jscan_is_ident(line + js.run_start, (size_t)(js.run_end - js.run_start))) {
+		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
+		return -1;
+	}
 
 	/* Decode and search every string in scope. */
 	for (i = 0; i < s->nstrs; i++) {
