@@ -75,11 +75,11 @@ bin/%: cmd/%.c lib/libphikit.a .flags | .deps-ok
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
-tests/unit/%.t: tests/unit/%.c tests/unit/tap.h lib/libphikit.a .flags | .deps-ok
+tests/unit/%.t: tests/unit/%.c tests/unit/*.h lib/libphikit.a .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 check: all $(UNIT_BIN) lint-man
-	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f $(UNIT_BIN) tests/cli/*.t
+	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f --exec '' $(UNIT_BIN) tests/cli/*.t
 
 lint: lint-man
 	@command -v cppcheck >/dev/null && cppcheck --quiet --error-exitcode=1 \

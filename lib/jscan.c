@@ -112,17 +112,17 @@ string(struct jscan *s, size_t *start, size_t *end, int *esc)
 			case 'u':
 				if (s->i + 6 > s->n || hex4(s->p + s->i + 2, &u) < 0)
 					return fail(s, "bad \\u escape");
-				s->i += 6;
 				if (u >= 0xDC00 && u <= 0xDFFF)
 					return fail(s, "lone UTF-16 surrogate");
 				if (u >= 0xD800 && u <= 0xDBFF) {
-					if (s->i + 6 > s->n || p[s->i] != '\\' ||
-					    p[s->i + 1] != 'u' ||
-					    hex4(s->p + s->i + 2, &lo) < 0 ||
+					if (s->i + 12 > s->n || p[s->i + 6] != '\\' ||
+					    p[s->i + 7] != 'u' ||
+					    hex4(s->p + s->i + 8, &lo) < 0 ||
 					    lo < 0xDC00 || lo > 0xDFFF)
 						return fail(s, "lone UTF-16 surrogate");
 					s->i += 6;
 				}
+				s->i += 6;
 				continue;
 			default:
 				return fail(s, "bad escape in string");

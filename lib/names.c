@@ -495,6 +495,9 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 		if (t.e + 3 < n && s[t.e] == 0xE2 && s[t.e + 1] == 0x80 && s[t.e + 2] == 0x99 &&
 		    (s[t.e + 3] | 32) == 's')
 			t.poss = 1;
+		/* the "'s" of a possessive is no word of its own */
+		if (t.poss)
+			i = t.e + (s[t.e] == '\'' ? 2 : 4);
 		if (!ascii || kl >= 100) {
 			k = t.e - t.s < 100 ? fold(text + t.s, t.e - t.s, key, sizeof(key)) : 0;
 			h = fnv(key, k);
@@ -602,6 +605,7 @@ namelike(const struct det *d, size_t i, int v)
 	return v == V_STRONG || ISNAME(i) || !(F(i) & NF_ENG);
 }
 
+
 /* Lowercase particles inside names: van der Berg, de la Cruz, bin Rashid. */
 static int
 particle(const struct det *d, size_t i)
@@ -624,6 +628,14 @@ take(struct det *d, size_t i, int max, int v, int comma)
 		if (d->t[i].poss)
 			break;
 		if (d->t[i].gap == G_SPACE || (d->t[i].gap == G_DOT && d->t[i].one)) {
+			size_t j = i + 1, p = 0;
+			/* "Ludwig van Beethoven": particles, then the rest of the name */
+			while (j < d->nt && p < 3 && particle(d, j))
+				j++, p++;
+			if (p && j < d->nt && d->t[j].cap && namelike(d, j, V_CONT)) {
+				for (; i + 1 < j; i++)
+					d->mark[i + 1] = 1;
+			}
 			i++;
 			continue;
 		}
@@ -741,6 +753,9 @@ detect(struct det *d)
 			continue;
 		for (j = i; j > 0 && i - j < 3 && particle(d, j - 1); j--)
 			;
+		/* and the given name before them: "Pieter van der Berg" */
+		if (j > 0 && d->t[j - 1].cap && d->t[j - 1].gap == G_SPACE && namelike(d, j - 1, V_CONT))
+			j--;
 		for (; j < i; j++)
 			d->mark[j] = 1;
 	}

@@ -642,7 +642,6 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 		phk_err_set(e, PHK_EXIT_USAGE, "%s: read error", path);
 		goto out;
 	}
-	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
 	if ((l.dir = strdup(path)) == NULL)
 		goto out;
 	slash = strrchr(l.dir, '/');
@@ -662,6 +661,8 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 	}
 	yaml_parser_delete(&parser);
 	rc = load_doc(&l, p, cx);
+	/* after load_doc, which loads what this extends: the base is hashed first */
+	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
 	yaml_document_delete(&l.doc);
 out:
 	fclose(f);

@@ -414,6 +414,12 @@ resolve(struct finding *f, size_t n)
 				}
 				last->e = f[i].e;
 				last->merged = 1;
+			} else if (f[i].s == last->s && f[i].e == last->e) {
+				/* the same span: a specific category beats a generic ID */
+				if (last->cat == CAT_ID && f[i].cat != CAT_ID) {
+					last->cat = f[i].cat;
+					last->rule = f[i].rule;
+				}
 			} else if (f[i].cat != last->cat)
 				last->merged = 1;
 			continue;
