@@ -239,9 +239,9 @@ filter_fd(struct filter *f, int fd, const char *name)
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work, NULL);
 	pthread_cond_init(&p.done, NULL);
-	for (i = 0; i < f->nworkers; i++) {
+	for (i = 0; i < f->nworkers - 1; i++) {
 		args[2 * i] = &p;
-		args[2 * i + 1] = f->wctx[i];
+		args[2 * i + 1] = f->wctx[i + 1];
 		if (pthread_create(&p.th[i], NULL, worker, &args[2 * i]) != 0)
 			break;
 		p.nth++;
@@ -308,8 +308,20 @@ filter_fd(struct filter *f, int fd, const char *name)
 		while (inflight > 0 && (drain || inflight == p.nb)) {
 			struct batch *h = &p.b[p.head];
 			pthread_mutex_lock(&p.mu);
-			while (h->state != B_DONE)
-				pthread_cond_wait(&p.done, &p.mu);
+			while (h->state != B_DONE) {
+				/* rather than wait, run a queued batch here */
+				for (i = 0; i < p.nb && p.b[i].state != B_QUEUED; i++)
+					;
+				if (i == p.nb) {
+					pthread_cond_wait(&p.done, &p.mu);
+					continue;
+				}
+				p.b[i].state = B_RUNNING;
+				pthread_mutex_unlock(&p.mu);
+				batch_run(f, f->wctx[0], &p.b[i]);
+				pthread_mutex_lock(&p.mu);
+				p.b[i].state = B_DONE;
+			}
 			pthread_mutex_unlock(&p.mu);
 			rc = emit(f, h, name, &status);
 			pthread_mutex_lock(&p.mu);

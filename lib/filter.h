@@ -23,8 +23,8 @@ typedef void (*filter_report_fn)(void *rctx, const char *src, long lineno,
     const struct phk_err *e);
 
 struct filter {
-	int nworkers;		/* 1: everything on the calling thread */
-	void **wctx;		/* one context per worker */
+	int nworkers;		/* threads working, the calling one included */
+	void **wctx;		/* one context each; [0] is the calling thread's */
 	filter_work_fn work;
 	filter_report_fn report;
 	void *rctx;
