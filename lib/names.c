@@ -610,7 +610,8 @@ namelike(const struct det *d, size_t i, int v)
 static int
 particle(const struct det *d, size_t i)
 {
-	return !d->t[i].cap && (F(i) & NF_PARTICLE) && d->t[i].gap == G_SPACE;
+	return (!d->t[i].cap || d->t[i].allcaps) && (F(i) & NF_PARTICLE) &&
+	    d->t[i].gap == G_SPACE;	/* "DE LA CRUZ" in capitals too */
 }
 
 /* Marks up to max name words from i on, joined by spaces (or "LAST, FIRST"). */
@@ -671,8 +672,14 @@ detect(struct det *d)
 		/* Dr. Lind, Mrs. O'Neil */
 		if ((f & NF_TITLE) && (t->gap == G_DOT || t->gap == G_SPACE) && i + 1 < d->nt &&
 		    (t->cap || d->lower)) {
-			if (take(d, i + 1, 3, V_STRONG, 0))
-				d->mark[i + 1] = 2;
+			/* "Dr. van der Berg": particles first */
+			for (j = i + 1, k = 0; j < d->nt && k < 3 && particle(d, j); j++, k++)
+				;
+			if (j < d->nt && take(d, j, 3, V_STRONG, 0)) {
+				for (; i + 1 < j; i++)
+					d->mark[i + 1] = 1;
+				d->mark[j] = 2;
+			}
 			continue;
 		}
 		/* wife Eva, Dear Maria, Sincerely, Kattie; Name: WILKINSON, TRACEY */
@@ -723,15 +730,22 @@ detect(struct det *d)
 		 * Two capitalized words, one of them no English word and one a
 		 * name or both unknown: Jacinthe Kozey, Ivy Corwin, Lilyan Collier.
 		 */
+		/* the word after, over particles: "Hiroshi van der Berg" */
+		for (j = i + 1, k = 0; j < d->nt && k < 3 && particle(d, j); j++, k++)
+			;
 		if (t->allcaps && !(f & NF_FIRST))
 			;	/* an acronym: the pair rule below needs a first name */
-		else if (t->cap && !t->one && t->gap == G_SPACE && i + 1 < d->nt &&
-		    d->t[i + 1].cap && !d->t[i + 1].one && namelike(d, i, V_DICT) &&
-		    namelike(d, i + 1, V_DICT) && t->allcaps == d->t[i + 1].allcaps &&
-		    (!(f & NF_ENG) || !(F(i + 1) & NF_ENG)) &&
-		    ((ISNAME(i) || ISNAME(i + 1)) || !((f | F(i + 1)) & NF_ENG)) &&
-		    (!t->allcaps || ISNAME(i) || ISNAME(i + 1))) {
-			take(d, i, 3, V_CUE, 0);
+		else if (t->cap && !t->one && t->gap == G_SPACE && j < d->nt &&
+		    d->t[j].cap && !d->t[j].one && namelike(d, i, V_DICT) &&
+		    namelike(d, j, V_DICT) && t->allcaps == d->t[j].allcaps &&
+		    (((!(f & NF_ENG) || !(F(j) & NF_ENG)) &&
+		    ((ISNAME(i) || ISNAME(j)) || !((f | F(j)) & NF_ENG)) &&
+		    (!t->allcaps || ISNAME(i) || ISNAME(j))) ||
+		    /* "Grace King": a first name, then a surname, both also words */
+		    (!t->allcaps && (f & NF_FIRST) && (F(j) & NF_LAST)))) {
+			for (; i < j; i++)
+				d->mark[i] = 1;
+			take(d, j, 2, V_CONT, 0);
 			continue;
 		}
 		/* LAST, FIRST: Smitham, Perry */
@@ -741,7 +755,9 @@ detect(struct det *d)
 		    !HARDNOT(i) && !HARDNOT(i + 1) && !(f & NF_NOT) &&
 		    !((f | F(i + 1)) & (NF_TITLE | NF_CRED | NF_CUE | NF_REL | NF_LABEL)) &&
 		    (((f & NF_LAST) || !(f & NF_ENG)) && ((F(i + 1) & NF_FIRST) ||
-		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1))) {
+		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1) ||
+		    /* "LINDQVIST, MEERA": two unknown words in capitals */
+		    (t->allcaps && t->e - t->s >= 4 && d->t[i + 1].e - d->t[i + 1].s >= 4))) {
 			d->mark[i] = d->mark[i + 1] = 1;
 			i++;
 			continue;
