@@ -78,6 +78,24 @@ buf_adds(struct buf *b, const char *s)
 	return buf_add(b, s, strlen(s));
 }
 
+void *
+array_reserve(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t nc = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return p;
+	while (nc < need) {
+		if (nc > ((size_t)-1 / 2) / size)
+			return NULL;
+		nc *= 2;
+	}
+	if ((p = realloc(p, nc * size)) == NULL)
+		return NULL;
+	*cap = nc;
+	return p;
+}
+
 int
 buf_addu(struct buf *b, unsigned long long v)
 {

@@ -7,6 +7,7 @@
 #define PHIKIT_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -23,6 +24,22 @@ int buf_adds(struct buf *b, const char *s);
 int buf_addu(struct buf *b, unsigned long long v);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Room for need elements of size bytes in array p of capacity *cap,
+ * doubling: returns the array (perhaps moved), or NULL with p untouched.
+ */
+void *array_reserve(void *p, size_t *cap, size_t need, size_t size);
+/* ARRAY_RESERVE(a, cap, need): 0, or -1 with a as it was. */
+#define ARRAY_RESERVE(a, cap, need) \
+	((need) <= (cap) ? 0 : array_reserve_to((void *)&(a), \
+	    array_reserve((a), &(cap), (need), sizeof(*(a)))))
+static inline int array_reserve_to(void *slot, void *p)
+{
+	if (p == NULL)
+		return -1;
+	memcpy(slot, &p, sizeof(p));	/* no type-punned pointer store */
+	return 0;
+}
 static inline void buf_reset(struct buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
 
 #endif

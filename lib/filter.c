@@ -134,14 +134,8 @@ emit(struct filter *f, struct batch *b, const char *name, int *status)
 static int
 batch_add(struct batch *b, const char *line, size_t n, long lineno)
 {
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : BATCH_RECORDS;
-		struct rec *r = realloc(b->r, nc * sizeof(*r));
-		if (r == NULL)
-			return -1;
-		b->r = r;
-		b->cap = nc;
-	}
+	if (ARRAY_RESERVE(b->r, b->cap, b->n + 1) < 0)
+		return -1;
 	if (b->n == 0)
 		b->lineno0 = lineno;
 	b->r[b->n].in = b->in.len;

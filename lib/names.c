@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "names.h"
 
 /* ---- lexicon: open addressing over folded lowercase keys ---- */
@@ -402,14 +403,8 @@ lowercase_note(const struct tok *t, size_t nt)
 static int
 add_hit(struct ntoks *tk, size_t pos, uint64_t bits)
 {
-	if (tk->nhits == tk->hcap) {
-		size_t nc = tk->hcap ? tk->hcap * 2 : 64;
-		struct hit *h = realloc(tk->hits, nc * sizeof(*h));
-		if (h == NULL)
-			return -1;
-		tk->hits = h;
-		tk->hcap = nc;
-	}
+	if (ARRAY_RESERVE(tk->hits, tk->hcap, tk->nhits + 1) < 0)
+		return -1;
 	tk->hits[tk->nhits].pos = pos;
 	tk->hits[tk->nhits++].bits = bits;
 	tk->trig |= bits;
@@ -524,14 +519,8 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 				}
 			}
 		}
-		if (tk->n == tk->cap) {
-			size_t nc = tk->cap ? tk->cap * 2 : 256;
-			struct tok *p = realloc(tk->t, nc * sizeof(*p));
-			if (p == NULL)
-				return -1;
-			tk->t = p;
-			tk->cap = nc;
-		}
+		if (ARRAY_RESERVE(tk->t, tk->cap, tk->n + 1) < 0)
+			return -1;
 		tk->t[tk->n++] = t;
 	}
 	for (i = 0; i < tk->n; i++) {

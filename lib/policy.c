@@ -133,6 +133,17 @@ get_long(struct ld *l, yaml_node_t *n, const char *what, long lo, long hi, long 
 }
 
 static int
+get_int(struct ld *l, yaml_node_t *n, const char *what, long lo, long hi, int *out)
+{
+	long v;
+
+	if (get_long(l, n, what, lo, hi, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
 get_str(struct ld *l, yaml_node_t *n, const char *what, char **out)
 {
 	const char *s = scalar(l, n, what);
@@ -313,10 +324,8 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (get_list(l, v, key, &r.requires, 1) < 0)
 				goto bad;
 		} else if (!strcmp(key, "min_digits")) {
-			long md;
-			if (get_long(l, v, key, 0, 64, &md) < 0)
+			if (get_int(l, v, key, 0, 1024, &r.min_digits) < 0)
 				goto bad;
-			r.min_digits = (int)md;
 		} else if (!strcmp(key, "anchor")) {
 			if ((s = scalar(l, v, key)) == NULL)
 				goto bad;
@@ -327,19 +336,15 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 				goto bad;
 			}
 		} else if (!strcmp(key, "min_digit_run")) {
-			long mr;
-			if (get_long(l, v, key, 0, 1024, &mr) < 0)
+			if (get_int(l, v, key, 0, 1024, &r.min_digit_run) < 0)
 				goto bad;
-			r.min_digit_run = (int)mr;
 		} else if (!strcmp(key, "gate")) {
 			gatenode = v;
 			if (get_str(l, v, "gate", &gate) < 0)
 				goto bad;
 		} else if (!strcmp(key, "min_run")) {
-			long mr;
-			if (get_long(l, v, key, 0, 1024, &mr) < 0)
+			if (get_int(l, v, key, 0, 1024, &r.min_run) < 0)
 				goto bad;
-			r.min_run = (int)mr;
 		} else if (!strcmp(key, "caseless")) {
 			if (get_bool(l, v, "caseless", &caseless) < 0)
 				goto bad;

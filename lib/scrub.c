@@ -197,14 +197,8 @@ scrubber_release(struct scrubber *s)
 static int
 add_finding(struct scrubber *s, size_t a, size_t b, int cat, const char *rule)
 {
-	if (s->nf == s->capf) {
-		size_t nc = s->capf ? s->capf * 2 : 64;
-		struct finding *f = realloc(s->f, nc * sizeof(*f));
-		if (f == NULL)
-			return -1;
-		s->f = f;
-		s->capf = nc;
-	}
+	if (ARRAY_RESERVE(s->f, s->capf, s->nf + 1) < 0)
+		return -1;
 	s->f[s->nf].s = a;
 	s->f[s->nf].e = b;
 	s->f[s->nf].cat = cat;
@@ -357,14 +351,8 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 		if (i == s->o.nfields)
 			return 0;
 	}
-	if (s->nstrs == s->capstrs) {
-		size_t nc = s->capstrs ? s->capstrs * 2 : 32;
-		struct sstr *p = realloc(s->strs, nc * sizeof(*p));
-		if (p == NULL)
-			goto oom;
-		s->strs = p;
-		s->capstrs = nc;
-	}
+	if (ARRAY_RESERVE(s->strs, s->capstrs, s->nstrs + 1) < 0)
+		goto oom;
 	x = &s->strs[s->nstrs];
 	memset(x, 0, sizeof(*x));
 	x->rs = st;
@@ -750,16 +738,8 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		/* keep its words: other strings' names are looked for in them */
 		x->t0 = s->nrt;
 		x->nt = s->tk.n;
-		if (s->nrt + s->tk.n > s->rtcap) {
-			size_t nc = s->rtcap ? s->rtcap : 1024;
-			struct rtok *p;
-			while (nc < s->nrt + s->tk.n)
-				nc *= 2;
-			if ((p = realloc(s->rt, nc * sizeof(*p))) == NULL)
-				goto oom;
-			s->rt = p;
-			s->rtcap = nc;
-		}
+		if (ARRAY_RESERVE(s->rt, s->rtcap, s->nrt + s->tk.n) < 0)
+			goto oom;
 		for (k = 0; k < s->tk.n; k++) {
 			struct rtok *r = &s->rt[s->nrt++];
 			r->s = s->tk.t[k].s;
