@@ -631,6 +631,7 @@ take(struct det *d, size_t i, int max, int v, int comma)
 		}
 		if (comma && k == 1 && d->t[i].gap == G_COMMA && i + 1 < d->nt &&
 		    d->t[i + 1].cap && !d->t[i + 1].ndig && !HARDNOT(i + 1) &&
+		    !(F(i + 1) & (NF_TITLE | NF_CRED | NF_LABEL | NF_REL)) &&
 		    ((d->t[i].allcaps && d->t[i + 1].allcaps) || ISNAME(i + 1) ||
 		    !(F(i + 1) & NF_ENG))) {
 			/* the word after "LAST," is vouched for by the pairing */

@@ -526,7 +526,7 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 				if ((r = find_rule(p, s)) == NULL)
 					return errat(l, c, "no rule '%s' to disable", s);
 				rule_free(r);
-				*r = p->rules[--p->nrules];
+				memmove(r, r + 1, (size_t)(p->rules + --p->nrules - r) * sizeof(*r));
 			}
 		} else
 			return errat(l, k, "unknown key '%s' in scrub", key);

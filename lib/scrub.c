@@ -204,6 +204,7 @@ add_finding(struct scrubber *s, size_t a, size_t b, int cat, const char *rule)
 	s->f[s->nf].cat = cat;
 	s->f[s->nf].rule = rule;
 	s->f[s->nf].merged = 0;
+	s->f[s->nf].ord = s->nf;
 	s->nf++;
 	return 0;
 }
@@ -341,9 +342,12 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 		return 0;	/* our own annotations: counts and hashes, never PHI */
 	if (jp->n == 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
 	    memcmp(jp->seg[0].key, "run_id", 6) == 0) {
+		/* an identifier, checked against DESIGN.md's pattern, not text:
+		 * searching it would break the grouping it exists for */
 		s->run_s = st;
 		s->run_e = en;
 		s->has_run = 1;
+		return 0;
 	}
 	if (s->o.nfields) {
 		for (i = 0; i < s->o.nfields && !field_match(&s->o.fields[i], jp); i++)
@@ -379,7 +383,7 @@ cmp_finding(const void *a, const void *b)
 		return x->s < y->s ? -1 : 1;
 	if (x->e != y->e)
 		return x->e > y->e ? -1 : 1;	/* longer first */
-	return 0;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
 /* Sorts a string's findings and merges overlaps into their union. */

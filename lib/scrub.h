@@ -49,6 +49,7 @@ struct finding {
 	int cat;
 	const char *rule;
 	int merged;		/* overlapped another finding: plain replacement */
+	size_t ord;		/* found order: earlier rules win ties */
 };
 
 struct sstr {

@@ -73,4 +73,10 @@ is "$?:$(cat "$tmp/v")" "0:phi-scrub (phikit) 0.1.0" "--version"
 "$bin/phi-scrub" --bogus 2>/dev/null </dev/null
 is "$?" 2 "an unknown option is exit 2"
 
+scrub <<<'{"run_id":"2024-03-14","text":"Seen with Smith-Jones, Mr. Lee on 2024-03-14"}'
+is "$(field "$out" '.run_id + " | " + .text')" "2024-03-14 | Seen with [NAME], Mr. [NAME] on [DATE]" \
+	"run_id is an identifier, kept; a title is no first name of LAST, FIRST"
+scrub <<<"$out"
+is "$rc" 0 "phi-scrub accepts its own output"
+
 done_testing
