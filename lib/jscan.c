@@ -20,7 +20,8 @@ ws(struct jscan *s)
 	}
 }
 
-size_t
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t
 utf8_seqlen(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];

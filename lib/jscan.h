@@ -60,7 +60,5 @@ int jscan_is_ident(const char *raw, size_t n);
 int jstr_decode(const char *raw, size_t n, struct buf *out);
 /* Append s as a quoted JSON string, escaping as jq -c does. */
 int jstr_encode(struct buf *out, const char *s, size_t n);
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-size_t utf8_seqlen(const unsigned char *s, size_t n);
 
 #endif

@@ -40,12 +40,6 @@ cat_parse(const char *s)
 }
 
 const char *
-validator_name(int v)
-{
-	return v >= 0 && v < V__N ? val_names[v] : "?";
-}
-
-const char *
 policy_default_path(void)
 {
 	const char *p = getenv("PHIKIT_POLICY");

@@ -27,7 +27,6 @@ enum phk_validator {
 	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE,
 	V__N
 };
-const char *validator_name(int v);
 
 enum { REPLACE_TAG, REPLACE_MASK, REPLACE_PSEUDONYM };
 enum { ZIP_TRUNCATE, ZIP_REMOVE };
