@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	void *wctx[64];
 	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
 	unsigned char *key = NULL;
-	int c, i, status = 0, stats = 0, jobs = default_jobs(), nsc = 0;
+	int c, i, status = 0, stats = 0, jobs = default_jobs(), nsc = 0, loaded = 0;
 	size_t nf = 0, max_line = JSONL_DEFAULT_MAX;
 	char *end;
 
@@ -111,7 +111,8 @@ main(int argc, char **argv)
 			jobs = (int)strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
 				phk_warn("bad --jobs '%s' (1 to 64)", optarg);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 'm':
@@ -123,7 +124,8 @@ main(int argc, char **argv)
 				o.replace = REPLACE_PSEUDONYM;
 			else {
 				phk_warn("unknown mode '%s' (tag, mask or pseudonym)", optarg);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 'k':
@@ -132,11 +134,13 @@ main(int argc, char **argv)
 		case 'f':
 			if (nf == SCRUB_MAX_FIELDS) {
 				phk_warn("at most %d --field options", SCRUB_MAX_FIELDS);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			if (fieldpath_parse(&fields[nf], optarg, &e) < 0) {
 				phk_warn("%s", e.msg);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			nf++;
 			break;
@@ -154,13 +158,15 @@ main(int argc, char **argv)
 				flt.skip = 1;
 			else if (strcmp(optarg, "stop")) {
 				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case O_MAXLINE:
 			if (parse_size(optarg, &max_line) < 0) {
 				phk_warn("bad --max-line '%s'", optarg);
-				return PHK_EXIT_USAGE;
+				status = PHK_EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case O_STATS:
@@ -168,13 +174,16 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			status = fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			goto out;
 		case 'V':
 			printf("phi-scrub (phikit) %s\n", PHIKIT_VERSION);
-			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			status = fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			goto out;
 		default:
 			usage(stderr);
-			return PHK_EXIT_USAGE;
+			status = PHK_EXIT_USAGE;
+			goto out;
 		}
 	}
 	argc -= optind;
@@ -184,14 +193,16 @@ main(int argc, char **argv)
 
 	if (policy_load(&pol, policy ? policy : policy_default_path(), &e) < 0) {
 		phk_warn("%s", e.msg);
-		return e.status;
+		status = e.status;
+		goto out;
 	}
+	loaded = 1;
 	if (keypath && *keypath && (o.replace == REPLACE_PSEUDONYM ||
 	    (o.replace < 0 && pol.replace == REPLACE_PSEUDONYM) || o.date_shift)) {
 		if ((key = keyfile_load(keypath, "phikit scrub v1", &e)) == NULL) {
 			phk_warn("%s", e.msg);
-			policy_release(&pol);
-			return e.status;
+			status = e.status;
+			goto out;
 		}
 		o.key = key;
 	}
@@ -260,9 +271,11 @@ done:
 	while (nsc-- > 0)
 		scrubber_release(&sc[nsc]);
 	free(sc);
+out:
 	for (i = 0; i < (int)nf; i++)
 		fieldpath_release(&fields[i]);
-	policy_release(&pol);
+	if (loaded)
+		policy_release(&pol);
 	keyfile_free(key);
 	return status;
 }

@@ -36,7 +36,7 @@ grow(struct buf *b, size_t need)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need + 1)
 		cap = cap > ((size_t)-1) / 2 ? need + 1 : cap * 2;
-	if (cap > b->max + 1)
+	if (b->max < (size_t)-1 && cap > b->max + 1)
 		cap = b->max + 1;
 	if ((p = realloc(b->p, cap)) == NULL)
 		return -1;

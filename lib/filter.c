@@ -114,12 +114,8 @@ emit(struct filter *f, struct batch *b, const char *name, int *status)
 	for (i = 0; i < b->n; i++) {
 		struct rec *r = &b->r[i];
 		if (r->status == 0) {
-			if (jsonl_write(f->w, b->out.p + r->out, r->outlen) < 0) {
-				struct phk_err e;
-				phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
-				f->report(f->rctx, name, b->lineno0 + (long)i, &e);
-				return PHK_EXIT_IO;
-			}
+			if (jsonl_write(f->w, b->out.p + r->out, r->outlen) < 0)
+				return PHK_EXIT_IO;	/* reported by whoever closes the output */
 			continue;
 		}
 		f->report(f->rctx, name, b->lineno0 + (long)i, &r->e);
@@ -168,12 +164,15 @@ run_serial(struct filter *f, int fd, const char *name)
 			break;
 		if (rc > 0 && f->work(f->wctx[0], line, n, &out, &e) == 0) {
 			if (jsonl_write(f->w, out.p, out.len) < 0) {
-				phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
-				f->report(f->rctx, name, rd.lineno, &e);
+				/* reported once, by whoever closes the output */
 				status = PHK_EXIT_IO;
 				break;
 			}
 			continue;
+		}
+		if (e.status == PHK_EXIT_IO && ferror(f->w->f)) {
+			status = PHK_EXIT_IO;	/* the output failed: no input line to blame */
+			break;
 		}
 		f->report(f->rctx, name, rd.lineno, &e);
 		if (e.status != PHK_EXIT_INPUT || !f->skip) {
@@ -332,9 +331,7 @@ filter_fd(struct filter *f, int fd, const char *name)
 		if (stop || (eof && inflight == 0))
 			break;
 		if (drain && f->w->flush_each && fflush(f->w->f) == EOF) {
-			phk_err_set(&e, PHK_EXIT_IO, "write error: %s", strerror(errno));
-			f->report(f->rctx, name, rd.lineno, &e);
-			status = PHK_EXIT_IO;
+			status = PHK_EXIT_IO;	/* reported by whoever closes the output */
 			break;
 		}
 	}

@@ -20,8 +20,7 @@ ws(struct jscan *s)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t
+size_t
 utf8_seqlen(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
@@ -205,7 +204,7 @@ object(struct jscan *s)
 {
 	struct jseg *seg;
 	size_t ks, ke, keyq;
-	int esc, top = s->path.n == 0, n = 0, is_run;
+	int esc, top = s->path.n == 0, n = 0, is_run, is_find;
 
 	if (push(s) < 0)
 		return -1;
@@ -233,6 +232,10 @@ object(struct jscan *s)
 			s->pk_start = (long)s->i;
 		}
 		is_run = top && ke - ks == 6 && memcmp(s->p + ks, "run_id", 6) == 0;
+		is_find = top && s->find && strlen(s->find) == ke - ks &&
+		    memcmp(s->p + ks, s->find, ke - ks) == 0;
+		if (is_find)
+			s->find_start = (long)s->i;
 		if (is_run)
 			s->run_start = (long)s->i;
 		if (value(s) < 0)
@@ -241,6 +244,8 @@ object(struct jscan *s)
 			s->pk_end = (long)s->i;
 		if (is_run)
 			s->run_end = (long)s->i;
+		if (is_find)
+			s->find_end = (long)s->i;
 		n++;
 		ws(s);
 		if (s->i < s->n && s->p[s->i] == ',') {
@@ -341,6 +346,7 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 	s->path.n = 0;
 	s->pk_key = s->pk_start = s->pk_end = -1;
 	s->run_start = s->run_end = -1;
+	s->find_start = s->find_end = -1;
 	if (s->max_depth <= 0 || s->max_depth > JSCAN_MAX_DEPTH)
 		s->max_depth = JSCAN_MAX_DEPTH;
 	if (n == 0) {

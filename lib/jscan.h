@@ -40,6 +40,8 @@ struct jscan {
 	long pk_key;		/* offset of the top-level "phikit" key's quote, or -1 */
 	long pk_start, pk_end;	/* its value's span */
 	long run_start, run_end;	/* the top-level "run_id" value's span, or -1 */
+	const char *find;	/* set by the caller: a top-level key to locate */
+	long find_start, find_end;	/* its value's span, or -1 */
 	struct jpath path;
 	/* private */
 	const char *p;
@@ -55,6 +57,9 @@ int jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e);
  * identifier (run_id, actor, kind): ^[A-Za-z0-9._:@/+=-]{1,128}$.
  */
 int jscan_is_ident(const char *raw, size_t n);
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+size_t utf8_seqlen(const unsigned char *s, size_t n);
 
 /* Decode raw string bytes (already validated) to UTF-8; appends to out. */
 int jstr_decode(const char *raw, size_t n, struct buf *out);

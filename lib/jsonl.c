@@ -14,7 +14,7 @@ jsonl_reader_init(struct jsonl_reader *r, int fd, const char *name, size_t max)
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->name = name;
-	buf_init(&r->line, max);
+	buf_init(&r->line, max + 1);	/* room for the CR of a CRLF */
 	r->rcap = RBUF_SIZE;
 	if ((r->rbuf = malloc(r->rcap)) == NULL)
 		return -1;
@@ -79,7 +79,8 @@ jsonl_read(struct jsonl_reader *r, const char **p, size_t *n, struct phk_err *e)
 		chunk = nl ? (size_t)(nl - (r->rbuf + r->rpos)) : r->rlen - r->rpos;
 		if (nl && r->line.len == 0 && !toolong) {
 			/* The common case: the whole line is in the read buffer. */
-			if (chunk > r->line.max)
+			if (chunk > r->line.max - 1 &&
+			    !(chunk == r->line.max && r->rbuf[r->rpos + chunk - 1] == '\r'))
 				goto refuse;
 			*p = r->rbuf + r->rpos;
 			*n = chunk;
@@ -106,13 +107,17 @@ jsonl_read(struct jsonl_reader *r, const char **p, size_t *n, struct phk_err *e)
 refuse:
 		if (!toolong)
 			r->rpos += chunk + 1;
-		phk_err_set(e, PHK_EXIT_INPUT, "line longer than %zu bytes", r->line.max);
+		phk_err_set(e, PHK_EXIT_INPUT, "line longer than %zu bytes", r->line.max - 1);
 		buf_reset(&r->line);
 		return -1;
 	}
 	*p = r->line.p ? r->line.p : "";
 	*n = r->line.len;
 	strip_cr(p, n);
+	if (*n > r->line.max - 1) {
+		phk_err_set(e, PHK_EXIT_INPUT, "line longer than %zu bytes", r->line.max - 1);
+		return -1;
+	}
 	return 1;
 }
 

@@ -583,6 +583,14 @@ namelike(const struct det *d, size_t i, int v)
 		return 0;
 	if (SOFTNOT(i) && v == V_DICT)
 		return 0;
+	if (SOFTNOT(i) && t->gap == G_SPACE && t->e < d->n) {
+		/* "June 11": a date, not June */
+		size_t k = t->e;
+		while (k < d->n && d->s[k] == ' ')
+			k++;
+		if (k < d->n && d->s[k] >= '0' && d->s[k] <= '9')
+			return 0;
+	}
 	if (t->one)
 		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
 	if (d->lower && !t->cap)

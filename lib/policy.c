@@ -583,6 +583,9 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 		free(base);
 		if (rc < 0) {
 			char m[sizeof(l->e->msg)];
+			/* say once where the base came from; deeper levels pass it on */
+			if (strstr(l->e->msg, ": in extended policy: ") != NULL)
+				return -1;
 			memcpy(m, l->e->msg, sizeof(m));
 			return errat(l, v, "in extended policy: %.300s", m);
 		}

@@ -1,11 +1,11 @@
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
-#include <jansson.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scrub.h"
 #include "validate.h"
@@ -105,6 +105,11 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 	s->o = *o;
 	s->replace = o->replace >= 0 ? o->replace : p->replace;
 	s->keep_year = o->keep_year >= 0 ? o->keep_year : p->keep_year;
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		s->this_year = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 2026;
+	}
 	if ((s->replace == REPLACE_PSEUDONYM || o->date_shift) && o->key == NULL) {
 		phk_err_set(e, PHK_EXIT_USAGE, "%s needs a key (--key FILE)",
 		    o->date_shift ? "date shifting" : "pseudonym mode");
@@ -155,6 +160,7 @@ scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e
 	s->o = src->o;
 	s->replace = src->replace;
 	s->keep_year = src->keep_year;
+	s->this_year = src->this_year;
 	s->names = src->names;
 	s->trigbit = src->trigbit;
 	s->borrowed = 1;
@@ -183,6 +189,7 @@ scrubber_release(struct scrubber *s)
 	free(s->strs);
 	free(s->f);
 	free(s->rt);
+	free(s->nset);
 	buf_release(&s->arena);
 	buf_release(&s->paths);
 	buf_release(&s->tmp);
@@ -337,9 +344,14 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 	struct sstr *x;
 	size_t i;
 
-	if (jp->n >= 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
-	    memcmp(jp->seg[0].key, "phikit", 6) == 0)
-		return 0;	/* our own annotations: counts and hashes, never PHI */
+	/*
+	 * Under "phikit" only our own earlier annotation is skipped (it is
+	 * replaced); anything else there came from upstream and is searched.
+	 */
+	if (jp->n >= 2 && jp->seg[0].key && jp->seg[0].klen == 6 &&
+	    memcmp(jp->seg[0].key, "phikit", 6) == 0 && jp->seg[1].key &&
+	    jp->seg[1].klen == 5 && memcmp(jp->seg[1].key, "scrub", 5) == 0)
+		return 0;
 	if (jp->n == 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
 	    memcmp(jp->seg[0].key, "run_id", 6) == 0) {
 		/* an identifier, checked against DESIGN.md's pattern, not text:
@@ -412,8 +424,8 @@ resolve(struct finding *f, size_t n)
 					last->cat = f[i].cat;
 					last->rule = f[i].rule;
 				}
-			} else if (f[i].cat != last->cat)
-				last->merged = 1;
+			}
+			/* inside the last: its replacement covers this one too */
 			continue;
 		}
 		f[++k] = f[i];
@@ -433,13 +445,53 @@ is_word_letter(unsigned char c)
  * hash set, so their other occurrences go too. A word that is also English
  * ("Will") is matched only where capitalized, so "will" stays.
  */
+static struct nset *
+nset_slot(const struct scrubber *s, uint32_t h, const char *w, size_t n)
+{
+	size_t i = h & (s->ncap - 1);
+
+	for (;; i = (i + 1) & (s->ncap - 1)) {
+		struct nset *e = &s->nset[i];
+		if (e->gen != s->gen)
+			return e;
+		if (e->hash == h && e->len == n && strncasecmp(s->words.p + e->off, w, n) == 0)
+			return e;
+	}
+}
+
+static int
+nset_grow(struct scrubber *s)
+{
+	struct nset *old = s->nset, *e;
+	size_t i, ocap = s->ncap;
+
+	s->ncap = ocap ? ocap * 2 : 256;
+	if ((s->nset = calloc(s->ncap, sizeof(*s->nset))) == NULL) {
+		s->nset = old;
+		s->ncap = ocap;
+		return -1;
+	}
+	for (i = 0; i < ocap; i++) {
+		if (old[i].gen != s->gen)
+			continue;
+		e = nset_slot(s, old[i].hash, s->words.p + old[i].off, old[i].len);
+		*e = old[i];
+	}
+	free(old);
+	return 0;
+}
+
 static int
 collect_names(struct scrubber *s)
 {
-	size_t i, k, a, b, slot;
+	size_t i, k, a, b;
 	const char *text;
 
-	memset(s->nset, 0, sizeof(s->nset));
+	if (++s->gen == 0) {	/* wrapped: every slot must read as free */
+		if (s->nset)
+			memset(s->nset, 0, s->ncap * sizeof(*s->nset));
+		s->gen = 1;
+	}
 	s->nnames = 0;
 	buf_reset(&s->words);
 	for (i = 0; i < s->nstrs; i++) {
@@ -449,25 +501,26 @@ collect_names(struct scrubber *s)
 			if (s->f[k].cat != CAT_NAME)
 				continue;
 			for (a = s->f[k].s; a < s->f[k].e; a = b) {
+				struct nset *e;
 				uint32_t h;
 				while (a < s->f[k].e && !is_word_letter((unsigned char)text[a]))
 					a++;
 				for (b = a; b < s->f[k].e && (is_word_letter((unsigned char)text[b]) ||
 				    text[b] == '\'' || text[b] == '-'); b++)
 					;
-				if (b - a < 2 || b - a > 255 || s->nnames >= NSET_SIZE / 2)
+				if (b - a < 2)
 					continue;
+				if ((s->nnames + 1) * 2 > s->ncap && nset_grow(s) < 0)
+					return -1;
 				h = names_key(text + a, b - a);
-				for (slot = h & (NSET_SIZE - 1); s->nset[slot].len; slot = (slot + 1) & (NSET_SIZE - 1))
-					if (s->nset[slot].hash == h && s->nset[slot].len == b - a &&
-					    strncasecmp(s->words.p + s->nset[slot].off, text + a, b - a) == 0)
-						break;
-				if (s->nset[slot].len)
+				e = nset_slot(s, h, text + a, b - a);
+				if (e->gen == s->gen)
 					continue;
-				s->nset[slot].hash = h;
-				s->nset[slot].len = (unsigned char)(b - a);
-				s->nset[slot].off = (uint32_t)s->words.len;
-				s->nset[slot].eng = (names_flags(&s->names, text + a, b - a) & NF_ENG) != 0;
+				e->hash = h;
+				e->len = (uint32_t)(b - a);
+				e->off = (uint32_t)s->words.len;
+				e->gen = s->gen;
+				e->eng = (names_flags(&s->names, text + a, b - a) & NF_ENG) != 0;
 				if (buf_add(&s->words, text + a, b - a) < 0)
 					return -1;
 				s->nnames++;
@@ -482,23 +535,18 @@ static int
 propagate(struct scrubber *s, struct sstr *x)
 {
 	const char *text = s->arena.p + x->ds;
-	size_t k, slot;
+	size_t k;
 
 	if (s->nnames == 0)
 		return 0;
 	for (k = x->t0; k < x->t0 + x->nt; k++) {
 		const struct rtok *t = &s->rt[k];
-		for (slot = t->key & (NSET_SIZE - 1); s->nset[slot].len; slot = (slot + 1) & (NSET_SIZE - 1)) {
-			if (s->nset[slot].hash != t->key || s->nset[slot].len != t->e - t->s ||
-			    strncasecmp(s->words.p + s->nset[slot].off, text + t->s, t->e - t->s) != 0)
-				continue;
-			if (s->nset[slot].eng && !t->cap)
-				break;
-			if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
-				return -1;
-			x->nf++;
-			break;
-		}
+		const struct nset *e = nset_slot(s, t->key, text + t->s, t->e - t->s);
+		if (e->gen != s->gen || (e->eng && !t->cap))
+			continue;
+		if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
+			return -1;
+		x->nf++;
 	}
 	return 0;
 }
@@ -598,7 +646,9 @@ replacement(struct scrubber *s, const struct finding *f, const char *text, struc
 		if (buf_printf(o, "[%s]", cat_name(f->cat)) < 0)
 			return -1;
 	}
-	if (f->cat == CAT_DATE && s->keep_year && !f->merged && date_parse(v, n, &d) && d.y)
+	/* Safe Harbor: no year that shows an age over 89 (a birth year of 1920) */
+	if (f->cat == CAT_DATE && s->keep_year && !f->merged && date_parse(v, n, &d) && d.y &&
+	    s->this_year - d.y <= s->pol->age_over)
 		return buf_printf(o, " %04d", d.y);
 	return 0;
 }
@@ -658,45 +708,12 @@ annotate(struct scrubber *s, struct buf *a)
 	return buf_addc(a, '}');
 }
 
-/* Rewrites an existing top-level "phikit" object with "scrub" set. */
-static int
-merge_phikit(struct scrubber *s, const struct jscan *js, struct buf *out)
-{
-	json_t *pk, *sc;
-	json_error_t je;
-	char *dump;
-	int rc = -1;
-
-	pk = json_loadb(s->line + js->pk_start, (size_t)(js->pk_end - js->pk_start),
-	    JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
-	if (pk == NULL || !json_is_object(pk)) {
-		phk_err_set(s->e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
-		json_decref(pk);
-		return -1;
-	}
-	if ((sc = json_loadb(s->ann.p, s->ann.len, 0, &je)) == NULL ||
-	    json_object_set_new(pk, "scrub", sc) < 0)
-		goto oom;
-	if ((dump = json_dumps(pk, JSON_COMPACT)) == NULL)
-		goto oom;
-	rc = buf_adds(out, dump);
-	free(dump);
-	json_decref(pk);
-	if (rc < 0)
-		goto oom;
-	return 0;
-oom:
-	json_decref(pk);
-	phk_err_set(s->e, PHK_EXIT_IO, "out of memory");
-	return -1;
-}
-
 int
 scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, struct phk_err *e)
 {
 	struct jscan js;
-	size_t i, k, last, pk_at;
-	int pk_done = 0;
+	size_t i, k, last, pk_at, pk_end;
+	int pk_done = 0, pk_comma = 0;
 
 	s->e = e;
 	s->line = line;
@@ -780,9 +797,35 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	if (annotate(s, &s->ann) < 0)
 		goto oom;
 
+	/*
+	 * Where the annotation goes: a new "phikit" member before the record's
+	 * closing brace; or, in an existing phikit object, in place of its
+	 * "scrub" member's value, else before its closing brace. Spliced into
+	 * the bytes: other programs' members stay exactly as written.
+	 */
+	pk_at = js.top_close;
+	pk_end = js.top_close;
+	if (js.pk_key >= 0) {
+		struct jscan pk;
+		pk.max_depth = 0;
+		pk.on_string = NULL;
+		pk.find = "scrub";
+		if (line[js.pk_start] != '{' || jscan_record(&pk, line + js.pk_start,
+		    (size_t)(js.pk_end - js.pk_start), e) < 0) {
+			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
+			return -1;
+		}
+		if (pk.find_start >= 0) {
+			pk_at = (size_t)js.pk_start + (size_t)pk.find_start;
+			pk_end = (size_t)js.pk_start + (size_t)pk.find_end;
+		} else {
+			pk_at = pk_end = (size_t)js.pk_start + pk.top_close;
+			pk_comma = pk.top_members > 0;
+		}
+	}
+
 	/* Write: untouched bytes copied, changed strings re-encoded. */
 	last = 0;
-	pk_at = js.pk_key >= 0 ? (size_t)js.pk_start : js.top_close;
 	for (i = 0; i <= s->nstrs; i++) {
 		struct sstr *x = i < s->nstrs ? &s->strs[i] : NULL;
 		const char *text;
@@ -793,17 +836,18 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		if (!pk_done && pk_at <= (x ? x->rs - 1 : n)) {
 			if (buf_add(out, line + last, pk_at - last) < 0)
 				goto oom;
-			if (js.pk_key >= 0) {
-				if (merge_phikit(s, &js, out) < 0)
-					return -1;
-				last = (size_t)js.pk_end;
-			} else {
+			if (js.pk_key < 0) {
 				if (buf_adds(out, js.top_members ? ",\"phikit\":{\"scrub\":" :
 				    "\"phikit\":{\"scrub\":") < 0 ||
 				    buf_add(out, s->ann.p, s->ann.len) < 0 || buf_addc(out, '}') < 0)
 					goto oom;
-				last = js.top_close;
-			}
+			} else if (pk_at == pk_end) {
+				if (buf_adds(out, pk_comma ? ",\"scrub\":" : "\"scrub\":") < 0 ||
+				    buf_add(out, s->ann.p, s->ann.len) < 0)
+					goto oom;
+			} else if (buf_add(out, s->ann.p, s->ann.len) < 0)
+				goto oom;
+			last = pk_end;
 			pk_done = 1;
 		}
 		if (x == NULL)

@@ -65,6 +65,7 @@ struct scrubber {
 	const struct policy *pol;
 	struct scrub_opts o;
 	int replace, keep_year;
+	int this_year;		/* for --keep-year: years that show an age over 89 go */
 	struct names names;
 	struct rx_engine rx;
 	struct ntoks tk;
@@ -76,12 +77,16 @@ struct scrubber {
 	struct finding *f;
 	size_t nf, capf;
 	struct buf arena, paths, tmp, words, ann, head;
-#define NSET_SIZE 128
+	/*
+	 * The name words of the record, for propagation: open addressing, a
+	 * slot live while its gen is the record's, so nothing is cleared.
+	 */
 	struct nset {
-		uint32_t hash, off;
-		unsigned char len, eng;
-	} nset[NSET_SIZE];	/* name words of the record, for propagation */
-	size_t nnames;
+		uint32_t hash, off, len, gen;
+		unsigned char eng;
+	} *nset;
+	size_t ncap, nnames;
+	uint32_t gen;
 	struct rtok {
 		size_t s, e;
 		uint32_t key;

@@ -223,7 +223,7 @@ num(const char *s, size_t n, size_t *i, int maxd, int *v, int *nd)
 }
 
 static int
-month_word(const char *s, size_t n, size_t *i, int *m, int *abbr, int *caps)
+month_word(const char *s, size_t n, size_t *i, int *m, struct pdate *d)
 {
 	size_t st = *i, len;
 	int k;
@@ -238,8 +238,9 @@ month_word(const char *s, size_t n, size_t *i, int *m, int *abbr, int *caps)
 		    (len == strlen(months[k]) || len == 3 ||
 		    (k == 8 && len == 4))) {
 			*m = k + 1;
-			*abbr = len != strlen(months[k]);
-			*caps = isupper((unsigned char)s[st + 1]) ? 2 :
+			d->mon_abbr = len != strlen(months[k]);
+			d->mon_dot = *i < n && s[*i] == '.';
+			d->mon_case = isupper((unsigned char)s[st + 1]) ? 2 :
 			    isupper((unsigned char)s[st]) ? 1 : 0;
 			if (*i < n && s[*i] == '.')
 				(*i)++;
@@ -296,6 +297,7 @@ date_parse(const char *s, size_t n, struct pdate *d)
 				return 0;
 			d->style = ST_NUM;
 			d->m = a, d->d = b;
+			d->pad = na == 2;
 			if (i == n)
 				return real_date(0, a, b) && d->sep == '/';
 			if (s[i] != d->sep)
@@ -317,7 +319,7 @@ date_parse(const char *s, size_t n, struct pdate *d)
 			i++;
 		if (i + 3 < n && !strncasecmp(s + i, "of ", 3))
 			i += 3;
-		if (month_word(s, n, &i, &b, &d->mon_abbr, &d->mon_case) < 0)
+		if (month_word(s, n, &i, &b, d) < 0)
 			return 0;
 		d->style = ST_WORD;
 		d->dfirst = 1;
@@ -335,7 +337,7 @@ date_parse(const char *s, size_t n, struct pdate *d)
 		return year_ok(c, 4) && real_date(c, b, a);
 	}
 	/* March 5, 2020; Mar. 5th 2020; March 2020; March 5 */
-	if (month_word(s, n, &i, &a, &d->mon_abbr, &d->mon_case) < 0)
+	if (month_word(s, n, &i, &a, d) < 0)
 		return 0;
 	d->style = ST_WORD;
 	d->m = a;
@@ -403,7 +405,7 @@ date_shift_format(const struct pdate *dt, long days, char *out, size_t cap)
 	civil_from_days(days_from_civil(y, m, d) + days, &y, &m, &d);
 	snprintf(mon, sizeof(mon), "%s", months[m - 1]);
 	if (dt->mon_abbr)
-		mon[3] = '\0';
+		snprintf(mon + 3, sizeof(mon) - 3, "%s", dt->mon_dot ? "." : "");
 	for (k = 0; mon[k]; k++)
 		if (dt->mon_case == 2 || (dt->mon_case == 1 && k == 0))
 			mon[k] = (char)toupper((unsigned char)mon[k]);
@@ -412,12 +414,15 @@ date_shift_format(const struct pdate *dt, long days, char *out, size_t cap)
 		r = snprintf(out, cap, "%04d%c%02d%c%02d", y, dt->sep, m, dt->sep, d);
 		break;
 	case ST_NUM:
+		/* the layout it came in: 3/5/2024, 03/05/24, 03/14 */
 		if (!dt->y)
-			r = snprintf(out, cap, "%d/%d", m, d);
+			r = snprintf(out, cap, dt->pad ? "%02d/%02d" : "%d/%d", m, d);
 		else if (dt->yy)
-			r = snprintf(out, cap, "%d%c%d%c%02d", m, dt->sep, d, dt->sep, y % 100);
+			r = snprintf(out, cap, dt->pad ? "%02d%c%02d%c%02d" : "%d%c%d%c%02d",
+			    m, dt->sep, d, dt->sep, y % 100);
 		else
-			r = snprintf(out, cap, "%02d%c%02d%c%04d", m, dt->sep, d, dt->sep, y);
+			r = snprintf(out, cap, dt->pad ? "%02d%c%02d%c%04d" : "%d%c%d%c%04d",
+			    m, dt->sep, d, dt->sep, y);
 		break;
 	default:
 		if (!dt->d)

@@ -33,6 +33,8 @@ struct pdate {
 	char sep;
 	int mon_abbr, mon_case;	/* month words: abbreviated, capitalized */
 	int dfirst;		/* "5 March 2020" */
+	int pad;		/* month and day written with two digits */
+	int mon_dot;		/* "Mar." */
 };
 /* Nonzero if s[0..n) is a real calendar date in a known layout. */
 int date_parse(const char *s, size_t n, struct pdate *d);
