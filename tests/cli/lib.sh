@@ -1,43 +1,147 @@
-# Shared by the CLI tests: TAP output, running phi-scrub, comparing.
-# Each test sources this, calls the helpers, and ends with done_testing.
+# tests/cli/lib.sh — sourced by every tests/cli/*.t: TAP output, running
+# phi-scrub and capturing what it does, exact comparisons.
+#
+#   plan N                  optional: "1..N" up front
+#   ok STATUS NAME          passes when STATUS is 0
+#   is GOT WANT NAME        string equality
+#   isnt GOT UNWANTED NAME
+#   like GOT GLOB NAME      a shell pattern: like "$err" "*chmod 600*" ...
+#   unlike GOT GLOB NAME
+#   run CMD...              runs CMD; sets rc, out, err (trailing newlines
+#                           stripped) and keeps the raw bytes in $tmp/out
+#                           and $tmp/err
+#   scrub ARGS...           run phi-scrub -p the HIPAA preset ARGS...
+#   is_out WANT NAME        the exact bytes of stdout: WANT then one newline
+#                           (nothing at all when WANT is empty)
+#   is_err WANT NAME        the same for stderr
+#   ann COUNTS TOTAL [MODE] the phikit annotation phi-scrub adds with the
+#                           preset: ann '"SSN":1' 1
+#   field JSON-LINE FILTER  jq -r FILTER on one line
+#   done_testing            the plan if none was given; exit status
+#
+# $top is the source tree, $bin its programs, $POLICY the preset, $n the
+# number of the last test (a test that skips prints "ok $((n+1)) # skip"
+# and counts it). Each test runs with a fresh temporary directory, $tmp,
+# removed at exit.
+
 top=${PHIKIT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PHIKIT_BIN:-$top/bin}
 POLICY=$top/policies/hipaa.yaml
-tmp=$(mktemp -d)
+PHI_SCRUB=$bin/phi-scrub
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/phikit-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
+export LC_ALL=C
+unset PHIKIT_POLICY PHIKIT_SCRUB_KEY
 
-ok() {	# ok CONDITION-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
+n=0 failed=0 _planned=
+
+plan() { _planned=$1; echo "1..$1"; }
+
+_diag() {	# _diag LABEL TEXT: TEXT as TAP comments, line by line
+	printf '%s\n' "$2" | sed "s/^/#   $1 /"
 }
 
-is() {	# is GOT WANT NAME
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ] 2>/dev/null; then
+		echo "ok $n - $2"
+		return 0
+	fi
+	echo "not ok $n - $2"
+	failed=$((failed + 1))
+	return 1
+}
+
+is() {
 	if [ "$1" = "$2" ]; then
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+		_diag "got: " "$1"
+		_diag "want:" "$2"
+		return 1
 	fi
 }
 
-# scrub [ARGS...] <input: runs phi-scrub with the preset; sets out, err, rc
-scrub() {
-	"$bin/phi-scrub" -p "$POLICY" "$@" >"$tmp/out" 2>"$tmp/err"
+isnt() {
+	if [ "$1" != "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		_diag "got, unwanted:" "$1"
+		return 1
+	fi
+}
+
+like() {
+	# shellcheck disable=SC2053
+	if [[ $1 == $2 ]]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		_diag "got:    " "$1"
+		_diag "pattern:" "$2"
+		return 1
+	fi
+}
+
+unlike() {
+	# shellcheck disable=SC2053
+	if [[ $1 != $2 ]]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		_diag "got:          " "$1"
+		_diag "should not be:" "$2"
+		return 1
+	fi
+}
+
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
 }
 
-# field JSON-LINE PATH: a value of the output, with jq
+scrub() { run "$PHI_SCRUB" -p "$POLICY" "$@"; }
+
 field() { printf '%s\n' "$1" | jq -r "$2"; }
 
+_is_file() {	# _is_file FILE WANT NAME
+	if [ -n "$2" ]; then
+		printf '%s\n' "$2" >"$tmp/want"
+	else
+		: >"$tmp/want"
+	fi
+	if cmp -s "$1" "$tmp/want"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		_diag "got: " "$(head -c 4000 "$1")"
+		_diag "want:" "$(head -c 4000 "$tmp/want")"
+		[ ! -s "$1" ] || [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] ||
+			echo "#   (got does not end with a newline)"
+		return 1
+	fi
+}
+
+is_out() { _is_file "$tmp/out" "$1" "$2"; }
+is_err() { _is_file "$tmp/err" "$1" "$2"; }
+
+POLICY_SHA=$(sha256sum "$POLICY" | cut -d' ' -f1)
+
+ann() {	# ann COUNTS TOTAL [MODE]
+	printf '"phikit":{"scrub":{"policy":"hipaa","policy_sha256":"%s","mode":"%s","counts":{%s},"total":%s}}' \
+		"$POLICY_SHA" "${3:-tag}" "$1" "$2"
+}
+
 done_testing() {
-	echo "1..$n"
+	if [ -z "$_planned" ]; then
+		echo "1..$n"
+	elif [ "$_planned" -ne "$n" ]; then
+		echo "# planned $_planned tests but ran $n"
+		return 1
+	fi
 	[ "$failed" -eq 0 ]
 }

@@ -1,157 +1,322 @@
-/* Unit tests of lib/jscan.c, lib/buf.c, lib/jsonl.c and field paths. */
-#include <errno.h>
+/*
+ * lib/jscan.c: one JSON Lines record checked whole (grammar, UTF-8,
+ * nesting), every string value reported with its path, and the exact
+ * message a user sees for each kind of bad line; jstr_decode and
+ * jstr_encode, which rewritten strings go through.
+ */
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "jscan.h"
-#include "jsonl.h"
-#include "scrub.h"
 #include "tap.h"
 
+#define L(x) (x), sizeof(x) - 1
+
+/* "ok", or the error message jscan_record gives for n bytes at p. */
 static const char *
-scan_err(const char *line)
+scan_n(const char *p, size_t n, int max_depth)
 {
 	static struct phk_err e;
 	struct jscan s;
 
 	memset(&s, 0, sizeof(s));
 	memset(&e, 0, sizeof(e));
-	if (jscan_record(&s, line, strlen(line), &e) == 0)
+	s.max_depth = max_depth;
+	if (jscan_record(&s, p, n, &e) == 0)
 		return "ok";
+	if (e.status != PHK_EXIT_INPUT)
+		return "wrong exit status";
 	return e.msg;
 }
 
-static int nstrings;
-static char paths[512];
-
-static int
-count(void *ctx, const struct jpath *p, size_t st, size_t en, int esc)
+static void
+good(const char *line)
 {
-	(void)ctx;
-	(void)st;
-	(void)en;
-	(void)esc;
-	nstrings++;
-	if (p->n >= 1 && p->seg[p->n - 1].key == NULL) {
-		char tmp[32];
-		snprintf(tmp, sizeof(tmp), "[%ld]", p->seg[p->n - 1].index);
-		strncat(paths, tmp, sizeof(paths) - strlen(paths) - 1);
-	}
-	return 0;
+	is_str(scan_n(line, strlen(line), 0), "ok", "valid: %s", line);
 }
 
 static void
-roundtrip(const char *raw, const char *want, const char *name)
+bad(const char *line, const char *want, const char *name)
 {
-	struct buf a, b;
+	is_str(scan_n(line, strlen(line), 0), want, "%s", name);
+}
 
-	buf_init(&a, 1 << 20);
-	buf_init(&b, 1 << 20);
-	ok(jstr_decode(raw, strlen(raw), &a) == 0, "%s: decodes", name);
-	is_str(a.p ? a.p : "", want, "%s: decoded", name);
-	jstr_encode(&b, a.p ? a.p : "", a.len);
-	buf_release(&a);
+/* Paths and string spans the walk reports, as ".k=v;" pairs. */
+struct walk {
+	char out[1024];
+	int n, stop_at;
+};
+
+static int
+on_string(void *ctx, const struct jpath *p, size_t st, size_t en, int esc)
+{
+	struct walk *w = ctx;
+	char seg[96];
+	int i;
+
+	if (++w->n == w->stop_at)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		if (p->seg[i].key)
+			snprintf(seg, sizeof(seg), ".%.*s", (int)p->seg[i].klen, p->seg[i].key);
+		else
+			snprintf(seg, sizeof(seg), "[%ld]", p->seg[i].index);
+		strncat(w->out, seg, sizeof(w->out) - strlen(w->out) - 1);
+	}
+	snprintf(seg, sizeof(seg), "=%zu:%zu%s;", st, en, esc ? "e" : "");
+	strncat(w->out, seg, sizeof(w->out) - strlen(w->out) - 1);
+	return 0;
+}
+
+static const char *
+walk(const char *line, int stop_at, int *rc)
+{
+	static struct walk w;
+	struct jscan s;
+	struct phk_err e;
+
+	memset(&w, 0, sizeof(w));
+	memset(&s, 0, sizeof(s));
+	w.stop_at = stop_at;
+	s.on_string = on_string;
+	s.ctx = &w;
+	*rc = jscan_record(&s, line, strlen(line), &e);
+	return w.out;
+}
+
+static void
+decodes(const char *raw, const char *want, size_t wn, const char *name)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	ok(jstr_decode(raw, strlen(raw), &b) == 0, "decode %s: succeeds", name);
+	is_mem(b.p ? b.p : "", b.len, want, wn, "decode %s: bytes", name);
 	buf_release(&b);
+}
+
+static void
+encodes(const char *s, size_t n, const char *want, const char *name)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	ok(jstr_encode(&b, s, n) == 0, "encode %s: succeeds", name);
+	is_str(b.p, want, "encode %s: text", name);
+	buf_release(&b);
+}
+
+/* encode then decode (inside the quotes) gives the bytes back, and
+ * the encoding is itself a valid JSON string */
+static void
+roundtrip(const char *s, size_t n, const char *name)
+{
+	struct buf enc, dec, rec;
+
+	buf_init(&enc, 1 << 16);
+	buf_init(&dec, 1 << 16);
+	buf_init(&rec, 1 << 16);
+	jstr_encode(&enc, s, n);
+	buf_adds(&rec, "{\"k\":");
+	buf_add(&rec, enc.p, enc.len);
+	buf_adds(&rec, "}");
+	is_str(scan_n(rec.p, rec.len, 0), "ok", "round trip %s: encoding is valid JSON", name);
+	ok(jstr_decode(enc.p + 1, enc.len - 2, &dec) == 0, "round trip %s: decodes", name);
+	is_mem(dec.p ? dec.p : "", dec.len, s, n, "round trip %s: same bytes", name);
+	buf_release(&enc);
+	buf_release(&dec);
+	buf_release(&rec);
+}
+
+static char *
+nested(int levels)
+{
+	/* {"a": then levels-1 '[' */
+	char *p = malloc((size_t)levels + 8);
+	int i;
+
+	memcpy(p, "{\"a\":", 5);
+	for (i = 0; i < levels - 1; i++)
+		p[5 + i] = '[';
+	p[5 + levels - 1] = '\0';
+	return p;
+}
+
+static char *
+nested_closed(int levels)
+{
+	/* {"a":[[...1...]]} with levels in all */
+	size_t n = (size_t)levels * 2 + 8, k = 0;
+	char *p = malloc(n);
+	int i;
+
+	memcpy(p, "{\"a\":", 5);
+	k = 5;
+	for (i = 0; i < levels - 1; i++)
+		p[k++] = '[';
+	p[k++] = '1';
+	for (i = 0; i < levels - 1; i++)
+		p[k++] = ']';
+	p[k++] = '}';
+	p[k] = '\0';
+	return p;
 }
 
 int
 main(void)
 {
-	char deep[4000];
 	struct jscan s;
 	struct phk_err e;
-	struct buf b;
-	struct fieldpath fp;
-	int fds[2], i;
+	char *deep;
 	const char *line;
-	size_t n;
+	int rc;
 
-	is_str(scan_err("{\"a\":[1,-2.5e3,true,false,null,{\"b\":\"\\u00e9\\ud83d\\ude00\"}]}"),
-	    "ok", "a valid object");
-	is_str(scan_err(""), "empty line", "empty line");
-	is_str(scan_err("[1,2]"), "not a JSON object", "an array is no record");
-	is_str(scan_err("{\"a\":1"), "expected ',' or '}' at byte 7", "unclosed object");
-	is_str(scan_err("{\"a\":01}"), "expected ',' or '}' at byte 7", "leading zero");
-	is_str(scan_err("{\"a\":\"x\xff\"}"), "invalid UTF-8 at byte 8", "invalid UTF-8");
-	is_str(scan_err("{\"a\":\"\xc0\xaf\"}"), "invalid UTF-8 at byte 7", "overlong UTF-8");
-	is_str(scan_err("{\"a\":\"\\ud800\"}"), "lone UTF-16 surrogate at byte 7", "lone surrogate");
-	is_str(scan_err("{\"a\":\"\\x\"}"), "bad escape in string at byte 7", "bad escape");
-	is_str(scan_err("{\"a\":\"\t\"}"), "control character in string at byte 7", "raw tab");
-	is_str(scan_err("{} x"), "trailing bytes after the object at byte 4", "trailing bytes");
-	memset(deep, '[', sizeof(deep));
-	memcpy(deep, "{\"a\":", 5);
-	deep[sizeof(deep) - 1] = '\0';
-	is_str(scan_err(deep), "nesting deeper than 512 levels", "deep nesting refused");
+	/* valid records */
+	good("{}");
+	good(" \t{ } \t");
+	good("{\"a\":1}");
+	good("{\"a\":[1,-2.5e3,0,-0,1E+2,1.5e-3,true,false,null,{},[]]}");
+	good("{\"a\":\"\\u00e9\\ud83d\\ude00\\n\\/\\\"\\\\\\b\\f\\r\\t\"}");
+	good("{\"caf\xc3\xa9\":\"\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9\"}");
+	good("{\"a\":\"\\u0000\"}");	/* an escaped NUL is valid JSON */
+	good("{\"a\":1,\"a\":2}");	/* duplicate keys: JSON allows them */
+
+	/* bad records: the message a user reads */
+	bad("", "empty line", "an empty line");
+	bad("   ", "not a JSON object", "only white space");
+	bad("[1,2]", "not a JSON object", "an array");
+	bad("\"text\"", "not a JSON object", "a string");
+	bad("42", "not a JSON object", "a number");
+	bad("{\"a\":1", "expected ',' or '}' at byte 7", "an unclosed object");
+	bad("{\"a\" 1}", "expected ':' at byte 6", "a missing colon");
+	bad("{a:1}", "expected a key at byte 2", "an unquoted key");
+	bad("{\"a\":1,}", "expected a key at byte 8", "a trailing comma");
+	bad("{\"a\":[1,]}", "malformed JSON at byte 9", "a trailing comma in an array");
+	bad("{\"a\":[1 2]}", "expected ',' or ']' at byte 9", "a missing comma in an array");
+	bad("{\"a\":01}", "expected ',' or '}' at byte 7", "a leading zero");
+	bad("{\"a\":1.}", "malformed number at byte 8", "a bare decimal point");
+	bad("{\"a\":1e}", "malformed number at byte 8", "an empty exponent");
+	bad("{\"a\":-}", "malformed number at byte 6", "a lone minus");
+	bad("{\"a\":tru}", "malformed JSON at byte 6", "a misspelt literal");
+	bad("{\"a\":}", "malformed JSON at byte 6", "a missing value");
+	bad("{\"a\":", "unexpected end of line at byte 6", "a truncated record");
+	bad("{\"a\":\"x", "unterminated string at byte 8", "an unterminated string");
+	bad("{\"a\":\"\\x\"}", "bad escape in string at byte 7", "a bad escape");
+	bad("{\"a\":\"\\u12\"}", "bad \\u escape at byte 7", "a short \\u escape");
+	bad("{\"a\":\"\\u12g4\"}", "bad \\u escape at byte 7", "a \\u escape with a non-hex digit");
+	bad("{\"a\":\"\t\"}", "control character in string at byte 7", "a raw tab in a string");
+	bad("{\"a\":\"x\ny\"}", "control character in string at byte 8", "a raw newline in a string");
+	bad("{\"a\":\"x\xff\"}", "invalid UTF-8 at byte 8", "a 0xff byte");
+	bad("{\"a\":\"\xc0\xaf\"}", "invalid UTF-8 at byte 7", "an overlong encoding");
+	bad("{\"a\":\"\xe0\x80\xaf\"}", "invalid UTF-8 at byte 7", "an overlong three-byte encoding");
+	bad("{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8 at byte 7", "an encoded surrogate");
+	bad("{\"a\":\"\xf4\x90\x80\x80\"}", "invalid UTF-8 at byte 7", "past U+10FFFF");
+	bad("{\"a\":\"\xe2\x82\"}", "invalid UTF-8 at byte 7", "a truncated sequence");
+	bad("{\"a\":\"\x80\"}", "invalid UTF-8 at byte 7", "a lone continuation byte");
+	bad("{\"a\":\"\xc1\xbf\"}", "invalid UTF-8 at byte 7", "an overlong two-byte lead (C1)");
+	bad("{\"a\":\"\xf0\x8f\xbf\xbf\"}", "invalid UTF-8 at byte 7", "an overlong four-byte encoding");
+	bad("{\"a\":\"\xf0\x9f\x98\"}", "invalid UTF-8 at byte 7", "a four-byte sequence cut short");
+	bad("{\"\xff\":1}", "invalid UTF-8 at byte 3", "invalid UTF-8 in a key");
+	bad("{\"a\":\"\\ud800\"}", "lone UTF-16 surrogate at byte 7", "a lone high surrogate");
+	bad("{\"a\":\"\\udc00\"}", "lone UTF-16 surrogate at byte 7", "a lone low surrogate");
+	bad("{\"a\":\"\\ud800\\u0041\"}", "lone UTF-16 surrogate at byte 7",
+	    "a high surrogate before a non-surrogate");
+	bad("{} x", "trailing bytes after the object at byte 4", "trailing bytes");
+	bad("{}{}", "trailing bytes after the object at byte 3", "two objects on a line");
 	{
 		static const char nul[] = "{\"a\":\"x\0\"}";
-		memset(&s, 0, sizeof(s));
-		ok(jscan_record(&s, nul, sizeof(nul) - 1, &e) < 0 &&
-		    strcmp(e.msg, "NUL byte at byte 8") == 0, "a NUL byte");
+		static const char nul2[] = "{\"a\":1}\0";
+		is_str(scan_n(nul, sizeof(nul) - 1, 0), "NUL byte at byte 8", "a NUL byte in a string");
+		is_str(scan_n(nul2, sizeof(nul2) - 1, 0), "NUL byte at byte 8", "a NUL byte after the object");
 	}
+
+	/* nesting: 512 levels is the limit, the record object included */
+	deep = nested_closed(512);
+	is_str(scan_n(deep, strlen(deep), 0), "ok", "512 levels are accepted");
+	free(deep);
+	deep = nested_closed(513);
+	is_str(scan_n(deep, strlen(deep), 0), "nesting deeper than 512 levels", "513 levels are refused");
+	free(deep);
+	deep = nested(100000);
+	is_str(scan_n(deep, strlen(deep), 0), "nesting deeper than 512 levels",
+	    "100000 levels: refused, no stack overflow");
+	free(deep);
+	deep = nested_closed(4);
+	is_str(scan_n(deep, strlen(deep), 3), "nesting deeper than 3 levels", "a lower max_depth applies");
+	free(deep);
+	deep = nested_closed(4);
+	is_str(scan_n(deep, strlen(deep), 100000), "ok", "max_depth past the limit is the limit");
+	free(deep);
+	deep = nested_closed(600);
+	is_str(scan_n(deep, strlen(deep), 100000), "nesting deeper than 512 levels",
+	    "max_depth cannot raise the limit");
+	free(deep);
+
+	/* the walk: string values (not keys) with their paths and spans */
+	line = "{\"k\":\"v\",\"m\":[\"x\",{\"c\":\"y\\n\"}],\"n\":3,\"o\":{\"p\":[[\"z\"]]}}";
+	is_str(walk(line, 0, &rc), ".k=6:7;.m[0]=15:16;.m[1].c=24:27e;.o.p[0][0]=49:50;",
+	    "walk: every string value with its path and span, keys not reported");
+	is_int(rc, 0, "walk: the record is valid");
+	walk(line, 2, &rc);
+	is_int(rc, -1, "walk: a callback's error stops the scan");
 
 	memset(&s, 0, sizeof(s));
-	s.on_string = count;
-	line = "{\"k\":\"v\",\"m\":[\"x\",{\"c\":\"y\"}],\"n\":3}";
-	nstrings = 0;
-	paths[0] = '\0';
-	ok(jscan_record(&s, line, strlen(line), &e) == 0, "walk: valid");
-	is_int(nstrings, 3, "walk: three string values, keys not counted");
-	is_str(paths, "[0]", "walk: array index reported");
-	is_int((long)s.top_close, (long)strlen(line) - 1, "walk: closing brace found");
-	line = "{\"a\":1,\"phikit\":{\"x\":2},\"run_id\":\"r-1\"}";
-	ok(jscan_record(&s, line, strlen(line), &e) == 0 && s.pk_key == 7 &&
-	    s.pk_start == 16 && s.pk_end == 23, "walk: phikit member located");
-	ok(s.run_start >= 0 && jscan_is_ident(line + s.run_start,
-	    (size_t)(s.run_end - s.run_start)), "walk: run_id located and valid");
-	ok(!jscan_is_ident("\"a b\"", 5), "ident: a space is refused");
-	ok(!jscan_is_ident("42", 2), "ident: a number is refused");
+	line = "{\"a\":1,\"phikit\":{\"x\":2} ,\"run_id\":\"r-1\"}";
+	ok(jscan_record(&s, line, strlen(line), &e) == 0, "record with phikit and run_id: valid");
+	is_int(s.pk_key, 7, "phikit: its key's quote located");
+	is_int(s.pk_start, 16, "phikit: its value starts at the '{'");
+	is_int(s.pk_end, 23, "phikit: its value ends after the '}'");
+	is_int(s.run_start, 34, "run_id: its value starts at the quote");
+	is_int(s.run_end, 39, "run_id: its value ends after the quote");
+	is_int((long long)s.top_close, (long long)strlen(line) - 1, "the closing brace located");
+	is_int((long long)s.top_members, 3, "three top-level members");
+	line = "{\"a\":{\"phikit\":1,\"run_id\":\"x\"}}";
+	ok(jscan_record(&s, line, strlen(line), &e) == 0 && s.pk_key == -1 && s.run_start == -1,
+	    "phikit and run_id count only at the top level");
 
-	roundtrip("a\\nb\\t\\\"q\\\"\\\\", "a\nb\t\"q\"\\", "escapes");
-	roundtrip("\\u00e9\\ud83d\\ude00", "\xc3\xa9\xf0\x9f\x98\x80", "surrogate pair");
-	buf_init(&b, 64);
-	jstr_encode(&b, "a\"b\\c\n\x01", 7);
-	is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\"", "encode escapes as jq -c does");
-	buf_release(&b);
-
-	buf_init(&b, 8);
-	ok(buf_adds(&b, "12345678") == 0, "buf: fills to its ceiling");
-	ok(buf_adds(&b, "9") < 0 && errno == E2BIG, "buf: refuses past it");
-	is_str(b.p, "12345678", "buf: contents unchanged after refusal");
-	buf_release(&b);
-
-	/* the reader: lines with and without CR, an over-long one skipped */
-	if (pipe(fds) == 0) {
-		struct jsonl_reader rd;
-		const char *in = "{\"a\":1}\r\n" "{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n" "{\"b\":2}";
-		if (write(fds[1], in, strlen(in)) < 0)
-			return 1;
-		close(fds[1]);
-		jsonl_reader_init(&rd, fds[0], "<pipe>", 24);
-		ok(jsonl_read(&rd, &line, &n, &e) == 1 && n == 7 && !memcmp(line, "{\"a\":1}", 7),
-		    "reader: CRLF line without its CR");
-		ok(jsonl_read(&rd, &line, &n, &e) == -1 && e.status == PHK_EXIT_INPUT &&
-		    strcmp(e.msg, "line longer than 24 bytes") == 0 && rd.lineno == 2,
-		    "reader: over-long line refused with its number");
-		ok(jsonl_read(&rd, &line, &n, &e) == 1 && n == 7 && rd.lineno == 3,
-		    "reader: the next line still read, no final newline needed");
-		is_int(jsonl_read(&rd, &line, &n, &e), 0, "reader: end of input");
-		jsonl_reader_release(&rd);
-		close(fds[0]);
+	/* identifiers, as DESIGN.md defines them */
+	ok(jscan_is_ident("\"r-42\"", 6), "ident: r-42");
+	ok(jscan_is_ident("\"a.b_c:d@e/f+g=h-0\"", 19), "ident: every allowed punctuation");
+	ok(jscan_is_ident("\"a\\/b\"", 6), "ident: an escaped slash is a slash");
+	ok(!jscan_is_ident("\"\"", 2), "ident: empty refused");
+	ok(!jscan_is_ident("\"a b\"", 5), "ident: a space refused");
+	ok(!jscan_is_ident("\"caf\xc3\xa9\"", 7), "ident: non-ASCII refused");
+	ok(!jscan_is_ident("42", 2), "ident: a number refused");
+	ok(!jscan_is_ident("null", 4), "ident: null refused");
+	{
+		char id[140];
+		memset(id, 'x', sizeof(id));
+		id[0] = '"';
+		id[129] = '"';
+		ok(jscan_is_ident(id, 130), "ident: 128 characters accepted");
+		id[130] = '"';
+		ok(!jscan_is_ident(id, 131), "ident: 129 characters refused");
 	}
 
-	ok(fieldpath_parse(&fp, ".text", &e) == 0 && fp.n == 1 && !strcmp(fp.seg[0].key, "text"),
-	    "field: .text");
-	fieldpath_release(&fp);
-	ok(fieldpath_parse(&fp, ".messages[].content", &e) == 0 && fp.n == 3 &&
-	    fp.seg[1].key == NULL && fp.seg[1].index == -1, "field: .messages[].content");
-	fieldpath_release(&fp);
-	ok(fieldpath_parse(&fp, ".a[2].b", &e) == 0 && fp.seg[1].index == 2, "field: .a[2].b");
-	fieldpath_release(&fp);
-	for (i = 0; i < 3; i++) {
-		static const char *const bad[] = { "text", ".a[x]", ".." };
-		ok(fieldpath_parse(&fp, bad[i], &e) < 0 && e.status == PHK_EXIT_USAGE,
-		    "field: '%s' refused", bad[i]);
-	}
+	/* decoding */
+	decodes("plain", L("plain"), "plain text");
+	decodes("a\\nb\\t\\\"q\\\"\\\\\\/", L("a\nb\t\"q\"\\/"), "the short escapes");
+	decodes("\\b\\f\\r", L("\b\f\r"), "\\b \\f \\r");
+	decodes("caf\\u00e9", L("caf\xc3\xa9"), "a two-byte \\u escape");
+	decodes("\\u20ac", L("\xe2\x82\xac"), "a three-byte \\u escape");
+	decodes("\\ud83d\\ude00", L("\xf0\x9f\x98\x80"), "a surrogate pair");
+	decodes("\\uD83D\\uDE00", L("\xf0\x9f\x98\x80"), "a surrogate pair in capitals");
+	decodes("a\\u0000b", L("a\0b"), "an escaped NUL");
+	decodes("caf\xc3\xa9", L("caf\xc3\xa9"), "raw UTF-8 passes");
+
+	/* encoding, as jq -c writes strings */
+	encodes(L(""), "\"\"", "empty");
+	encodes(L("a\"b\\c"), "\"a\\\"b\\\\c\"", "quote and backslash");
+	encodes(L("\n\t\r\b\f"), "\"\\n\\t\\r\\b\\f\"", "the short escapes");
+	encodes(L("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"", "other controls and DEL");
+	encodes(L("a\0b"), "\"a\\u0000b\"", "a NUL byte");
+	encodes(L("a/b"), "\"a/b\"", "a slash unescaped");
+	encodes(L("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", "UTF-8 unescaped");
+
+	roundtrip(L("SSN [SSN], \"quoted\"\n\ttab\\"), "escapes");
+	roundtrip(L("\0\x01\x1f\x7f"), "controls");
+	roundtrip(L("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "UTF-8");
+
 	return done_testing();
 }

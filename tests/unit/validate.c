@@ -1,11 +1,47 @@
-/* Unit tests of lib/validate.c: check digits, issuing rules, dates. */
+/*
+ * lib/validate.c: the checks that turn a shape into an identifier (check
+ * digits, issuing rules, real calendar dates) and date shifting, which
+ * must move a date by exactly so many days and write it as it was written.
+ */
 #include <string.h>
 
 #include "policy.h"
 #include "tap.h"
 #include "validate.h"
 
-#define S(x) x, strlen(x)
+#define S(x) (x), strlen(x)
+
+static void
+yes(int (*fn)(const char *, size_t), const char *what, const char *s)
+{
+	ok(fn(S(s)) != 0, "%s: '%s' passes", what, s);
+}
+
+static void
+no(int (*fn)(const char *, size_t), const char *what, const char *s)
+{
+	ok(fn(S(s)) == 0, "%s: '%s' is refused", what, s);
+}
+
+/* date_parse accepts s and reads year, month, day (0: not written). */
+static void
+date_is(const char *s, int y, int m, int d)
+{
+	struct pdate p;
+	int r = date_parse(S(s), &p);
+
+	ok(r && p.y == y && p.m == m && p.d == d, "date: '%s' is %04d-%02d-%02d", s, y, m, d);
+	if (!(r && p.y == y && p.m == m && p.d == d))
+		diag("parsed %d: y=%d m=%d d=%d", r, p.y, p.m, p.d);
+}
+
+static void
+not_date(const char *s)
+{
+	struct pdate p;
+
+	ok(!date_parse(S(s), &p), "date: '%s' is no date", s);
+}
 
 static void
 shifted(const char *in, long days, const char *want)
@@ -14,78 +50,194 @@ shifted(const char *in, long days, const char *want)
 	char out[64];
 	size_t n;
 
-	if (!ok(date_parse(S(in), &d), "date '%s' parses", in))
+	memset(out, 'Z', sizeof(out));
+	if (!date_parse(S(in), &d)) {
+		ok(0, "shift: '%s' %+ld days is '%s'", in, days, want);
+		diag("'%s' does not parse", in);
 		return;
+	}
 	n = date_shift_format(&d, days, out, sizeof(out));
+	if (n >= sizeof(out)) {
+		ok(0, "shift: '%s' %+ld days is '%s'", in, days, want);
+		diag("returned length %zu past the buffer", n);
+		return;
+	}
 	out[n] = '\0';
-	is_str(out, want, "'%s' %+ld days", in, days);
+	is_str(out, want, "shift: '%s' %+ld days is '%s'", in, days, want);
+}
+
+static void
+state(const char *text, const char *zip, int want)
+{
+	const char *at = strstr(text, zip);
+
+	ok(at && !state_before(text, (size_t)(at - text)) == !want,
+	    "state_before: '%s' %s a state before '%s'", text, want ? "has" : "has no", zip);
 }
 
 int
 main(void)
 {
-	struct pdate d;
+	/* Luhn, over the digits, separators skipped */
+	yes(luhn_ok, "luhn", "79927398713");
+	no(luhn_ok, "luhn", "79927398710");
+	yes(luhn_ok, "luhn", "7992 7398 713");
+	no(luhn_ok, "luhn", "0");
 
-	ok(luhn_ok(S("79927398713")), "luhn: the textbook number");
-	ok(!luhn_ok(S("79927398710")), "luhn: one digit off fails");
-	ok(card_ok(S("4111 1111 1111 1111")), "card: Visa test number with spaces");
-	ok(card_ok(S("378282246310005")), "card: Amex test number");
-	ok(!card_ok(S("4111 1111 1111 1112")), "card: bad check digit");
-	ok(!card_ok(S("0000 0000 0000 0000")), "card: all alike refused");
-	ok(!card_ok(S("411111111111")), "card: 12 digits too short");
+	/* payment cards: the issuers' published test numbers */
+	yes(card_ok, "card", "4111111111111111");
+	yes(card_ok, "card", "4111 1111 1111 1111");
+	yes(card_ok, "card", "4111-1111-1111-1111");
+	yes(card_ok, "card", "5500000000000004");
+	yes(card_ok, "card", "5555 5555 5555 4444");
+	yes(card_ok, "card", "378282246310005");
+	yes(card_ok, "card", "6011111111111117");
+	no(card_ok, "card", "4111111111111112");
+	no(card_ok, "card", "4111 1111 1111 1121");
+	no(card_ok, "card", "0000 0000 0000 0000");	/* passes Luhn, all alike */
+	no(card_ok, "card", "411111111111");		/* 12 digits */
+	no(card_ok, "card", "41111111111111111113");	/* 20 digits */
 
-	ok(npi_ok(S("1234567893")), "npi: CMS example 1234567893");
-	ok(!npi_ok(S("1234567890")), "npi: wrong check digit");
-	ok(!npi_ok(S("3234567893")), "npi: must start 1 or 2");
+	/* NPI: Luhn over 80840 and the ten digits */
+	yes(npi_ok, "npi", "1234567893");
+	yes(npi_ok, "npi", "1245319599");
+	no(npi_ok, "npi", "1234567890");
+	no(npi_ok, "npi", "3234567893");	/* starts with 1 or 2 */
+	no(npi_ok, "npi", "123456789");
+	no(npi_ok, "npi", "12345678930");
 
-	ok(dea_ok(S("AB1234563")), "dea: AB1234563 (1+3+5 + 2*(2+4+6) = 33)");
-	ok(!dea_ok(S("AB1234567")), "dea: wrong check digit");
-	ok(!dea_ok(S("ZB1234563")), "dea: Z is no registrant type");
-	ok(dea_ok(S("M91234563")), "dea: 9 as the second character");
+	/* DEA: (d1+d3+d5) + 2*(d2+d4+d6) ends in d7 */
+	yes(dea_ok, "dea", "AB1234563");	/* 9 + 2*12 = 33 */
+	yes(dea_ok, "dea", "BJ7043211");	/* 13 + 2*4 = 21 */
+	yes(dea_ok, "dea", "M91234563");	/* 9 as the second character */
+	no(dea_ok, "dea", "AB1234567");
+	no(dea_ok, "dea", "BJ7043212");
+	no(dea_ok, "dea", "ZB1234563");		/* Z is no registrant type */
+	no(dea_ok, "dea", "A11234563");		/* second: a letter or 9 */
+	no(dea_ok, "dea", "AB123456");
+	no(dea_ok, "dea", "AB12345630");
 
-	ok(ssn_ok(S("869-36-0459")), "ssn: ordinary");
-	ok(!ssn_ok(S("000-12-3456")), "ssn: area 000");
-	ok(!ssn_ok(S("666-12-3456")), "ssn: area 666");
-	ok(!ssn_ok(S("912-12-3456")), "ssn: area 9xx");
-	ok(!ssn_ok(S("123-00-4567")), "ssn: group 00");
-	ok(!ssn_ok(S("123-45-0000")), "ssn: serial 0000");
+	/* SSN: the issuing rules */
+	yes(ssn_ok, "ssn", "869-36-0459");
+	yes(ssn_ok, "ssn", "869360459");
+	yes(ssn_ok, "ssn", "899-99-9999");
+	no(ssn_ok, "ssn", "000-12-3456");
+	no(ssn_ok, "ssn", "666-12-3456");
+	no(ssn_ok, "ssn", "900-12-3456");
+	no(ssn_ok, "ssn", "999-12-3456");
+	no(ssn_ok, "ssn", "123-00-4567");
+	no(ssn_ok, "ssn", "123-45-0000");
+	no(ssn_ok, "ssn", "123-45-678");
 
-	ok(ipv4_ok(S("4.179.227.175")), "ipv4: ordinary");
-	ok(!ipv4_ok(S("256.1.1.1")), "ipv4: 256 is no octet");
-	ok(!ipv4_ok(S("10.010.1.1")), "ipv4: leading zero refused");
-	ok(!ipv4_ok(S("1.2.3")), "ipv4: three parts");
-	ok(ipv6_ok(S("fe80::1")), "ipv6: compressed");
-	ok(ipv6_ok(S("6068:5ae4:8c27:cac5:e923:9b14:bc41:eb1b")), "ipv6: full");
-	ok(!ipv6_ok(S("10:30:00")), "ipv6: a time is not an address");
+	/* IPv4: four decimal octets, no leading zeros */
+	yes(ipv4_ok, "ipv4", "4.179.227.175");
+	yes(ipv4_ok, "ipv4", "192.168.1.1");
+	yes(ipv4_ok, "ipv4", "0.0.0.0");
+	yes(ipv4_ok, "ipv4", "255.255.255.255");
+	no(ipv4_ok, "ipv4", "256.1.1.1");
+	no(ipv4_ok, "ipv4", "1.2.3.256");
+	no(ipv4_ok, "ipv4", "10.010.1.1");
+	no(ipv4_ok, "ipv4", "01.2.3.4");
+	no(ipv4_ok, "ipv4", "1.2.3");
+	no(ipv4_ok, "ipv4", "1.2.3.4.5");
+	no(ipv4_ok, "ipv4", "1..2.3");
+	no(ipv4_ok, "ipv4", "1234.1.1.1");
 
-	ok(vin_ok(S("1HGCM82633A004352")), "vin: valid check digit");
-	ok(!vin_ok(S("1HGCM82643A004352")), "vin: one character changed");
-	ok(!vin_ok(S("1HGCM8263OA004352")), "vin: O never appears");
+	/* IPv6 */
+	yes(ipv6_ok, "ipv6", "fe80::1");
+	yes(ipv6_ok, "ipv6", "::1");
+	yes(ipv6_ok, "ipv6", "2001:db8::8a2e:370:7334");
+	yes(ipv6_ok, "ipv6", "6068:5ae4:8c27:cac5:e923:9b14:bc41:eb1b");
+	no(ipv6_ok, "ipv6", "10:30:00");		/* a time */
+	no(ipv6_ok, "ipv6", "2001:db8::g1");
+	no(ipv6_ok, "ipv6", "1:2:3:4:5:6:7:8:9");
 
-	ok(date_parse(S("2024-02-29"), &d), "date: 2024-02-29 leap day");
-	ok(!date_parse(S("2023-02-29"), &d), "date: 2023-02-29 does not exist");
-	ok(!date_parse(S("04/31/2022"), &d), "date: April has 30 days");
-	ok(date_parse(S("March 5, 2020"), &d) && d.y == 2020 && d.m == 3 && d.d == 5,
-	    "date: March 5, 2020");
-	ok(date_parse(S("5 March 2020"), &d) && d.d == 5 && d.m == 3, "date: 5 March 2020");
-	ok(date_parse(S("March 2020"), &d) && d.d == 0 && d.y == 2020, "date: March 2020");
-	ok(date_parse(S("Sept. 3rd, 1999"), &d) && d.m == 9 && d.d == 3, "date: Sept. 3rd, 1999");
-	ok(date_parse(S("5/9/24"), &d) && d.y == 2024, "date: two-digit year");
-	ok(!date_parse(S("117/62"), &d), "date: a blood pressure is no date");
+	/* VIN: the check digit in position 9 */
+	yes(vin_ok, "vin", "1HGCM82633A004352");
+	yes(vin_ok, "vin", "1M8GDM9AXKP042788");	/* check digit X */
+	yes(vin_ok, "vin", "JH4KA7561PC008269");
+	no(vin_ok, "vin", "1HGCM82633A004353");	/* last character changed */
+	no(vin_ok, "vin", "1HGCM82643A004352");	/* one digit changed */
+	no(vin_ok, "vin", "1HGCM8263OA004352");	/* O never appears */
+	no(vin_ok, "vin", "1HGCM82633A00435");	/* 16 characters */
 
+	/* dates: real calendar dates in the layouts clinicians write */
+	date_is("2024-02-29", 2024, 2, 29);
+	not_date("2023-02-29");
+	not_date("2100-02-29");			/* 2100 is no leap year */
+	date_is("2000-02-29", 2000, 2, 29);
+	date_is("2023/03/27", 2023, 3, 27);
+	date_is("04/15/2022", 2022, 4, 15);
+	not_date("04/31/2022");
+	not_date("13/01/2022");
+	not_date("00/10/2022");
+	not_date("2022-13-01");
+	not_date("2022-00-10");
+	date_is("04-15-2022", 2022, 4, 15);
+	date_is("04.15.2022", 2022, 4, 15);
+	date_is("5/9/24", 2024, 5, 9);
+	date_is("5/9/49", 2049, 5, 9);
+	date_is("5/9/50", 1950, 5, 9);
+	date_is("3/14", 0, 3, 14);
+	date_is("March 5, 2020", 2020, 3, 5);
+	date_is("5 March 2020", 2020, 3, 5);
+	date_is("March 2020", 2020, 3, 0);
+	date_is("Sept. 3rd, 1999", 1999, 9, 3);
+	date_is("5th of March 2020", 2020, 3, 5);
+	date_is("Feb 29, 2024", 2024, 2, 29);
+	not_date("Feb 29, 2023");
+	not_date("March 32, 2020");
+	not_date("Smarch 5, 2020");
+	not_date("1799-01-01");
+	not_date("117/62");			/* a blood pressure */
+	not_date("2160-0");			/* a LOINC code */
+	not_date("");
+
+	/* shifting: exact day arithmetic, the layout kept */
 	shifted("2020-02-28", 2, "2020-03-01");
+	shifted("2024-02-28", 1, "2024-02-29");
+	shifted("2023-02-28", 1, "2023-03-01");
+	shifted("2020-01-01", 366, "2021-01-01");
+	shifted("2021-03-01", -365, "2020-03-01");
+	shifted("2020/02/28", 2, "2020/03/01");
 	shifted("12/31/1999", 1, "01/01/2000");
+	shifted("01/01/2000", -1, "12/31/1999");
+	shifted("04-15-2022", 1, "04-16-2022");
+	shifted("04.15.2022", 1, "04.16.2022");
 	shifted("5/9/24", -10, "4/29/24");
+	shifted("3/14", 1, "3/15");
 	shifted("March 5, 2020", 30, "April 4, 2020");
+	shifted("5 March 2020", 30, "4 April 2020");
 	shifted("5 Mar 2020", 1, "6 Mar 2020");
+	shifted("Sep 30, 2020", 1, "Oct 1, 2020");
+	shifted("MARCH 5, 2020", 1, "MARCH 6, 2020");
+	shifted("march 5, 2020", 1, "march 6, 2020");
+	shifted("March 2020", 31, "April 2020");
+	/* zero padding and abbreviation dots are part of the layout too */
+	shifted("3/5/2024", 1, "3/6/2024");
+	shifted("03/05/24", 1, "03/06/24");
+	shifted("03/14", 1, "03/15");
+	shifted("Mar. 5, 2020", 1, "Mar. 6, 2020");
 
-	ok(state_before("Jackson, MS 30636", 12), "state: 'MS' before the ZIP");
-	ok(state_before("Austin, Texas 78701", 14), "state: 'Texas' before the ZIP");
-	ok(!state_before("lab value 12345", 10), "state: 'value' is none");
+	/* the word before a ZIP code */
+	state("Jackson, MS 30636", "30636", 1);
+	state("Jackson, MS, 39201", "39201", 1);
+	state("Austin, Texas 78701", "78701", 1);
+	state("New York 10001", "10001", 1);
+	state("lab value 12345", "12345", 0);
+	state("MSX 12345", "12345", 0);
+	state("12345", "12345", 0);
 
-	ok(validate(V_AGE, "96", 0, 2, 89), "age: 96 is over 89");
-	ok(!validate(V_AGE, "89", 0, 2, 89), "age: 89 is not");
-	ok(validate(V_PHONE, "(857) 261-9798", 0, 14, 89), "phone: NANP");
-	ok(!validate(V_PHONE, "123-456-7890", 0, 12, 89), "phone: area code 1xx refused");
+	/* the validators by name, as rules use them */
+	ok(validate(V_AGE, "96", 0, 2, 89), "validate age: 96 is over 89");
+	ok(validate(V_AGE, "90", 0, 2, 89), "validate age: 90 is over 89");
+	ok(!validate(V_AGE, "89", 0, 2, 89), "validate age: 89 is not");
+	ok(!validate(V_AGE, "1000", 0, 4, 89), "validate age: four digits are no age");
+	ok(validate(V_PHONE, "(857) 261-9798", 0, 14, 89), "validate phone: NANP number");
+	ok(validate(V_PHONE, "+1 857 261 9798", 0, 15, 89), "validate phone: with +1");
+	ok(!validate(V_PHONE, "123-456-7890", 0, 12, 89), "validate phone: area code 1xx refused");
+	ok(!validate(V_PHONE, "857-161-9798", 0, 12, 89), "validate phone: exchange 1xx refused");
+	ok(validate(V_AFTER_STATE, "Jackson, MS 30636", 12, 17, 89), "validate after_state");
+	ok(validate(V_NONE, "anything", 0, 8, 89), "validate none: always");
 	return done_testing();
 }
