@@ -322,16 +322,18 @@ is_upper_at(const unsigned char *s, size_t i)
 
 /* Dictionary flags; a hyphenated word is a name if a part is, English if all are. */
 static unsigned
-dict_flags(const struct names *nm, const char *s, size_t st, size_t en)
+dict_flags(const struct names *nm, const char *s, size_t st, size_t en, uint64_t h)
 {
 	char key[128];
 	size_t k, a = st, b;
 	const uint64_t *e;
 	unsigned acc = 0, all_eng = NF_ENG, pf;
 
-	if (en - st < 100 && (k = fold(s + st, en - st, key, sizeof(key))) > 0 &&
-	    (e = lex_find(&nm->dict, fnv(key, k))) != NULL)
+	/* the whole word, by the hash the tokenizer made */
+	if ((e = lex_find(&nm->dict, h)) != NULL)
 		return (unsigned)(*e & FLAGS);
+	if (memchr(s + st, '-', en - st) == NULL && memchr(s + st, '\'', en - st) == NULL)
+		return 0;
 	for (b = st; b <= en; b++) {
 		if (b == en || s[b] == '-' || s[b] == '\'') {
 			pf = 0;
@@ -498,6 +500,7 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 			h = fnv(key, k);
 		} else
 			k = kl;
+		t.hash = h;
 		t.key = (uint32_t)(h >> 32);
 		if (k > 0) {
 			if ((e = lex_find(&nm->cues, h)) != NULL) {
@@ -535,7 +538,7 @@ names_tokenize(const struct names *nm, const char *text, size_t n, struct ntoks 
 	/* The big dictionary only for words that could be names. */
 	for (i = 0; i < tk->n; i++)
 		if ((tk->t[i].cap || tk->lower) && !tk->t[i].ndig)
-			tk->t[i].flags |= dict_flags(nm, text, tk->t[i].s, tk->t[i].e);
+			tk->t[i].flags |= dict_flags(nm, text, tk->t[i].s, tk->t[i].e, tk->t[i].hash);
 	return 0;
 }
 

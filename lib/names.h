@@ -38,7 +38,8 @@ struct names {
 
 struct tok {
 	size_t s, e;
-	uint32_t key;		/* hash of the folded word: names_key */
+	uint64_t hash;		/* of the folded word, as the lexicons hash it */
+	uint32_t key;		/* its top half: names_key */
 	unsigned flags;
 	unsigned char cap, allcaps, ndig, one, gap, poss;
 };
