@@ -35,6 +35,8 @@ fill(struct jsonl_reader *r, struct phk_err *e)
 	ssize_t got;
 
 	r->rpos = r->rlen = 0;
+	if (r->before_read && r->before_read(r->before_ctx, e) < 0)
+		return -1;
 	if (r->flush_before_read && fflush(r->flush_before_read) == EOF) {
 		phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
 		return -1;

@@ -27,6 +27,13 @@ struct jsonl_reader {
 	 * input is already here, so a pipeline never waits on a full buffer.
 	 */
 	FILE *flush_before_read;
+	/*
+	 * Called before every read(2), ahead of that flush: a filter that holds
+	 * records back (ledger-append's group commit) releases them here when
+	 * no more input is ready. 0, or -1 with e set to stop reading.
+	 */
+	int (*before_read)(void *ctx, struct phk_err *e);
+	void *before_ctx;
 };
 
 int jsonl_reader_init(struct jsonl_reader *r, int fd, const char *name, size_t max);

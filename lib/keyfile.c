@@ -10,10 +10,9 @@
 #define KEY_MAX 4096
 
 unsigned char *
-keyfile_load(const char *path, const char *purpose, struct phk_err *e)
+keyfile_read(const char *path, size_t *lenp, struct phk_err *e)
 {
-	unsigned char *raw = NULL, *key = NULL;
-	crypto_generichash_state h;
+	unsigned char *raw = NULL;
 	struct stat st;
 	size_t len = 0;
 	ssize_t got;
@@ -37,8 +36,7 @@ keyfile_load(const char *path, const char *purpose, struct phk_err *e)
 		    path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	if ((raw = sodium_malloc(KEY_MAX)) == NULL ||
-	    (key = sodium_malloc(32)) == NULL) {
+	if ((raw = sodium_malloc(KEY_MAX + 1)) == NULL) {
 		phk_err_set(e, PHK_EXIT_IO, "out of secure memory");
 		goto out;
 	}
@@ -47,14 +45,38 @@ keyfile_load(const char *path, const char *purpose, struct phk_err *e)
 			if (errno == EINTR)
 				continue;
 			phk_err_set(e, PHK_EXIT_IO, "key file '%s': %s", path, strerror(errno));
-			goto fail;
+			sodium_free(raw);
+			raw = NULL;
+			goto out;
 		}
 		len += (size_t)got;
 	}
+	raw[len] = 0;
+	*lenp = len;
+out:
+	close(fd);
+	return raw;
+}
+
+unsigned char *
+keyfile_load(const char *path, const char *purpose, struct phk_err *e)
+{
+	unsigned char *raw, *key;
+	crypto_generichash_state h;
+	size_t len = 0;
+
+	if ((raw = keyfile_read(path, &len, e)) == NULL)
+		return NULL;
 	if (len < 16) {
 		phk_err_set(e, PHK_EXIT_USAGE,
 		    "key file '%s' holds %zu bytes; it needs at least 16 of secret", path, len);
-		goto fail;
+		sodium_free(raw);
+		return NULL;
+	}
+	if ((key = sodium_malloc(32)) == NULL) {
+		phk_err_set(e, PHK_EXIT_IO, "out of secure memory");
+		sodium_free(raw);
+		return NULL;
 	}
 	/* Domain-separated, so one secret can serve several purposes safely. */
 	crypto_generichash_init(&h, NULL, 0, 32);
@@ -64,15 +86,7 @@ keyfile_load(const char *path, const char *purpose, struct phk_err *e)
 	sodium_memzero(&h, sizeof(h));
 	sodium_mprotect_readonly(key);
 	sodium_free(raw);
-	close(fd);
 	return key;
-fail:
-	sodium_free(key);
-	key = NULL;
-out:
-	sodium_free(raw);
-	close(fd);
-	return NULL;
 }
 
 void

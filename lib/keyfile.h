@@ -16,5 +16,10 @@
  */
 unsigned char *keyfile_load(const char *path, const char *purpose, struct phk_err *e);
 void keyfile_free(unsigned char *key);
+/*
+ * The raw bytes of a key file (up to 4096, NUL-terminated) in sodium
+ * memory, after the same checks; free with sodium_free.
+ */
+unsigned char *keyfile_read(const char *path, size_t *len, struct phk_err *e);
 
 #endif

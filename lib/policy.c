@@ -528,6 +528,50 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 	return 0;
 }
 
+/* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
+static int
+get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
+{
+	const char *s;
+	char *end;
+	long n;
+
+	if ((s = scalar(l, v, what)) == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
+	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
+		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d), not '%s'",
+		    what, s);
+	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
+	return 0;
+}
+
+static int
+load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (need_map(l, n, "ledger") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "require_scrubbed")) {
+			if (get_bool(l, v, key, &p->ledger_require_scrubbed) < 0)
+				return -1;
+		} else if (!strcmp(key, "retention")) {
+			if (get_period(l, v, key, &p->ledger_retention_days) < 0)
+				return -1;
+		} else
+			return errat(l, k, "unknown key '%s' in ledger", key);
+	}
+	return 0;
+}
+
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,
     struct phk_err *e);
 
@@ -603,6 +647,9 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 				return -1;
 		} else if (!strcmp(key, "scrub")) {
 			if (load_scrub(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "ledger")) {
+			if (load_ledger(l, p, v) < 0)
 				return -1;
 		} else
 			return errat(l, k, "unknown key '%s'", key);
@@ -681,6 +728,7 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 
 	memset(p, 0, sizeof(*p));
 	p->age_over = 89;
+	p->ledger_retention_days = 6 * 366;	/* 45 CFR 164.316(b)(2): six years */
 	p->match_limit = 1000000;
 	p->names.enabled = 1;
 	if (sodium_init() < 0) {

@@ -70,6 +70,9 @@ struct policy {
 	struct scrub_rule *rules;
 	size_t nrules;
 	struct names_conf names;
+	/* ledger: */
+	int ledger_require_scrubbed;	/* ledger-append refuses unscrubbed records */
+	long ledger_retention_days;	/* prune refuses anything younger */
 };
 
 /*

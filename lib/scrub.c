@@ -728,6 +728,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	/* not memset: its path stack is 12 KiB, set as it is used */
 	js.max_depth = 0;
 	js.on_string = on_string;
+	js.find = NULL;
 	js.ctx = s;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;

@@ -1,0 +1,350 @@
+/* ledger-admin — keys, checkpoints, erasure and statistics of the audit ledger. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "ledger.h"
+#include "note.h"
+#include "policy.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ledger-admin keygen --name name [-o keyfile]\n"
+	    "       ledger-admin checkpoint [--db path] [--key keyfile] [--checkpoint-out file]\n"
+	    "       ledger-admin anonymize --run id --reason text [--db path] [--key keyfile]\n"
+	    "                    [--actor name]\n"
+	    "       ledger-admin prune --before date [--db path] [-p policy] [--key keyfile]\n"
+	    "                    [--actor name]\n"
+	    "       ledger-admin stats [--db path] [--json]\n"
+	    "       ledger-admin -h | -V\n");
+}
+
+struct opts {
+	const char *db, *key, *name, *out, *ckout, *run, *reason, *before, *policy;
+	char actor[LEDGER_IDENT_MAX + 1];
+	int json;
+};
+
+static int
+keygen(struct opts *o)
+{
+	char *skey = NULL, vkey[NOTE_VKEY_MAX], path[4096];
+	struct phk_err e;
+	size_t n = 0;
+	int fd, status = 0;
+
+	if (o->name == NULL) {
+		phk_warn("keygen needs --name");
+		return PHK_EXIT_USAGE;
+	}
+	if (note_keygen(o->name, &skey, &n, vkey, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	if ((size_t)snprintf(path, sizeof(path), o->out ? "%s" : "%s.key",
+	    o->out ? o->out : o->name) >= sizeof(path)) {
+		phk_warn("key file name too long");
+		sodium_free(skey);
+		return PHK_EXIT_USAGE;
+	}
+	/* never over an existing key: that would orphan every checkpoint it signed */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		phk_warn("%s: %s", path, strerror(errno));
+		sodium_free(skey);
+		return errno == EEXIST ? PHK_EXIT_USAGE : PHK_EXIT_IO;
+	}
+	skey[n] = '\n';
+	if (write(fd, skey, n + 1) != (ssize_t)(n + 1) || fsync(fd) < 0) {
+		phk_warn("%s: %s", path, strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	if (close(fd) < 0 && status == 0) {
+		phk_warn("%s: %s", path, strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	sodium_free(skey);
+	if (status) {
+		unlink(path);
+		return status;
+	}
+	printf("%s\n", vkey);
+	fprintf(stderr, "%s: secret key in '%s' (mode 0600); the line above is its verifier key\n",
+	    phk_prog(), path);
+	return 0;
+}
+
+static int
+open_db(struct ledger *l, const struct opts *o, int flags)
+{
+	struct phk_err e;
+
+	if (ledger_open(l, o->db, flags, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	return 0;
+}
+
+static int
+load_key(struct note_signer *sk, const struct opts *o, int required)
+{
+	struct phk_err e;
+
+	if (o->key == NULL || *o->key == '\0') {
+		if (!required)
+			return 1;
+		phk_warn("a signing key is needed (--key or PHIKIT_LEDGER_KEY)");
+		return -PHK_EXIT_USAGE;
+	}
+	if (note_signer_load(sk, o->key, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return -e.status;
+	}
+	return 0;
+}
+
+static int
+checkpoint(struct opts *o)
+{
+	struct note_signer sk;
+	struct ledger l;
+	struct phk_err e;
+	struct buf note;
+	int rc, fd;
+
+	if ((rc = load_key(&sk, o, 1)) != 0)
+		return -rc;
+	if ((rc = open_db(&l, o, 0)) != 0) {
+		note_signer_release(&sk);
+		return rc;
+	}
+	buf_init(&note, 1 << 16);
+	if (ledger_checkpoint(&l, &sk, &note, &e) < 0) {
+		phk_warn("%s", e.msg);
+		rc = e.status;
+	} else {
+		fwrite(note.p, 1, note.len, stdout);
+		if (o->ckout) {
+			fd = open(o->ckout, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (fd < 0 || write(fd, note.p, note.len) != (ssize_t)note.len || fsync(fd) < 0) {
+				phk_warn("%s: %s", o->ckout, strerror(errno));
+				rc = PHK_EXIT_IO;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	buf_release(&note);
+	ledger_close(&l);
+	note_signer_release(&sk);
+	return rc;
+}
+
+static int
+actor_of(struct opts *o)
+{
+	struct phk_err e;
+
+	if (o->actor[0] == '\0' && ledger_unix_user(o->actor, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	return 0;
+}
+
+static int
+erase(struct opts *o, int anonymize)
+{
+	struct note_signer sk;
+	struct policy pol;
+	struct ledger l;
+	struct phk_err e;
+	uint64_t erased = 0;
+	long retention = 6 * 366;
+	int rc, have_sk;
+
+	if (anonymize && (o->run == NULL || o->reason == NULL || *o->reason == '\0')) {
+		phk_warn("anonymize needs --run and --reason");
+		return PHK_EXIT_USAGE;
+	}
+	if (!anonymize && o->before == NULL) {
+		phk_warn("prune needs --before");
+		return PHK_EXIT_USAGE;
+	}
+	if (!anonymize) {
+		if (policy_load(&pol, o->policy ? o->policy : policy_default_path(), &e) < 0) {
+			phk_warn("%s", e.msg);
+			return e.status;
+		}
+		retention = pol.ledger_retention_days;
+		policy_release(&pol);
+	}
+	if ((rc = actor_of(o)) != 0)
+		return rc;
+	if ((rc = load_key(&sk, o, 0)) < 0)
+		return -rc;
+	have_sk = rc == 0;
+	if ((rc = open_db(&l, o, 0)) != 0)
+		goto out;
+	if ((anonymize ? ledger_anonymize(&l, o->run, o->reason, o->actor,
+	    have_sk ? &sk : NULL, &erased, &e) : ledger_prune(&l, o->before, retention, o->actor,
+	    have_sk ? &sk : NULL, &erased, &e)) < 0) {
+		phk_warn("%s", e.msg);
+		rc = e.status;
+	} else if (anonymize)
+		printf("anonymized run '%s': %llu payload%s erased\n", o->run,
+		    (unsigned long long)erased, erased == 1 ? "" : "s");
+	else
+		printf("pruned: %llu payload%s before %s erased\n", (unsigned long long)erased,
+		    erased == 1 ? "" : "s", o->before);
+	ledger_close(&l);
+out:
+	if (have_sk)
+		note_signer_release(&sk);
+	return rc;
+}
+
+static int
+stats(struct opts *o)
+{
+	struct ledger_stats s;
+	struct ledger l;
+	struct phk_err e;
+	char hex[2 * HASH_LEN + 1];
+	int rc;
+
+	if ((rc = open_db(&l, o, LEDGER_RDONLY)) != 0)
+		return rc;
+	if (ledger_stats(&l, &s, &e) < 0) {
+		phk_warn("%s", e.msg);
+		ledger_close(&l);
+		return e.status;
+	}
+	sodium_bin2hex(hex, sizeof(hex), s.root, HASH_LEN);
+	if (o->json)
+		printf("{\"entries\":%llu,\"runs\":%llu,\"checkpoints\":%llu,"
+		    "\"last_checkpoint_size\":%llu,\"erased\":%llu,\"first_ts\":\"%s\","
+		    "\"last_ts\":\"%s\",\"root\":\"%s\",\"origin\":\"%s\"}\n",
+		    (unsigned long long)s.entries, (unsigned long long)s.runs,
+		    (unsigned long long)s.checkpoints, (unsigned long long)s.last_ck_size,
+		    (unsigned long long)s.erased, s.first_ts, s.last_ts, hex, l.origin);
+	else
+		printf("origin       %s\nentries      %llu\nruns         %llu\n"
+		    "checkpoints  %llu (latest covers %llu)\nerased       %llu payloads\n"
+		    "first        %s\nlast         %s\nroot         %s\n",
+		    l.origin, (unsigned long long)s.entries, (unsigned long long)s.runs,
+		    (unsigned long long)s.checkpoints, (unsigned long long)s.last_ck_size,
+		    (unsigned long long)s.erased, s.first_ts[0] ? s.first_ts : "-",
+		    s.last_ts[0] ? s.last_ts : "-", hex);
+	ledger_close(&l);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_KEY, O_NAME, O_CKOUT, O_RUN, O_REASON, O_BEFORE, O_ACTOR, O_JSON };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "before", required_argument, NULL, O_BEFORE },
+		{ "actor", required_argument, NULL, O_ACTOR },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o;
+	const char *cmd;
+	int c, status;
+
+	phk_setprog(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.db = getenv("PHIKIT_DB");
+	o.key = getenv("PHIKIT_LEDGER_KEY");
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("ledger-admin (phikit) %s\n", PHIKIT_VERSION);
+		return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return PHK_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "ho:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: o.db = optarg; break;
+		case O_KEY: o.key = optarg; break;
+		case O_NAME: o.name = optarg; break;
+		case 'o': o.out = optarg; break;
+		case O_CKOUT: o.ckout = optarg; break;
+		case O_RUN: o.run = optarg; break;
+		case O_REASON: o.reason = optarg; break;
+		case O_BEFORE: o.before = optarg; break;
+		case 'p': o.policy = optarg; break;
+		case O_JSON: o.json = 1; break;
+		case O_ACTOR:
+			if (!ledger_ident_ok(optarg)) {
+				phk_warn("--actor '%.200s' must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
+				    optarg);
+				return PHK_EXIT_USAGE;
+			}
+			snprintf(o.actor, sizeof(o.actor), "%s", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		default:
+			usage(stderr);
+			return PHK_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		phk_warn("unexpected argument '%s'", argv[optind]);
+		return PHK_EXIT_USAGE;
+	}
+	if (o.run && !ledger_ident_ok(o.run)) {
+		phk_warn("--run '%.200s' is not an identifier", o.run);
+		return PHK_EXIT_USAGE;
+	}
+	if (o.db == NULL || *o.db == '\0')
+		o.db = "phikit.db";
+	if (!strcmp(cmd, "keygen"))
+		status = keygen(&o);
+	else if (!strcmp(cmd, "checkpoint"))
+		status = checkpoint(&o);
+	else if (!strcmp(cmd, "anonymize"))
+		status = erase(&o, 1);
+	else if (!strcmp(cmd, "prune"))
+		status = erase(&o, 0);
+	else if (!strcmp(cmd, "stats"))
+		status = stats(&o);
+	else {
+		phk_warn("unknown command '%s' (keygen, checkpoint, anonymize, prune, stats)", cmd);
+		return PHK_EXIT_USAGE;
+	}
+	if (fclose(stdout) != 0 && status == 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	return status;
+}

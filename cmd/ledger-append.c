@@ -1,0 +1,259 @@
+/* ledger-append — log each JSON Lines record in the audit ledger, then pass it on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "jsonl.h"
+#include "lappend.h"
+#include "ledger.h"
+#include "note.h"
+#include "policy.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ledger-append [-hV] [--db path] [-p policy] [--run id] [--actor name]\n"
+	    "                     [--kind kind] [--key keyfile] [--checkpoint-out file]\n"
+	    "                     [--require-scrubbed] [--on-error=stop|skip] [--max-line bytes]\n"
+	    "                     [--batch records] [--batch-ms ms] [--stats] [file ...]\n");
+}
+
+static void
+report(void *ctx, const char *src, long lineno, const struct phk_err *e)
+{
+	(void)ctx;
+	if (lineno > 0)
+		phk_input_error(src, lineno, e->msg);
+	else
+		phk_warn("%s", e->msg);
+}
+
+static int
+number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_RUN, O_ACTOR, O_KIND, O_KEY, O_CKOUT, O_REQ, O_ONERR, O_MAXLINE,
+	    O_BATCH, O_BATCHMS, O_STATS };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "actor", required_argument, NULL, O_ACTOR },
+		{ "kind", required_argument, NULL, O_KIND },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
+		{ "require-scrubbed", no_argument, NULL, O_REQ },
+		{ "on-error", required_argument, NULL, O_ONERR },
+		{ "max-line", required_argument, NULL, O_MAXLINE },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "batch-ms", required_argument, NULL, O_BATCHMS },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = getenv("PHIKIT_DB"), *policy = NULL, *keypath = getenv("PHIKIT_LEDGER_KEY");
+	const char *ckout = NULL;
+	char actor[LEDGER_IDENT_MAX + 1] = "";
+	struct note_signer sk;
+	struct jsonl_writer w;
+	struct lappend a;
+	struct ledger l;
+	struct policy pol;
+	struct phk_err e;
+	int c, i, status = 0, stats = 0, have_sk = 0, have_l = 0, have_pol = 0;
+	long v;
+
+	phk_setprog(argv[0]);
+	lappend_init(&a);
+	while ((c = getopt_long(argc, argv, "hVp:", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB:
+			db = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case O_RUN:
+		case O_ACTOR:
+		case O_KIND:
+			if (!ledger_ident_ok(optarg)) {
+				phk_warn("--%s '%.200s' must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
+				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind", optarg);
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			if (c == O_RUN)
+				a.run = optarg;
+			else if (c == O_ACTOR)
+				snprintf(actor, sizeof(actor), "%s", optarg);
+			else
+				a.kind = optarg;
+			break;
+		case O_KEY:
+			keypath = optarg;
+			break;
+		case O_CKOUT:
+			ckout = optarg;
+			break;
+		case O_REQ:
+			a.require_scrubbed = 1;
+			break;
+		case O_ONERR:
+			if (!strcmp(optarg, "skip"))
+				a.skip = 1;
+			else if (strcmp(optarg, "stop")) {
+				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case O_MAXLINE:
+			if (number(optarg, 2, 1L << 30, &v) < 0) {
+				phk_warn("bad --max-line '%s'", optarg);
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			a.max_line = (size_t)v;
+			break;
+		case O_BATCH:
+			if (number(optarg, 1, 1000000, &v) < 0) {
+				phk_warn("bad --batch '%s' (1 to 1000000 records)", optarg);
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			a.batch_max = (size_t)v;
+			break;
+		case O_BATCHMS:
+			if (number(optarg, 0, 3600000, &v) < 0) {
+				phk_warn("bad --batch-ms '%s' (0 to 3600000)", optarg);
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			a.batch_ms = v;
+			break;
+		case O_STATS:
+			stats = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			status = fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			goto out;
+		case 'V':
+			printf("ledger-append (phikit) %s\n", PHIKIT_VERSION);
+			status = fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+			goto out;
+		default:
+			usage(stderr);
+			status = PHK_EXIT_USAGE;
+			goto out;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (db == NULL || *db == '\0')
+		db = "phikit.db";
+
+	if (policy_load(&pol, policy ? policy : policy_default_path(), &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	have_pol = 1;
+	if (pol.ledger_require_scrubbed)
+		a.require_scrubbed = 1;
+	if (actor[0] == '\0' && ledger_unix_user(actor, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	a.actor = actor;
+	if (keypath && *keypath) {
+		if (note_signer_load(&sk, keypath, &e) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+			goto out;
+		}
+		have_sk = 1;
+		a.sk = &sk;
+	}
+	if (ckout) {
+		if (!a.sk) {
+			phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
+			status = PHK_EXIT_USAGE;
+			goto out;
+		}
+		if ((a.ckfd = open(ckout, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600)) < 0) {
+			phk_warn("%s: %s", ckout, strerror(errno));
+			status = PHK_EXIT_IO;
+			goto out;
+		}
+	}
+	if (ledger_open(&l, db, LEDGER_CREATE, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	have_l = 1;
+	a.l = &l;
+	signal(SIGPIPE, SIG_IGN);
+	jsonl_writer_init(&w, stdout);
+	a.w = &w;
+	a.report = report;
+
+	if (argc == 0)
+		status = lappend_fd(&a, STDIN_FILENO, "<stdin>");
+	for (i = 0; i < argc && (status == 0 || (status == PHK_EXIT_INPUT && a.skip)); i++) {
+		int fd = strcmp(argv[i], "-") ? open(argv[i], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		int st;
+		if (fd < 0) {
+			phk_warn("%s: %s", argv[i], strerror(errno));
+			status = PHK_EXIT_IO;
+			break;
+		}
+		st = lappend_fd(&a, fd, fd == STDIN_FILENO ? "<stdin>" : argv[i]);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (st && (!status || st != PHK_EXIT_INPUT))
+			status = st;
+	}
+	if (jsonl_writer_close(&w) < 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	if (a.skip && a.bad)
+		phk_warn("%lu bad line%s skipped", a.bad, a.bad == 1 ? "" : "s");
+	if (stats)
+		fprintf(stderr, "%s: %llu records appended in %llu transactions\n", phk_prog(),
+		    a.appended, a.batches);
+out:
+	if (a.ckfd >= 0 && close(a.ckfd) < 0 && status == 0) {
+		phk_warn("%s: %s", ckout, strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	if (have_l)
+		ledger_close(&l);
+	if (have_sk)
+		note_signer_release(&sk);
+	if (have_pol)
+		policy_release(&pol);
+	lappend_release(&a);
+	return status;
+}

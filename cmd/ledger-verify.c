@@ -1,0 +1,260 @@
+/* ledger-verify — check an audit ledger, or an exported bundle, from the bytes up. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "jscan.h"
+#include "ledger.h"
+#include "lverify.h"
+#include "note.h"
+
+#define MAX_KEYS 16
+#define SINCE_TAIL (1u << 20)	/* a note is small: the last MiB holds the last one */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ledger-verify [-hV] [--db path] [--key verifier-key]... [--since file]\n"
+	    "                     [--json] [bundle]\n");
+}
+
+/* A verifier key given as itself, or as a file holding it. */
+static int
+parse_key(const char *arg, struct note_verifier *v)
+{
+	struct phk_err e;
+	char line[NOTE_VKEY_MAX + 2];
+	FILE *f;
+	size_t n;
+
+	if (note_verifier_parse(v, arg, &e) == 0)
+		return 0;
+	if ((f = fopen(arg, "r")) == NULL) {
+		phk_warn("--key '%.200s' is neither a verifier key (name+id+key) nor a readable file",
+		    arg);
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (note_verifier_parse(v, line, &e) < 0) {
+		phk_warn("%s: %s", arg, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+read_tail(const char *path, size_t *len)
+{
+	struct stat st;
+	char *p = NULL;
+	off_t from = 0;
+	ssize_t got;
+	size_t n = 0, cap;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)SINCE_TAIL)
+		from = st.st_size - (off_t)SINCE_TAIL;
+	cap = SINCE_TAIL + 1;
+	if ((p = malloc(cap)) == NULL || lseek(fd, from, SEEK_SET) < 0)
+		goto fail;
+	while (n < cap - 1 && (got = read(fd, p + n, cap - 1 - n)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	p[n] = '\0';
+	*len = n;
+	return p;
+fail:
+	free(p);
+	close(fd);
+	return NULL;
+}
+
+static void
+json_out(const struct lverify_result *r)
+{
+	char root[2 * HASH_LEN + 1];
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	sodium_bin2hex(root, sizeof(root), r->root, HASH_LEN);
+	buf_printf(&b, "{\"valid\":%s,\"verified\":%s,\"type\":\"%s\",\"entries\":%" PRIu64
+	    ",\"runs\":%" PRIu64 ",\"erased\":%" PRIu64 ",", r->ok ? "true" : "false",
+	    r->key_verified ? "true" : "false", r->is_bundle ? "bundle" : "ledger",
+	    r->entries, r->runs, r->erased);
+	if (r->is_bundle && r->run_id[0])
+		buf_printf(&b, "\"run_id\":\"%s\",", r->run_id);
+	if (r->has_ck)
+		buf_printf(&b, "\"checkpoint\":{\"size\":%" PRIu64 ",\"signer\":\"%s\"},",
+		    r->ck_size, r->ck_signer);
+	else
+		buf_adds(&b, "\"checkpoint\":null,");
+	if (r->has_since)
+		buf_printf(&b, "\"since\":%" PRIu64 ",", r->since_size);
+	buf_printf(&b, "\"root\":\"%s\",\"error\":", root);
+	if (r->ok)
+		buf_adds(&b, "null}");
+	else {
+		if (r->bad_seq >= 0)
+			buf_printf(&b, "{\"seq\":%lld,\"message\":", r->bad_seq);
+		else
+			buf_adds(&b, "{\"seq\":null,\"message\":");
+		jstr_encode(&b, r->what, strlen(r->what));
+		buf_adds(&b, "}}");
+	}
+	puts(b.p);
+	buf_release(&b);
+}
+
+static void
+text_out(const struct lverify_result *r)
+{
+	const char *what = r->is_bundle ? "bundle" : "ledger";
+
+	if (!r->ok) {
+		printf("%s INVALID: %s\n", what, r->what);
+		return;
+	}
+	if (r->key_verified)
+		printf("%s OK: ", what);
+	else
+		printf("%s consistent, NOT verified (no --key): ", what);
+	if (r->is_bundle)
+		printf("run %s, ", r->run_id);
+	printf("%" PRIu64 " entr%s", r->entries, r->entries == 1 ? "y" : "ies");
+	if (!r->is_bundle)
+		printf(", %" PRIu64 " run%s", r->runs, r->runs == 1 ? "" : "s");
+	if (r->has_ck)
+		printf(", checkpoint %" PRIu64 " %s %s", r->ck_size,
+		    r->key_verified ? "signed by" : "self-asserted by", r->ck_signer);
+	else
+		printf(", no signed checkpoint");
+	if (!r->is_bundle && r->has_ck && r->ck_size < r->entries)
+		printf("; %" PRIu64 " entr%s after it not yet signed", r->entries - r->ck_size,
+		    r->entries - r->ck_size == 1 ? "y" : "ies");
+	if (r->erased)
+		printf("; %" PRIu64 " payload%s erased", r->erased, r->erased == 1 ? "" : "s");
+	if (r->has_since)
+		printf("; extends the saved checkpoint %" PRIu64, r->since_size);
+	putchar('\n');
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_KEY, O_SINCE, O_JSON };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct note_verifier keys[MAX_KEYS];
+	struct lverify_opts o;
+	struct lverify_result r;
+	struct ledger l;
+	struct phk_err e;
+	const char *db = NULL, *since = NULL;
+	char *since_text = NULL;
+	int c, json = 0, status = 0, rc;
+
+	phk_setprog(argv[0]);
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB:
+			db = optarg;
+			break;
+		case O_KEY:
+			if (o.nkeys == MAX_KEYS) {
+				phk_warn("at most %d --key options", MAX_KEYS);
+				return PHK_EXIT_USAGE;
+			}
+			if (parse_key(optarg, &keys[o.nkeys]) < 0)
+				return PHK_EXIT_USAGE;
+			o.nkeys++;
+			break;
+		case O_SINCE:
+			since = optarg;
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		case 'V':
+			printf("ledger-verify (phikit) %s\n", PHIKIT_VERSION);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		default:
+			usage(stderr);
+			return PHK_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (argc == 1 && db)) {
+		usage(stderr);
+		return PHK_EXIT_USAGE;
+	}
+	o.keys = keys;
+	if (since) {
+		if ((since_text = read_tail(since, &o.since_len)) == NULL) {
+			phk_warn("%s: %s", since, strerror(errno ? errno : EIO));
+			return PHK_EXIT_IO;
+		}
+		o.since = since_text;
+	}
+	if (argc == 1) {
+		rc = lverify_bundle(argv[0], &o, &r, &e);
+	} else {
+		if (db == NULL && ((db = getenv("PHIKIT_DB")) == NULL || *db == '\0'))
+			db = "phikit.db";
+		if (ledger_open(&l, db, LEDGER_RDONLY, &e) < 0) {
+			phk_warn("%s", e.msg);
+			free(since_text);
+			return e.status;
+		}
+		rc = lverify_db(&l, &o, &r, &e);
+		ledger_close(&l);
+	}
+	free(since_text);
+	if (rc < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	if (json)
+		json_out(&r);
+	else
+		text_out(&r);
+	status = r.ok ? 0 : PHK_EXIT_VIOLATION;
+	if (fclose(stdout) != 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	return status;
+}

@@ -1,0 +1,782 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lverify.h"
+
+#define MAX_SELF_KEYS 64
+
+static int
+fail(struct lverify_result *r, long long seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->what, sizeof(r->what), fmt, ap);
+	va_end(ap);
+	r->bad_seq = seq;
+	r->ok = 0;
+	return -1;
+}
+
+static int
+hex_ok(const char *s, int empty_ok)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0)
+		return empty_ok;
+	if (n != 2 * HASH_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int
+hex_hash(const char *s, mhash out)
+{
+	size_t bin;
+
+	if (!hex_ok(s, 0))
+		return -1;
+	return sodium_hex2bin(out, HASH_LEN, s, strlen(s), NULL, &bin, NULL) == 0 &&
+	    bin == HASH_LEN ? 0 : -1;
+}
+
+/* Which field of an entry is malformed, or NULL. */
+static const char *
+entry_bad_field(const struct ledger_entry *x)
+{
+	if (!ledger_ident_ok(x->run_id))
+		return "run_id";
+	if (!hex_ok(x->run_prev, 1) || (x->run_seq == 0) != (x->run_prev[0] == '\0'))
+		return "run_prev";
+	if (!ledger_ts_ok(x->ts))
+		return "ts";
+	if (!ledger_ident_ok(x->actor))
+		return "actor";
+	if (!ledger_ident_ok(x->kind))
+		return "kind";
+	if (!hex_ok(x->payload_sha256, 0))
+		return "payload_sha256";
+	return NULL;
+}
+
+static int
+copy_field(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (src == NULL || n >= cap || strlen(src) != n)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/*
+ * Checks one checkpoint note: well formed, of this origin, and signed by a
+ * trusted key (or, with none given, by a key the ledger itself lists).
+ */
+static int
+check_note(struct lverify_result *r, const struct lverify_opts *o,
+    const struct note_verifier *self, size_t nself, const char *msg, size_t n,
+    const char *origin, uint64_t *size, mhash root, const char *what)
+{
+	struct phk_err e;
+	struct note nt;
+	char org[256];
+	int k;
+
+	if (note_parse(&nt, msg, n, &e) < 0 ||
+	    checkpoint_parse(msg, nt.text_len, org, size, root, &e) < 0)
+		return fail(r, -1, "%s is not a signed checkpoint note", what);
+	if (origin && strcmp(org, origin))
+		return fail(r, -1, "%s (size %" PRIu64 ") is for log '%s', not this one ('%s')",
+		    what, *size, org, origin);
+	if (o->nkeys) {
+		k = note_verify(&nt, msg, o->keys, o->nkeys);
+		if (k == -2)
+			return fail(r, -1, "%s (size %" PRIu64 ") has an invalid signature: forged "
+			    "or altered", what, *size);
+		if (k < 0) {
+			if (nt.nsigs)
+				return fail(r, -1, "%s (size %" PRIu64 ") is not signed by the given key; "
+				    "it is signed by %s+%08" PRIx32, what, *size, nt.sigs[0].name,
+				    nt.sigs[0].hash);
+			return fail(r, -1, "%s (size %" PRIu64 ") carries no Ed25519 signature", what,
+			    *size);
+		}
+		note_verifier_id(&o->keys[k], r->ck_signer, sizeof(r->ck_signer));
+		return 0;
+	}
+	k = note_verify(&nt, msg, self, nself);
+	if (k == -2)
+		return fail(r, -1, "%s (size %" PRIu64 ") has an invalid signature: forged or altered",
+		    what, *size);
+	if (k < 0)
+		return fail(r, -1, "%s (size %" PRIu64 ") is signed by no key the ledger lists", what,
+		    *size);
+	note_verifier_id(&self[k], r->ck_signer, sizeof(r->ck_signer));
+	return 0;
+}
+
+int
+lverify_last_note(const char *text, size_t n, size_t *off, size_t *len)
+{
+	size_t blank, i, start;
+
+	/* the last blank line splits the last note's text from its signatures */
+	while (n > 0 && text[n - 1] != '\n')
+		n--;
+	for (blank = n; blank >= 2; blank--)
+		if (text[blank - 2] == '\n' && text[blank - 1] == '\n')
+			break;
+	if (blank < 2)
+		return -1;
+	blank -= 2;
+	/* its text begins after the previous note's last signature line */
+	start = 0;
+	for (i = blank; i > 0; i--)
+		if (text[i - 1] == '\n' && i + 3 <= blank &&
+		    memcmp(text + i, "\xe2\x80\x94", 3) == 0) {
+			const char *nl = memchr(text + i, '\n', blank - i);
+			start = nl ? (size_t)(nl - text) + 1 : blank;
+			break;
+		}
+	if (start == 0 && n > 3 && memcmp(text, "\xe2\x80\x94", 3) == 0) {
+		const char *nl = memchr(text, '\n', blank);
+		start = nl ? (size_t)(nl - text) + 1 : blank;
+	}
+	if (start >= blank)
+		return -1;
+	*off = start;
+	*len = n - start;
+	return 0;
+}
+
+/* ---- database ---- */
+
+static int
+prep(struct ledger *l, const char *q, sqlite3_stmt **s, struct phk_err *e)
+{
+	if (sqlite3_prepare_v2(l->db, q, -1, s, NULL) != SQLITE_OK) {
+		phk_err_set(e, PHK_EXIT_IO, "database '%s': %s", l->path, sqlite3_errmsg(l->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dbfail(struct ledger *l, struct phk_err *e)
+{
+	phk_err_set(e, PHK_EXIT_IO, "database '%s': %s", l->path, sqlite3_errmsg(l->db));
+	return -1;
+}
+
+static int
+load_self_keys(struct ledger *l, struct note_verifier *v, size_t *nv, struct phk_err *e)
+{
+	sqlite3_stmt *s;
+	struct phk_err ignore;
+	int rc;
+
+	*nv = 0;
+	if (prep(l, "SELECT vkey FROM keys", &s, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (*nv < MAX_SELF_KEYS && note_verifier_parse(&v[*nv],
+		    (const char *)sqlite3_column_text(s, 0), &ignore) == 0)
+			(*nv)++;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dbfail(l, e);
+	return 0;
+}
+
+struct ck_cursor {
+	sqlite3_stmt *s;
+	int have;
+	uint64_t size;
+};
+
+static int
+ck_next(struct ledger *l, struct ck_cursor *c, struct phk_err *e)
+{
+	int rc = sqlite3_step(c->s);
+
+	if (rc == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(c->s, 0);
+		c->have = 1;
+		c->size = v < 0 ? UINT64_MAX : (uint64_t)v;
+		return 0;
+	}
+	c->have = 0;
+	return rc == SQLITE_DONE ? 0 : dbfail(l, e);
+}
+
+/* Every checkpoint of the current size: its root must be the tree's. */
+static int
+ck_at(struct ledger *l, struct ck_cursor *c, const struct lverify_opts *o,
+    const struct note_verifier *self, size_t nself, const struct merkle_frontier *fr,
+    struct lverify_result *r, struct phk_err *e)
+{
+	mhash root, mine;
+	uint64_t size;
+	char what[64];
+
+	while (c->have && c->size == fr->size) {
+		const char *msg = (const char *)sqlite3_column_text(c->s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(c->s, 1);
+		snprintf(what, sizeof(what), "checkpoint %" PRIu64, c->size);
+		if (msg == NULL)
+			return fail(r, -1, "%s is empty", what);
+		if (check_note(r, o, self, nself, msg, n, l->origin, &size, root, what) < 0)
+			return -1;
+		if (size != c->size)
+			return fail(r, -1, "%s is stored at size %" PRIu64 " but says %" PRIu64,
+			    what, c->size, size);
+		merkle_frontier_root(fr, mine);
+		if (sodium_memcmp(mine, root, HASH_LEN) != 0)
+			return fail(r, fr->size ? (long long)fr->size - 1 : -1,
+			    "%s: its root hash is not the root of the ledger's first %" PRIu64
+			    " entries (entries were edited, reordered, removed or replaced)", what, size);
+		r->checkpoints++;
+		r->has_ck = 1;
+		r->ck_size = size;
+		if (ck_next(l, c, e) < 0)
+			return -2;
+	}
+	return 0;
+}
+
+static int
+pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_verifier *self,
+    size_t nself, struct lverify_result *r, struct phk_err *e)
+{
+	sqlite3_stmt *q = NULL;
+	struct ck_cursor ck = { 0 };
+	struct merkle_frontier fr;
+	struct ledger_entry x;
+	struct buf leaf;
+	mhash lh, ph, done[64], since_root;
+	char phex[2 * HASH_LEN + 1];
+	uint64_t since_size = 0;
+	int rc, ret = -1, nd, since_done = 0;
+
+	buf_init(&leaf, 4096);
+	merkle_frontier_init(&fr);
+	if (o->since) {
+		size_t off, len;
+		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0) {
+			fail(r, -1, "the saved checkpoint file holds no signed note");
+			ret = 0;
+			goto out;
+		}
+		if (check_note(r, o, self, nself, o->since + off, len, l->origin, &since_size,
+		    since_root, "the saved checkpoint") < 0) {
+			ret = 0;
+			goto out;
+		}
+		r->has_since = 1;
+		r->since_size = since_size;
+	}
+	if (prep(l, "SELECT seq, run_id, run_seq, run_prev, ts, actor, kind, payload_sha256, "
+	    "leaf_hash, nodes, payload, (SELECT by_seq FROM erasures x WHERE x.seq = entries.seq) "
+	    "FROM entries ORDER BY seq", &q, e) < 0 ||
+	    prep(l, "SELECT size, note FROM checkpoints ORDER BY size, id", &ck.s, e) < 0 ||
+	    ck_next(l, &ck, e) < 0)
+		goto out;
+	for (;;) {
+		const unsigned char *stored, *pl;
+		int ns, pn;
+
+		if ((rc = ck_at(l, &ck, o, self, nself, &fr, r, e)) < 0) {
+			ret = rc == -2 ? -1 : 0;
+			goto out;
+		}
+		if (o->since && !since_done && fr.size == since_size) {
+			mhash mine;
+			merkle_frontier_root(&fr, mine);
+			if (sodium_memcmp(mine, since_root, HASH_LEN) != 0) {
+				fail(r, -1, "the ledger does not extend the saved checkpoint: its first %"
+				    PRIu64 " entries hash to another root (rewritten or rolled back and "
+				    "rebuilt)", since_size);
+				ret = 0;
+				goto out;
+			}
+			since_done = 1;
+		}
+		if ((rc = sqlite3_step(q)) == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			dbfail(l, e);
+			goto out;
+		}
+		memset(&x, 0, sizeof(x));
+		if (sqlite3_column_type(q, 0) != SQLITE_INTEGER ||
+		    (uint64_t)sqlite3_column_int64(q, 0) != fr.size) {
+			sqlite3_int64 got = sqlite3_column_int64(q, 0);
+			fail(r, (long long)fr.size, "entry %" PRIu64 " is missing (the next entry is %lld): "
+			    "deleted or renumbered", fr.size, (long long)got);
+			ret = 0;
+			goto out;
+		}
+		x.seq = fr.size;
+		if (sqlite3_column_type(q, 2) != SQLITE_INTEGER || sqlite3_column_int64(q, 2) < 0 ||
+		    copy_field(x.run_id, sizeof(x.run_id), (const char *)sqlite3_column_text(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1)) < 0 ||
+		    copy_field(x.run_prev, sizeof(x.run_prev), (const char *)sqlite3_column_text(q, 3),
+		    (size_t)sqlite3_column_bytes(q, 3)) < 0 ||
+		    copy_field(x.ts, sizeof(x.ts), (const char *)sqlite3_column_text(q, 4),
+		    (size_t)sqlite3_column_bytes(q, 4)) < 0 ||
+		    copy_field(x.actor, sizeof(x.actor), (const char *)sqlite3_column_text(q, 5),
+		    (size_t)sqlite3_column_bytes(q, 5)) < 0 ||
+		    copy_field(x.kind, sizeof(x.kind), (const char *)sqlite3_column_text(q, 6),
+		    (size_t)sqlite3_column_bytes(q, 6)) < 0 ||
+		    copy_field(x.payload_sha256, sizeof(x.payload_sha256),
+		    (const char *)sqlite3_column_text(q, 7), (size_t)sqlite3_column_bytes(q, 7)) < 0) {
+			fail(r, (long long)x.seq, "entry %" PRIu64 " has a field of the wrong type or size",
+			    x.seq);
+			ret = 0;
+			goto out;
+		}
+		x.run_seq = (uint64_t)sqlite3_column_int64(q, 2);
+		{
+			const char *bad = entry_bad_field(&x);
+			if (bad) {
+				fail(r, (long long)x.seq, "entry %" PRIu64 ": field '%s' is malformed",
+				    x.seq, bad);
+				ret = 0;
+				goto out;
+			}
+		}
+		buf_reset(&leaf);
+		if (ledger_entry_json(&x, &leaf) < 0) {
+			phk_err_set(e, PHK_EXIT_IO, "out of memory");
+			goto out;
+		}
+		merkle_leaf(lh, leaf.p, leaf.len);
+		stored = sqlite3_column_blob(q, 8);
+		if (stored == NULL || sqlite3_column_bytes(q, 8) != HASH_LEN ||
+		    sodium_memcmp(stored, lh, HASH_LEN) != 0) {
+			fail(r, (long long)x.seq, "entry %" PRIu64 ": its fields do not hash to its leaf "
+			    "hash (an entry field was edited)", x.seq);
+			ret = 0;
+			goto out;
+		}
+		pl = sqlite3_column_blob(q, 10);
+		pn = sqlite3_column_bytes(q, 10);
+		if (sqlite3_column_type(q, 10) == SQLITE_NULL) {
+			if (sqlite3_column_type(q, 11) == SQLITE_NULL) {
+				fail(r, (long long)x.seq, "entry %" PRIu64 ": its payload is gone with no "
+				    "anonymize or prune entry that erased it", x.seq);
+				ret = 0;
+				goto out;
+			}
+			r->erased++;
+		} else {
+			crypto_hash_sha256(ph, pl ? pl : (const unsigned char *)"", (size_t)pn);
+			sodium_bin2hex(phex, sizeof(phex), ph, HASH_LEN);
+			if (strcmp(phex, x.payload_sha256) != 0) {
+				fail(r, (long long)x.seq, "entry %" PRIu64 ": its payload does not match "
+				    "payload_sha256 (the payload was edited)", x.seq);
+				ret = 0;
+				goto out;
+			}
+		}
+		nd = merkle_frontier_push(&fr, lh, done);
+		stored = sqlite3_column_blob(q, 9);
+		ns = sqlite3_column_bytes(q, 9);
+		if (ns != nd * HASH_LEN || (nd && memcmp(stored, done, (size_t)ns) != 0)) {
+			fail(r, (long long)x.seq, "entry %" PRIu64 ": the tree nodes stored with it are "
+			    "not the tree's (proofs from this ledger would fail)", x.seq);
+			ret = 0;
+			goto out;
+		}
+	}
+	r->entries = fr.size;
+	merkle_frontier_root(&fr, r->root);
+	if (ck.have) {
+		fail(r, (long long)fr.size, "checkpoint %" PRIu64 " covers more than the %" PRIu64
+		    " entries the ledger holds (its tail was truncated)", ck.size, fr.size);
+		ret = 0;
+		goto out;
+	}
+	if (o->since && since_size > fr.size) {
+		fail(r, (long long)fr.size, "the saved checkpoint covers %" PRIu64 " entries but the "
+		    "ledger holds %" PRIu64 " (rolled back or truncated)", since_size, fr.size);
+		ret = 0;
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(ck.s);
+	buf_release(&leaf);
+	return ret;
+}
+
+static int
+pass_runs(struct ledger *l, struct lverify_result *r, struct phk_err *e)
+{
+	sqlite3_stmt *q;
+	char run[LEDGER_IDENT_MAX + 1] = "", prev[2 * HASH_LEN + 1] = "";
+	uint64_t expect = 0;
+	long long prev_seq = -1;
+	int rc;
+
+	if (prep(l, "SELECT run_id, run_seq, run_prev, leaf_hash, seq FROM entries "
+	    "ORDER BY run_id, run_seq", &q, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *rid = (const char *)sqlite3_column_text(q, 0);
+		const char *rp = (const char *)sqlite3_column_text(q, 2);
+		uint64_t rs = (uint64_t)sqlite3_column_int64(q, 1);
+		long long seq = sqlite3_column_int64(q, 4);
+
+		if (rid == NULL || rp == NULL)
+			continue;	/* pass 1 has seen every field */
+		if (strcmp(rid, run) != 0) {
+			snprintf(run, sizeof(run), "%s", rid);
+			r->runs++;
+			expect = 0;
+			prev[0] = '\0';
+			prev_seq = -1;
+		}
+		if (rs != expect) {
+			fail(r, seq, "entry %lld: run '%s' skips from entry %" PRIu64 " to %" PRIu64
+			    " of the run (one is missing or out of order)", seq, run, expect, rs);
+			break;
+		}
+		if (strcmp(rp, prev) != 0 || seq <= prev_seq) {
+			fail(r, seq, "entry %lld: run_prev does not link to the run's previous entry "
+			    "(the run's chain is broken)", seq);
+			break;
+		}
+		sodium_bin2hex(prev, sizeof(prev), sqlite3_column_blob(q, 3), HASH_LEN);
+		prev_seq = seq;
+		expect++;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbfail(l, e);
+	return 0;
+}
+
+static int
+pass_erasures(struct ledger *l, struct lverify_result *r, struct phk_err *e)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (prep(l, "SELECT x.seq, x.by_seq, b.kind, b.run_id, t.run_id, t.ts, b.ts "
+	    "FROM erasures x LEFT JOIN entries b ON b.seq = x.by_seq "
+	    "LEFT JOIN entries t ON t.seq = x.seq ORDER BY x.seq", &q, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(q, 0), by = sqlite3_column_int64(q, 1);
+		const char *kind = (const char *)sqlite3_column_text(q, 2);
+		const char *brun = (const char *)sqlite3_column_text(q, 3);
+		const char *trun = (const char *)sqlite3_column_text(q, 4);
+		const char *tts = (const char *)sqlite3_column_text(q, 5);
+		const char *bts = (const char *)sqlite3_column_text(q, 6);
+		int okk = kind && brun && trun && tts && bts && by > seq &&
+		    ((!strcmp(kind, "anonymize") && !strcmp(brun, trun)) ||
+		    (!strcmp(kind, "prune") && strcmp(tts, bts) < 0));
+
+		if (!okk) {
+			fail(r, seq, "entry %lld: its erasure is not backed by an anonymize entry of "
+			    "its run or a prune entry after it (entry %lld)", seq, by);
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbfail(l, e);
+	return 0;
+}
+
+int
+lverify_db(struct ledger *l, const struct lverify_opts *o, struct lverify_result *r,
+    struct phk_err *e)
+{
+	struct note_verifier self[MAX_SELF_KEYS];
+	size_t nself = 0;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->ok = 1;
+	r->bad_seq = -1;
+	snprintf(r->origin, sizeof(r->origin), "%s", l->origin);
+	/* one read transaction: a consistent snapshot while writers go on */
+	if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return dbfail(l, e);
+	if (load_self_keys(l, self, &nself, e) < 0 ||
+	    pass_entries(l, o, self, nself, r, e) < 0 ||
+	    (r->ok && pass_runs(l, r, e) < 0) ||
+	    (r->ok && pass_erasures(l, r, e) < 0))
+		goto out;
+	if (r->ok && o->nkeys && !r->has_ck)
+		fail(r, -1, "no checkpoint: nothing signed by the given key covers this ledger");
+	r->key_verified = r->ok && r->has_ck && o->nkeys > 0;
+	ret = 0;
+out:
+	sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+	return ret;
+}
+
+/* ---- exported bundle ---- */
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int
+juint(json_t *o, const char *k, uint64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int
+jproof(json_t *a, mhash *p, size_t *np)
+{
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) > MERKLE_MAX_PROOF)
+		return -1;
+	for (i = 0; i < json_array_size(a); i++) {
+		json_t *h = json_array_get(a, i);
+		if (!json_is_string(h) || hex_hash(json_string_value(h), p[i]) < 0)
+			return -1;
+	}
+	*np = json_array_size(a);
+	return 0;
+}
+
+static int
+bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash root)
+{
+	static const char *const fields[] = { "actor", "kind", "payload_sha256", "run_id",
+	    "run_prev", "run_seq", "seq", "ts", "v" };
+	json_t *arr = json_object_get(doc, "entries"), *it, *en;
+	char prev[2 * HASH_LEN + 1] = "", hex[2 * HASH_LEN + 1];
+	mhash lh, ph, proof[MERKLE_MAX_PROOF], given;
+	struct ledger_entry x;
+	struct buf leaf;
+	const char *s;
+	long long prev_seq = -1;
+	size_t i, k, np;
+	uint64_t v;
+	int ret = -1;
+
+	buf_init(&leaf, 4096);
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		fail(r, -1, "the bundle has no entries");
+		goto out;
+	}
+	json_array_foreach(arr, i, it) {
+		long long at = (long long)i;
+		if (!json_is_object(it) || !json_is_object(en = json_object_get(it, "entry"))) {
+			fail(r, -1, "entries[%zu] is not an object with an \"entry\"", i);
+			goto out;
+		}
+		if (json_object_size(en) != sizeof(fields) / sizeof(fields[0])) {
+			fail(r, -1, "entries[%zu]: the entry has other fields than the ledger's", i);
+			goto out;
+		}
+		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+			if (json_object_get(en, fields[k]) == NULL) {
+				fail(r, -1, "entries[%zu]: the entry lacks '%s'", i, fields[k]);
+				goto out;
+			}
+		memset(&x, 0, sizeof(x));
+		if (juint(en, "v", &v) < 0 || v != 1 || juint(en, "seq", &x.seq) < 0 ||
+		    juint(en, "run_seq", &x.run_seq) < 0 ||
+		    (s = jstr(en, "run_id")) == NULL || copy_field(x.run_id, sizeof(x.run_id), s, strlen(s)) < 0 ||
+		    (s = jstr(en, "run_prev")) == NULL || copy_field(x.run_prev, sizeof(x.run_prev), s, strlen(s)) < 0 ||
+		    (s = jstr(en, "ts")) == NULL || copy_field(x.ts, sizeof(x.ts), s, strlen(s)) < 0 ||
+		    (s = jstr(en, "actor")) == NULL || copy_field(x.actor, sizeof(x.actor), s, strlen(s)) < 0 ||
+		    (s = jstr(en, "kind")) == NULL || copy_field(x.kind, sizeof(x.kind), s, strlen(s)) < 0 ||
+		    (s = jstr(en, "payload_sha256")) == NULL ||
+		    copy_field(x.payload_sha256, sizeof(x.payload_sha256), s, strlen(s)) < 0) {
+			fail(r, -1, "entries[%zu]: a field has the wrong type or size", i);
+			goto out;
+		}
+		at = (long long)x.seq;
+		if ((s = entry_bad_field(&x)) != NULL) {
+			fail(r, at, "entry %lld: field '%s' is malformed", at, s);
+			goto out;
+		}
+		buf_reset(&leaf);
+		if (ledger_entry_json(&x, &leaf) < 0) {
+			fail(r, at, "out of memory");
+			goto out;
+		}
+		merkle_leaf(lh, leaf.p, leaf.len);
+		if ((s = jstr(it, "leaf_hash")) == NULL || hex_hash(s, given) < 0 ||
+		    sodium_memcmp(given, lh, HASH_LEN) != 0) {
+			fail(r, at, "entry %lld: its fields do not hash to its leaf_hash (an entry field "
+			    "was edited)", at);
+			goto out;
+		}
+		{
+			json_t *p = json_object_get(it, "payload");
+			if (json_is_null(p)) {
+				if (juint(it, "erased_by", &v) < 0 || v <= x.seq) {
+					fail(r, at, "entry %lld: its payload is gone with no erasure that "
+					    "explains it", at);
+					goto out;
+				}
+				r->erased++;
+			} else if (json_is_string(p)) {
+				crypto_hash_sha256(ph, (const unsigned char *)json_string_value(p),
+				    json_string_length(p));
+				sodium_bin2hex(hex, sizeof(hex), ph, HASH_LEN);
+				if (strcmp(hex, x.payload_sha256) != 0) {
+					fail(r, at, "entry %lld: its payload does not match payload_sha256 "
+					    "(the payload was edited)", at);
+					goto out;
+				}
+			} else {
+				fail(r, at, "entry %lld: payload is neither a string nor null", at);
+				goto out;
+			}
+		}
+		if (jproof(json_object_get(it, "inclusion_proof"), proof, &np) < 0 ||
+		    !merkle_check_inclusion(proof, np, x.seq, size, lh, root)) {
+			fail(r, at, "entry %lld: its inclusion proof does not lead to the checkpoint's "
+			    "root (not in the signed log at that place)", at);
+			goto out;
+		}
+		/* the run's chain, from its first entry on */
+		if (i == 0)
+			snprintf(r->run_id, sizeof(r->run_id), "%s", x.run_id);
+		if (strcmp(x.run_id, r->run_id) != 0) {
+			fail(r, at, "entry %lld belongs to run '%s', not the bundle's run '%s'", at,
+			    x.run_id, r->run_id);
+			goto out;
+		}
+		if (x.run_seq != i) {
+			fail(r, at, "entry %lld is entry %" PRIu64 " of its run where %zu was expected "
+			    "(an entry is missing or out of order)", at, x.run_seq, i);
+			goto out;
+		}
+		if (strcmp(x.run_prev, prev) != 0 || (long long)x.seq <= prev_seq) {
+			fail(r, at, "entry %lld: run_prev does not link to the run's previous entry", at);
+			goto out;
+		}
+		sodium_bin2hex(prev, sizeof(prev), lh, HASH_LEN);
+		prev_seq = (long long)x.seq;
+		r->entries++;
+	}
+	ret = 0;
+out:
+	buf_release(&leaf);
+	return ret;
+}
+
+int
+lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_result *r,
+    struct phk_err *e)
+{
+	struct note_verifier self[MAX_SELF_KEYS];
+	size_t nself = 0, i;
+	json_error_t je;
+	json_t *doc, *keys;
+	const char *s, *origin;
+	uint64_t v;
+	mhash root;
+
+	memset(r, 0, sizeof(*r));
+	r->ok = 1;
+	r->bad_seq = -1;
+	r->is_bundle = 1;
+	r->runs = 1;
+	if ((doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		if (je.line <= 0 || strstr(je.text, "unable to open"))
+			phk_err_set(e, PHK_EXIT_IO, "%s: %s", path, je.text);
+		else
+			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, je.text);
+		return r->ok ? -1 : 0;
+	}
+	if (!json_is_object(doc) || (s = jstr(doc, "format")) == NULL ||
+	    strcmp(s, "phikit-audit-bundle") != 0 || juint(doc, "version", &v) < 0 || v != 1) {
+		fail(r, -1, "not a phikit audit bundle (format phikit-audit-bundle, version 1)");
+		goto done;
+	}
+	origin = jstr(doc, "origin");
+	keys = json_object_get(doc, "verifier_keys");
+	for (i = 0; json_is_array(keys) && i < json_array_size(keys); i++) {
+		json_t *k = json_array_get(keys, i);
+		struct phk_err ignore;
+		if (nself < MAX_SELF_KEYS && json_is_string(k) &&
+		    note_verifier_parse(&self[nself], json_string_value(k), &ignore) == 0)
+			nself++;
+	}
+	if ((s = jstr(doc, "checkpoint")) == NULL) {
+		fail(r, -1, "the bundle has no checkpoint");
+		goto done;
+	}
+	if (check_note(r, o, self, nself, s, strlen(s), origin, &r->ck_size, root,
+	    "the bundle's checkpoint") < 0)
+		goto done;
+	r->has_ck = 1;
+	r->checkpoints = 1;
+	memcpy(r->root, root, HASH_LEN);
+	if (origin)
+		snprintf(r->origin, sizeof(r->origin), "%s", origin);
+	if (bundle_entries(doc, r, r->ck_size, root) < 0)
+		goto done;
+	if (o->since) {
+		json_t *c = json_object_get(doc, "consistency");
+		mhash old_root, proof[MERKLE_MAX_PROOF], given;
+		uint64_t old_size, csize;
+		size_t off, len, np;
+
+		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0) {
+			fail(r, -1, "the saved checkpoint file holds no signed note");
+			goto done;
+		}
+		if (check_note(r, o, self, nself, o->since + off, len, origin, &old_size, old_root,
+		    "the saved checkpoint") < 0)
+			goto done;
+		r->has_since = 1;
+		r->since_size = old_size;
+		if (old_size > r->ck_size) {
+			fail(r, -1, "the saved checkpoint covers %" PRIu64 " entries, the bundle's only %"
+			    PRIu64 " (rolled back)", old_size, r->ck_size);
+			goto done;
+		}
+		if (!json_is_object(c) || juint(c, "size", &csize) < 0 || csize != old_size ||
+		    (s = jstr(c, "root")) == NULL || hex_hash(s, given) < 0 ||
+		    jproof(json_object_get(c, "proof"), proof, &np) < 0) {
+			fail(r, -1, "the bundle carries no consistency proof from size %" PRIu64
+			    " (export it with trace-export --since)", old_size);
+			goto done;
+		}
+		if (sodium_memcmp(given, old_root, HASH_LEN) != 0 ||
+		    !merkle_check_consistency(proof, np, old_size, old_root, r->ck_size, root)) {
+			fail(r, -1, "the bundle's log does not extend the saved checkpoint (size %"
+			    PRIu64 "): rewritten", old_size);
+			goto done;
+		}
+	}
+	r->key_verified = r->ok && o->nkeys > 0;
+done:
+	json_decref(doc);
+	return 0;
+}
