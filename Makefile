@@ -7,7 +7,7 @@ BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 DATADIR  = $(PREFIX)/share/phikit
 
-PKGS = libpcre2-8 libsodium jansson yaml-0.1 sqlite3 libcurl
+PKGS = libpcre2-8 libsodium libcrypto jansson yaml-0.1 sqlite3 libcurl
 PKG_CONFIG ?= pkg-config
 
 CC      ?= cc

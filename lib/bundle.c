@@ -6,13 +6,14 @@
 #include "bundle.h"
 #include "jscan.h"
 #include "lverify.h"
+#include "sha256.h"
 
 static int
 put_hex(struct buf *b, const unsigned char *h)
 {
 	char hex[2 * HASH_LEN + 1];
 
-	sodium_bin2hex(hex, sizeof(hex), h, HASH_LEN);
+	hex32(hex, h);
 	return buf_addc(b, '"') < 0 || buf_adds(b, hex) < 0 || buf_addc(b, '"') < 0 ? -1 : 0;
 }
 

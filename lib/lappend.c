@@ -9,6 +9,7 @@
 #include "annot.h"
 #include "jscan.h"
 #include "lappend.h"
+#include "sha256.h"
 
 struct lappend_rec {
 	size_t off, len;	/* the payload, in payloads */
@@ -107,7 +108,7 @@ flush_batch(struct lappend *a, struct phk_err *e)
 		rc = -1;
 	}
 	for (i = 0; rc == 0 && i < a->n; i++) {
-		sodium_bin2hex(hex, sizeof(hex), lr[i].leaf, HASH_LEN);
+		hex32(hex, lr[i].leaf);
 		k = (size_t)snprintf(val, sizeof(val), "{\"seq\":%llu,\"leaf_hash\":\"%s\"}",
 		    (unsigned long long)lr[i].seq, hex);
 		buf_reset(&a->out);

@@ -11,6 +11,7 @@
 
 #include "jscan.h"
 #include "ledger.h"
+#include "sha256.h"
 
 enum {
 	ST_SIZE, ST_NODE, ST_RUNLAST, ST_INSERT, ST_CKPT, ST_KEY, ST_BEGIN, ST_COMMIT,
@@ -350,7 +351,7 @@ ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 			goto fail;
 		oflags = SQLITE_OPEN_READWRITE;
 	}
-	if (sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dberr(l, e, "open");
 		goto fail;
 	}
@@ -535,7 +536,7 @@ run_state(struct ledger *l, const char *run, struct runc *c, struct phk_err *e)
 			return -1;
 		}
 		c->next = (uint64_t)sqlite3_column_int64(s, 0) + 1;
-		sodium_bin2hex(c->prev, sizeof(c->prev), h, HASH_LEN);
+		hex32(c->prev, h);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -584,8 +585,8 @@ append_locked(struct ledger *l, struct ledger_rec *r, size_t nr, struct phk_err 
 		ledger_now(x.ts);
 		snprintf(x.actor, sizeof(x.actor), "%s", r[i].actor);
 		snprintf(x.kind, sizeof(x.kind), "%s", r[i].kind);
-		crypto_hash_sha256(ph, (const unsigned char *)r[i].payload, r[i].n);
-		sodium_bin2hex(x.payload_sha256, sizeof(x.payload_sha256), ph, HASH_LEN);
+		sha256(ph, (const unsigned char *)r[i].payload, r[i].n);
+		hex32(x.payload_sha256, ph);
 		buf_reset(&leaf);
 		if (ledger_entry_json(&x, &leaf) < 0) {
 			phk_err_set(e, PHK_EXIT_IO, "out of memory");
@@ -618,7 +619,7 @@ append_locked(struct ledger *l, struct ledger_rec *r, size_t nr, struct phk_err 
 		}
 		sqlite3_reset(s);
 		c->next++;
-		sodium_bin2hex(c->prev, sizeof(c->prev), r[i].leaf, HASH_LEN);
+		hex32(c->prev, r[i].leaf);
 	}
 	ret = 0;
 out:

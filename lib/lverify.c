@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lverify.h"
+#include "sha256.h"
 
 #define MAX_SELF_KEYS 64
 
@@ -254,11 +255,85 @@ ck_at(struct ledger *l, struct ck_cursor *c, const struct lverify_opts *o,
 	return 0;
 }
 
+/*
+ * The per-run chains, checked in the same pass: the last entry of recent
+ * runs is cached (bounded, so memory stays flat however many runs there
+ * are); on a miss the previous entry of the run is read by its index.
+ */
+#define RUNCACHE 4096
+
+struct runslot {
+	char run[LEDGER_IDENT_MAX + 1];
+	uint64_t next;
+	char last[2 * HASH_LEN + 1];
+};
+
+static uint32_t
+run_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int
+check_chain(struct ledger *l, sqlite3_stmt *prev, struct runslot *cache,
+    const struct ledger_entry *x, const mhash leaf, struct lverify_result *r, struct phk_err *e)
+{
+	struct runslot *c = &cache[run_hash(x->run_id) & (RUNCACHE - 1)];
+	int rc;
+
+	if (strcmp(c->run, x->run_id) == 0) {
+		if (x->run_seq != c->next)
+			return fail(r, (long long)x->seq, "entry %" PRIu64 ": run '%s' goes from entry %"
+			    PRIu64 " to %" PRIu64 " of the run (one is missing or out of order)",
+			    x->seq, x->run_id, c->next - 1, x->run_seq);
+		if (strcmp(x->run_prev, c->last) != 0)
+			return fail(r, (long long)x->seq, "entry %" PRIu64 ": run_prev does not link to "
+			    "the run's previous entry (the run's chain is broken)", x->seq);
+	} else {
+		/* not cached: the run's previous entry, by the (run_id, run_seq) index */
+		sqlite3_reset(prev);
+		sqlite3_bind_text(prev, 1, x->run_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(prev, 2, x->run_seq ? (sqlite3_int64)x->run_seq - 1 : 0);
+		sqlite3_bind_int64(prev, 3, (sqlite3_int64)x->seq);
+		rc = sqlite3_step(prev);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			dbfail(l, e);
+			return -2;
+		}
+		if (x->run_seq == 0 && rc == SQLITE_ROW)
+			return fail(r, (long long)x->seq, "entry %" PRIu64 ": run '%s' starts twice",
+			    x->seq, x->run_id);
+		if (x->run_seq > 0) {
+			char hex[2 * HASH_LEN + 1];
+			const void *h = rc == SQLITE_ROW ? sqlite3_column_blob(prev, 1) : NULL;
+			if (h == NULL || sqlite3_column_bytes(prev, 1) != HASH_LEN)
+				return fail(r, (long long)x->seq, "entry %" PRIu64 ": run '%s' has no entry %"
+				    PRIu64 " before it (one is missing or out of order)", x->seq,
+				    x->run_id, x->run_seq - 1);
+			hex32(hex, h);
+			if (strcmp(x->run_prev, hex) != 0)
+				return fail(r, (long long)x->seq, "entry %" PRIu64 ": run_prev does not "
+				    "link to the run's previous entry (the run's chain is broken)", x->seq);
+		}
+		snprintf(c->run, sizeof(c->run), "%s", x->run_id);
+	}
+	if (x->run_seq == 0)
+		r->runs++;
+	c->next = x->run_seq + 1;
+	hex32(c->last, leaf);
+	return 0;
+}
+
 static int
 pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_verifier *self,
     size_t nself, struct lverify_result *r, struct phk_err *e)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = NULL, *prevq = NULL;
+	struct runslot *cache = NULL;
 	struct ck_cursor ck = { 0 };
 	struct merkle_frontier fr;
 	struct ledger_entry x;
@@ -270,6 +345,10 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 
 	buf_init(&leaf, 4096);
 	merkle_frontier_init(&fr);
+	if ((cache = calloc(RUNCACHE, sizeof(*cache))) == NULL) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		goto out;
+	}
 	if (o->since) {
 		size_t off, len;
 		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0) {
@@ -289,6 +368,8 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 	    "leaf_hash, nodes, payload, (SELECT by_seq FROM erasures x WHERE x.seq = entries.seq) "
 	    "FROM entries ORDER BY seq", &q, e) < 0 ||
 	    prep(l, "SELECT size, note FROM checkpoints ORDER BY size, id", &ck.s, e) < 0 ||
+	    prep(l, "SELECT seq, leaf_hash FROM entries WHERE run_id = ?1 AND run_seq = ?2 "
+	    "AND seq < ?3", &prevq, e) < 0 ||
 	    ck_next(l, &ck, e) < 0)
 		goto out;
 	for (;;) {
@@ -380,14 +461,18 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 			}
 			r->erased++;
 		} else {
-			crypto_hash_sha256(ph, pl ? pl : (const unsigned char *)"", (size_t)pn);
-			sodium_bin2hex(phex, sizeof(phex), ph, HASH_LEN);
+			sha256(ph, pl ? pl : (const unsigned char *)"", (size_t)pn);
+			hex32(phex, ph);
 			if (strcmp(phex, x.payload_sha256) != 0) {
 				fail(r, (long long)x.seq, "entry %" PRIu64 ": its payload does not match "
 				    "payload_sha256 (the payload was edited)", x.seq);
 				ret = 0;
 				goto out;
 			}
+		}
+		if ((rc = check_chain(l, prevq, cache, &x, lh, r, e)) < 0) {
+			ret = rc == -2 ? -1 : 0;
+			goto out;
 		}
 		nd = merkle_frontier_push(&fr, lh, done);
 		stored = sqlite3_column_blob(q, 9);
@@ -416,56 +501,11 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 	ret = 0;
 out:
 	sqlite3_finalize(q);
+	sqlite3_finalize(prevq);
 	sqlite3_finalize(ck.s);
+	free(cache);
 	buf_release(&leaf);
 	return ret;
-}
-
-static int
-pass_runs(struct ledger *l, struct lverify_result *r, struct phk_err *e)
-{
-	sqlite3_stmt *q;
-	char run[LEDGER_IDENT_MAX + 1] = "", prev[2 * HASH_LEN + 1] = "";
-	uint64_t expect = 0;
-	long long prev_seq = -1;
-	int rc;
-
-	if (prep(l, "SELECT run_id, run_seq, run_prev, leaf_hash, seq FROM entries "
-	    "ORDER BY run_id, run_seq", &q, e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *rid = (const char *)sqlite3_column_text(q, 0);
-		const char *rp = (const char *)sqlite3_column_text(q, 2);
-		uint64_t rs = (uint64_t)sqlite3_column_int64(q, 1);
-		long long seq = sqlite3_column_int64(q, 4);
-
-		if (rid == NULL || rp == NULL)
-			continue;	/* pass 1 has seen every field */
-		if (strcmp(rid, run) != 0) {
-			snprintf(run, sizeof(run), "%s", rid);
-			r->runs++;
-			expect = 0;
-			prev[0] = '\0';
-			prev_seq = -1;
-		}
-		if (rs != expect) {
-			fail(r, seq, "entry %lld: run '%s' skips from entry %" PRIu64 " to %" PRIu64
-			    " of the run (one is missing or out of order)", seq, run, expect, rs);
-			break;
-		}
-		if (strcmp(rp, prev) != 0 || seq <= prev_seq) {
-			fail(r, seq, "entry %lld: run_prev does not link to the run's previous entry "
-			    "(the run's chain is broken)", seq);
-			break;
-		}
-		sodium_bin2hex(prev, sizeof(prev), sqlite3_column_blob(q, 3), HASH_LEN);
-		prev_seq = seq;
-		expect++;
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return dbfail(l, e);
-	return 0;
 }
 
 static int
@@ -518,7 +558,6 @@ lverify_db(struct ledger *l, const struct lverify_opts *o, struct lverify_result
 		return dbfail(l, e);
 	if (load_self_keys(l, self, &nself, e) < 0 ||
 	    pass_entries(l, o, self, nself, r, e) < 0 ||
-	    (r->ok && pass_runs(l, r, e) < 0) ||
 	    (r->ok && pass_erasures(l, r, e) < 0))
 		goto out;
 	if (r->ok && o->nkeys && !r->has_ck)
@@ -643,9 +682,9 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 				}
 				r->erased++;
 			} else if (json_is_string(p)) {
-				crypto_hash_sha256(ph, (const unsigned char *)json_string_value(p),
+				sha256(ph, (const unsigned char *)json_string_value(p),
 				    json_string_length(p));
-				sodium_bin2hex(hex, sizeof(hex), ph, HASH_LEN);
+				hex32(hex, ph);
 				if (strcmp(hex, x.payload_sha256) != 0) {
 					fail(r, at, "entry %lld: its payload does not match payload_sha256 "
 					    "(the payload was edited)", at);
@@ -679,7 +718,7 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 			fail(r, at, "entry %lld: run_prev does not link to the run's previous entry", at);
 			goto out;
 		}
-		sodium_bin2hex(prev, sizeof(prev), lh, HASH_LEN);
+		hex32(prev, lh);
 		prev_seq = (long long)x.seq;
 		r->entries++;
 	}

@@ -2,17 +2,12 @@
 #include <string.h>
 
 #include "merkle.h"
+#include "sha256.h"
 
 void
 merkle_leaf(mhash out, const void *data, size_t n)
 {
-	crypto_hash_sha256_state st;
-	static const unsigned char zero = 0;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &zero, 1);
-	crypto_hash_sha256_update(&st, data, n);
-	crypto_hash_sha256_final(&st, out);
+	sha256_pre(out, 0, data, n);
 }
 
 void
@@ -23,13 +18,13 @@ merkle_node(mhash out, const mhash l, const mhash r)
 	in[0] = 1;
 	memcpy(in + 1, l, HASH_LEN);
 	memcpy(in + 1 + HASH_LEN, r, HASH_LEN);
-	crypto_hash_sha256(out, in, sizeof(in));
+	sha256(out, in, sizeof(in));
 }
 
 void
 merkle_empty(mhash out)
 {
-	crypto_hash_sha256(out, (const unsigned char *)"", 0);
+	sha256(out, "", 0);
 }
 
 void
