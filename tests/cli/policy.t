@@ -179,4 +179,38 @@ is "$rc:$(jq -r .t "$tmp/out")" "0:[MRN]" "PHIKIT_POLICY names the policy"
 run env PHIKIT_POLICY="$tmp/site.yaml" "$PHI_SCRUB" -p "$POLICY" <<<'{"t":"H2289011"}'
 is "$(jq -r .t "$tmp/out")" "[ID]" "-p beats PHIKIT_POLICY"
 
+# The ledger section: checked as strictly as the rest.
+pol ledger-bad-retention.yaml <<'EOF2'
+name: x
+ledger:
+  retention: 7w
+EOF2
+with ledger-bad-retention.yaml </dev/null
+is_err "phi-scrub: $tmp/ledger-bad-retention.yaml:3:14: retention must be a number of years, months or days (6y, 18m, 90d), not '7w'" \
+	"ledger.retention: a bad period names file:line:column"
+pol ledger-bad-key.yaml <<'EOF2'
+name: x
+ledger:
+  require_scrub: true
+EOF2
+with ledger-bad-key.yaml </dev/null
+is "$rc" 2 "ledger: an unknown key is a policy error"
+is_err "phi-scrub: $tmp/ledger-bad-key.yaml:3:3: unknown key 'require_scrub' in ledger" \
+	"ledger: an unknown key, with file:line:column"
+pol ledger-bad-bool.yaml <<'EOF2'
+name: x
+ledger:
+  require_scrubbed: maybe
+EOF2
+with ledger-bad-bool.yaml </dev/null
+is_err "phi-scrub: $tmp/ledger-bad-bool.yaml:3:21: require_scrubbed must be true or false" \
+	"ledger.require_scrubbed must be a boolean"
+pol ledger-ok.yaml <<EOF2
+extends: $POLICY
+ledger:
+  retention: 90d
+EOF2
+with ledger-ok.yaml <<<'{"t":"x"}'
+is "$rc" 0 "a ledger section over the preset loads"
+
 done_testing
