@@ -698,6 +698,37 @@ commit(struct ledger *l, struct phk_err *e)
 }
 
 int
+ledger_begin(struct ledger *l, struct phk_err *e)
+{
+	return begin(l, e);
+}
+
+int
+ledger_append_locked(struct ledger *l, struct ledger_rec *r, size_t nr, struct phk_err *e)
+{
+	return append_locked(l, r, nr, e);
+}
+
+int
+ledger_sign_locked(struct ledger *l, const struct note_signer *sk, struct buf *note,
+    struct phk_err *e)
+{
+	return sign_locked(l, sk, note, e);
+}
+
+int
+ledger_commit(struct ledger *l, struct phk_err *e)
+{
+	return commit(l, e);
+}
+
+void
+ledger_rollback(struct ledger *l)
+{
+	rollback(l);
+}
+
+int
 ledger_append(struct ledger *l, struct ledger_rec *r, size_t nr,
     const struct note_signer *sk, struct buf *note, struct phk_err *e)
 {

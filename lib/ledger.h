@@ -70,6 +70,19 @@ void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct ledger_rec *r, size_t nr,
     const struct note_signer *sk, struct buf *note, struct phk_err *e);
 
+/*
+ * For modules that write their own tables in the same transaction as the
+ * entries that record it (the review queue): ledger_begin takes the write
+ * lock (BEGIN IMMEDIATE) and loads the head; ledger_append_locked and
+ * ledger_sign_locked work inside it; ledger_commit or ledger_rollback ends it.
+ */
+int ledger_begin(struct ledger *l, struct phk_err *e);
+int ledger_append_locked(struct ledger *l, struct ledger_rec *r, size_t nr, struct phk_err *e);
+int ledger_sign_locked(struct ledger *l, const struct note_signer *sk, struct buf *note,
+    struct phk_err *e);
+int ledger_commit(struct ledger *l, struct phk_err *e);
+void ledger_rollback(struct ledger *l);
+
 /* Signs and stores a checkpoint of the current head; the note into out. */
 int ledger_checkpoint(struct ledger *l, const struct note_signer *sk, struct buf *out,
     struct phk_err *e);
