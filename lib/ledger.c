@@ -563,20 +563,17 @@ append_locked(struct ledger *l, struct ledger_rec *r, size_t nr, struct phk_err 
 	}
 	for (i = 0; i < nr; i++) {
 		/* the run's state: this batch's copy, else the database's */
-		c = NULL;
-		if (nrc && !strcmp(rc[last].run, r[i].run_id))
-			c = &rc[last];
-		for (k = 0; c == NULL && k < nrc; k++)
-			if (!strcmp(rc[k].run, r[i].run_id)) {
-				c = &rc[k];
-				last = k;
+		if (nrc == 0 || strcmp(rc[last].run, r[i].run_id) != 0) {
+			for (k = 0; k < nrc && strcmp(rc[k].run, r[i].run_id) != 0; k++)
+				;
+			if (k == nrc) {
+				if (run_state(l, r[i].run_id, &rc[nrc], e) < 0)
+					goto out;
+				nrc++;
 			}
-		if (c == NULL) {
-			if (run_state(l, r[i].run_id, &rc[nrc], e) < 0)
-				goto out;
-			last = nrc;
-			c = &rc[nrc++];
+			last = k;
 		}
+		c = &rc[last];
 		memset(&x, 0, sizeof(x));
 		x.seq = l->fr.size;
 		x.run_seq = c->next;
