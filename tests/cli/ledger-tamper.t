@@ -278,10 +278,9 @@ edited '.entries[1].payload = null' "export: a payload removed without an erasur
 	"entry 4: its payload is gone with no erasure that explains it"
 edited '.entries[1].payload = null | .entries[1].erased_by = 2' "export: an erasure that comes before the entry" \
 	"entry 4: its payload is gone with no erasure that explains it"
-edited '.checkpoint |= sub("\n7\n"; "\n8\n")' "export: the checkpoint's size edited" \
+edited '.checkpoint |= (split("\n") | .[1] = "8" | join("\n"))' "export: the checkpoint's size edited" \
 	"the bundle's checkpoint (size 8) has an invalid signature: forged or altered"
-r=$(jq -r .checkpoint "$bundle" | sed -n 3p)
-edited ".checkpoint |= sub(\"$r\"; \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\")" \
+edited '.checkpoint |= (split("\n") | .[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | join("\n"))' \
 	"export: the checkpoint's root edited" \
 	"the bundle's checkpoint (size 7) has an invalid signature: forged or altered"
 edited ".checkpoint = \"$(sed -e ':a;N;$!ba' -e 's/\n/\\n/g' "$tmp/other-note")\\n\"" \
