@@ -214,6 +214,8 @@ t2=${EPOCHREALTIME/./}
 like "$line" '{"q":2,"run_id":"I","phikit":{"ledger":{"seq":1,"leaf_hash":"'"$hex64"'"}}}' \
 	"interactive: so does the second"
 ok "$([ $(((t2 - t1) / 1000)) -lt 1000 ]; echo $?)" "interactive: within a second too ($(((t2 - t1) / 1000)) ms)"
+is "$(stat -c %a "$tmp/i.db" "$tmp/i.db-wal" "$tmp/i.db-shm" 2>&1 | tr '\n' ' ')" "600 600 600 " \
+	"while it runs, the WAL and shared-memory files (payloads pass through them) are 0600 too"
 is "$(sqlite3 "$tmp/i.db" "SELECT count(*) FROM entries")" 2 "interactive: committed before it was passed on"
 is "$(sqlite3 "$tmp/i.db" "SELECT max(size) FROM checkpoints")" 2 "interactive: and signed"
 pid=$APPEND_PID
