@@ -241,8 +241,8 @@ main(int argc, char **argv)
 	if (a.skip && a.bad)
 		phk_warn("%lu bad line%s skipped", a.bad, a.bad == 1 ? "" : "s");
 	if (stats)
-		fprintf(stderr, "%s: %llu records appended in %llu transactions\n", phk_prog(),
-		    a.appended, a.batches);
+		fprintf(stderr, "%s: %llu record%s appended in %llu transaction%s\n", phk_prog(),
+		    a.appended, a.appended == 1 ? "" : "s", a.batches, a.batches == 1 ? "" : "s");
 out:
 	if (a.ckfd >= 0 && close(a.ckfd) < 0 && status == 0) {
 		phk_warn("%s: %s", ckout, strerror(errno));

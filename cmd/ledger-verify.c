@@ -17,7 +17,7 @@
 #include "note.h"
 
 #define MAX_KEYS 16
-#define SINCE_TAIL (1u << 20)	/* a note is small: the last MiB holds the last one */
+#define SINCE_MAX (256u << 20)	/* a million notes and then some */
 
 static void
 usage(FILE *f)
@@ -54,41 +54,6 @@ parse_key(const char *arg, struct note_verifier *v)
 		return -1;
 	}
 	return 0;
-}
-
-static char *
-read_tail(const char *path, size_t *len)
-{
-	struct stat st;
-	char *p = NULL;
-	off_t from = 0;
-	ssize_t got;
-	size_t n = 0, cap;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)SINCE_TAIL)
-		from = st.st_size - (off_t)SINCE_TAIL;
-	cap = SINCE_TAIL + 1;
-	if ((p = malloc(cap)) == NULL || lseek(fd, from, SEEK_SET) < 0)
-		goto fail;
-	while (n < cap - 1 && (got = read(fd, p + n, cap - 1 - n)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	p[n] = '\0';
-	*len = n;
-	return p;
-fail:
-	free(p);
-	close(fd);
-	return NULL;
 }
 
 static void
@@ -179,7 +144,7 @@ main(int argc, char **argv)
 	struct ledger l;
 	struct phk_err e;
 	const char *db = NULL, *since = NULL;
-	char *since_text = NULL;
+	struct buf sb = { NULL, 0, 0, 0 };
 	int c, json = 0, status = 0, rc;
 
 	phk_setprog(argv[0]);
@@ -223,11 +188,16 @@ main(int argc, char **argv)
 	}
 	o.keys = keys;
 	if (since) {
-		if ((since_text = read_tail(since, &o.since_len)) == NULL) {
-			phk_warn("%s: %s", since, strerror(errno ? errno : EIO));
+		/* every note in it, not the tail: the largest one counts */
+		buf_init(&sb, SINCE_MAX);
+		if (buf_read_file(&sb, since) < 0) {
+			phk_warn("%s: %s", since, errno == E2BIG ?
+			    "larger than 256 MiB; keep the newest notes in it" : strerror(errno));
+			buf_release(&sb);
 			return PHK_EXIT_IO;
 		}
-		o.since = since_text;
+		o.since = sb.p;
+		o.since_len = sb.len;
 	}
 	if (argc == 1) {
 		rc = lverify_bundle(argv[0], &o, &r, &e);
@@ -236,13 +206,13 @@ main(int argc, char **argv)
 			db = "phikit.db";
 		if (ledger_open(&l, db, LEDGER_RDONLY, &e) < 0) {
 			phk_warn("%s", e.msg);
-			free(since_text);
+			buf_release(&sb);
 			return e.status;
 		}
 		rc = lverify_db(&l, &o, &r, &e);
 		ledger_close(&l);
 	}
-	free(since_text);
+	buf_release(&sb);
 	if (rc < 0) {
 		phk_warn("%s", e.msg);
 		return e.status;

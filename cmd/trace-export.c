@@ -19,36 +19,6 @@ usage(FILE *f)
 	    "                    [--format json] [-o file]\n");
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *p = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *q;
-			if (cap > (64u << 20) || (q = realloc(p, cap = cap ? cap * 2 : 65536)) == NULL) {
-				free(p);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			p = q;
-		}
-		if ((got = fread(p + n, 1, cap - n - 1, f)) == 0)
-			break;
-		n += got;
-	}
-	fclose(f);
-	p[n] = '\0';
-	*len = n;
-	return p;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -67,7 +37,8 @@ main(int argc, char **argv)
 	struct ledger l;
 	struct phk_err e;
 	const char *db = getenv("PHIKIT_DB"), *out = NULL, *since = NULL;
-	char *since_text = NULL, tmp[4096];
+	struct buf sb;
+	char tmp[4096];
 	FILE *f = stdout;
 	long n;
 	int c, fd, status = 0;
@@ -115,16 +86,20 @@ main(int argc, char **argv)
 	}
 	if (db == NULL || *db == '\0')
 		db = "phikit.db";
+	buf_init(&sb, 256u << 20);
 	if (since) {
-		if ((since_text = slurp(since, &bo.since_len)) == NULL) {
-			phk_warn("%s: %s", since, strerror(errno));
+		if (buf_read_file(&sb, since) < 0) {
+			phk_warn("%s: %s", since, errno == E2BIG ?
+			    "larger than 256 MiB; keep the newest notes in it" : strerror(errno));
+			buf_release(&sb);
 			return PHK_EXIT_IO;
 		}
-		bo.since = since_text;
+		bo.since = sb.p;
+		bo.since_len = sb.len;
 	}
 	if (ledger_open(&l, db, LEDGER_RDONLY, &e) < 0) {
 		phk_warn("%s", e.msg);
-		free(since_text);
+		buf_release(&sb);
 		return e.status;
 	}
 	if (out) {
@@ -162,6 +137,6 @@ main(int argc, char **argv)
 	}
 done:
 	ledger_close(&l);
-	free(since_text);
+	buf_release(&sb);
 	return status;
 }

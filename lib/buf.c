@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -123,4 +125,27 @@ buf_printf(struct buf *b, const char *fmt, ...)
 		return -1;
 	}
 	return buf_add(b, tmp, (size_t)n);
+}
+
+int
+buf_read_file(struct buf *b, const char *path)
+{
+	char chunk[65536];
+	ssize_t got;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || buf_add(b, chunk, (size_t)got) < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	close(fd);
+	return buf_add(b, "", 0);	/* NUL-terminated even when empty */
 }

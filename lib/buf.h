@@ -24,6 +24,8 @@ int buf_adds(struct buf *b, const char *s);
 int buf_addu(struct buf *b, unsigned long long v);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Appends the whole file at path: 0, or -1 with errno (E2BIG past max). */
+int buf_read_file(struct buf *b, const char *path);
 /*
  * Room for need elements of size bytes in array p of capacity *cap,
  * doubling: returns the array (perhaps moved), or NULL with p untouched.

@@ -117,7 +117,7 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 		mhash old_root;
 		size_t off, len;
 
-		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0 ||
+		if (lverify_since_note(o->since, o->since_len, &off, &len) < 0 ||
 		    note_parse(&nt, o->since + off, len, e) < 0 ||
 		    checkpoint_parse(o->since + off, nt.text_len, origin, &old, old_root, e) < 0) {
 			phk_err_set(e, PHK_EXIT_USAGE, "--since: no signed checkpoint in the file");

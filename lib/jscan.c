@@ -375,16 +375,16 @@ jscan_is_ident(const char *raw, size_t n)
 {
 	size_t i, len = 0;
 
+	/*
+	 * No escapes, not even "\/": the ledger hashes an identifier as
+	 * written, and a verifier re-encoding it must get the same bytes.
+	 */
 	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"')
 		return 0;
 	for (i = 1; i < n - 1; i++, len++) {
 		unsigned char c = (unsigned char)raw[i];
-		if (c == '\\' && i + 1 < n - 1 && raw[i + 1] == '/') {
-			i++;	/* "\/" is a '/' */
-			continue;
-		}
 		if (!((c | 32) >= 'a' && (c | 32) <= 'z') && !(c >= '0' && c <= '9') &&
-		    !strchr("._:@/+=-", c))
+		    (c == 0 || !strchr("._:@/+=-", c)))
 			return 0;
 	}
 	return len >= 1 && len <= 128;

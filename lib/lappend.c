@@ -178,7 +178,7 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 		struct annot_pos p;
 		if (annot_locate(line, n, &js, "scrub", &p, e) < 0)
 			return -1;
-		if (!p.has_member) {
+		if (!p.has_member || line[p.at] != '{') {
 			phk_err_set(e, PHK_EXIT_INPUT, "record has no phikit.scrub annotation; the "
 			    "policy requires records scrubbed by phi-scrub before they are logged");
 			return -1;

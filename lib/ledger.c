@@ -323,11 +323,31 @@ create_schema(struct ledger *l, struct phk_err *e)
 	return run(l, ST_COMMIT, "commit", e);
 }
 
+/*
+ * Switching to WAL takes an exclusive lock and SQLite does not run the busy
+ * handler for it, so writers racing to create one database would fail
+ * here: retry until the busy timeout, as any other statement would.
+ */
+static int
+wal_mode(struct ledger *l, long timeout_ms)
+{
+	long waited;
+	int rc;
+
+	for (waited = 0;; waited += 5) {
+		rc = sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= timeout_ms)
+			return rc;
+		sqlite3_sleep(5);
+	}
+}
+
 int
 ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 {
 	const char *t = getenv("PHIKIT_DB_TIMEOUT_MS");
 	long timeout = t && *t ? strtol(t, NULL, 10) : 30000;
+	struct stat st;
 	int oflags, kind;
 	char v[16];
 
@@ -339,6 +359,10 @@ ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 	if ((l->path = strdup(path)) == NULL) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		phk_err_set(e, PHK_EXIT_IO, "database '%s' is not a regular file", path);
+		goto fail;
 	}
 	if (flags & LEDGER_RDONLY) {
 		if (access(path, R_OK) < 0) {
@@ -363,7 +387,7 @@ ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 	 * payload is overwritten, not left in a free page.
 	 */
 	if (!(flags & LEDGER_RDONLY) &&
-	    (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    (wal_mode(l, timeout > 0 && timeout < 3600000 ? timeout : 30000) != SQLITE_OK ||
 	    sqlite3_exec(l->db, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON", NULL, NULL,
 	    NULL) != SQLITE_OK)) {
 		dberr(l, e, "open");

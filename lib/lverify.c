@@ -160,6 +160,51 @@ lverify_last_note(const char *text, size_t n, size_t *off, size_t *len)
 	return 0;
 }
 
+int
+lverify_since_note(const char *text, size_t n, size_t *off, size_t *len)
+{
+	size_t o, l, end = n;
+	uint64_t best = 0, size;
+	mhash best_root, root;
+	struct phk_err e;
+	struct note nt;
+	char org[256];
+	int found = 0;
+
+	while (end > 0 && lverify_last_note(text, end, &o, &l) == 0) {
+		if (note_parse(&nt, text + o, l, &e) < 0 ||
+		    checkpoint_parse(text + o, nt.text_len, org, &size, root, &e) < 0)
+			return -1;
+		if (found && size == best && sodium_memcmp(root, best_root, HASH_LEN) != 0)
+			return -2;
+		if (!found || size > best) {
+			found = 1;
+			best = size;
+			memcpy(best_root, root, HASH_LEN);
+			*off = o;
+			*len = l;
+		}
+		end = o;
+	}
+	return found ? 0 : -1;
+}
+
+/* The since note, or a failure in r saying why there is none. */
+static int
+since_note(struct lverify_result *r, const struct lverify_opts *o, size_t *off, size_t *len)
+{
+	switch (lverify_since_note(o->since, o->since_len, off, len)) {
+	case 0:
+		return 0;
+	case -2:
+		return fail(r, -1, "the saved checkpoint file holds two checkpoints of one size "
+		    "with different roots (a fork)");
+	default:
+		return fail(r, -1, "the saved checkpoint file holds something that is not a "
+		    "signed checkpoint note");
+	}
+}
+
 /* ---- database ---- */
 
 static int
@@ -351,8 +396,7 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 	}
 	if (o->since) {
 		size_t off, len;
-		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0) {
-			fail(r, -1, "the saved checkpoint file holds no signed note");
+		if (since_note(r, o, &off, &len) < 0) {
 			ret = 0;
 			goto out;
 		}
@@ -682,6 +726,11 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 				}
 				r->erased++;
 			} else if (json_is_string(p)) {
+				if (json_object_get(it, "erased_by") != NULL) {
+					fail(r, at, "entry %lld: it has erased_by but its payload is "
+					    "present", at);
+					goto out;
+				}
 				sha256(ph, (const unsigned char *)json_string_value(p),
 				    json_string_length(p));
 				hex32(hex, ph);
@@ -738,7 +787,7 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	json_t *doc, *keys;
 	const char *s, *origin;
 	uint64_t v;
-	mhash root;
+	mhash root, given;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = 1;
@@ -776,20 +825,35 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	r->has_ck = 1;
 	r->checkpoints = 1;
 	memcpy(r->root, root, HASH_LEN);
-	if (origin)
-		snprintf(r->origin, sizeof(r->origin), "%s", origin);
+	/* the unsigned copies must agree with the signed text */
+	if (origin == NULL) {
+		fail(r, -1, "the bundle names no origin");
+		goto done;
+	}
+	snprintf(r->origin, sizeof(r->origin), "%s", origin);
+	if (juint(doc, "tree_size", &v) < 0 || v != r->ck_size) {
+		fail(r, -1, "the bundle's tree_size is not its checkpoint's (%" PRIu64 ")", r->ck_size);
+		goto done;
+	}
+	if ((s = jstr(doc, "root_hash")) == NULL || hex_hash(s, given) < 0 ||
+	    sodium_memcmp(given, root, HASH_LEN) != 0) {
+		fail(r, -1, "the bundle's root_hash is not its checkpoint's");
+		goto done;
+	}
 	if (bundle_entries(doc, r, r->ck_size, root) < 0)
 		goto done;
+	if ((s = jstr(doc, "run_id")) == NULL || strcmp(s, r->run_id) != 0) {
+		fail(r, -1, "the bundle's run_id is not its entries' run ('%s')", r->run_id);
+		goto done;
+	}
 	if (o->since) {
 		json_t *c = json_object_get(doc, "consistency");
-		mhash old_root, proof[MERKLE_MAX_PROOF], given;
+		mhash old_root, proof[MERKLE_MAX_PROOF];
 		uint64_t old_size, csize;
 		size_t off, len, np;
 
-		if (lverify_last_note(o->since, o->since_len, &off, &len) < 0) {
-			fail(r, -1, "the saved checkpoint file holds no signed note");
+		if (since_note(r, o, &off, &len) < 0)
 			goto done;
-		}
 		if (check_note(r, o, self, nself, o->since + off, len, origin, &old_size, old_root,
 		    "the saved checkpoint") < 0)
 			goto done;

@@ -19,7 +19,7 @@
 struct lverify_opts {
 	const struct note_verifier *keys;	/* trusted keys; none: self-asserted only */
 	size_t nkeys;
-	const char *since;	/* signed checkpoint note(s) saved earlier; the last counts */
+	const char *since;	/* signed checkpoint notes saved earlier; the largest counts */
 	size_t since_len;
 };
 
@@ -51,5 +51,11 @@ int lverify_bundle(const char *path, const struct lverify_opts *o, struct lverif
  * (--checkpoint-out): its offset and length in text. 0, or -1 if none.
  */
 int lverify_last_note(const char *text, size_t n, size_t *off, size_t *len);
+/*
+ * Of all the notes in such a file, the one with the largest tree size, so an
+ * old note appended again cannot stand in for a newer one: 0; -1 if a note
+ * is not a checkpoint or there is none; -2 if two of one size differ (fork).
+ */
+int lverify_since_note(const char *text, size_t n, size_t *off, size_t *len);
 
 #endif

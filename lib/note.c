@@ -227,10 +227,17 @@ note_verifier_parse(struct note_verifier *v, const char *vkey, struct phk_err *e
 	memcpy(v->pk, k + 1, 32);
 	if (key_hash(name, v->pk) != v->hash)
 		goto bad;
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	if (strlen(name) >= sizeof(v->name))
+		goto bad;
+	memcpy(v->name, name, strlen(name) + 1);
 	return 0;
 bad:
-	phk_err_set(e, PHK_EXIT_USAGE, "not a verifier key (name+id+key): '%.200s'", vkey);
+	/* Never quote the input: a signing key given by mistake is a secret. */
+	if (strncmp(vkey, "PRIVATE+KEY+", 12) == 0)
+		phk_err_set(e, PHK_EXIT_USAGE,
+		    "this is a signing key; give the verifier key (name+id+key)");
+	else
+		phk_err_set(e, PHK_EXIT_USAGE, "not a verifier key (name+id+key)");
 	return -1;
 }
 
@@ -412,9 +419,10 @@ checkpoint_parse(const char *text, size_t n, char origin[256], uint64_t *size, m
 	if (p == l2 || (*p == '0' && l2 - p > 1) || l2 - p > 20)
 		goto bad;
 	for (; p < l2; p++) {
-		if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+		unsigned d = (unsigned)(*p - '0');
+		if (*p < '0' || *p > '9' || v > (UINT64_MAX - d) / 10)
 			goto bad;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	len = (size_t)(l3 - l2 - 1);
 	if (len != 44)
