@@ -356,6 +356,13 @@ check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t,
 		const struct finding *f = &g->sc.f[i];
 		if (!(r->cats & 1ul << f->cat) || (i > 0 && f->s < last))
 			continue;	/* not counted, or inside one already reported */
+		if (r->except.code) {
+			int hit;
+			if (rx_any(g, &r->except, t + f->s, f->e - f->s, &hit) < 0)
+				return failed_closed(g, r->id);
+			if (hit)
+				continue;
+		}
 		last = f->e;
 		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, f->s, f->e) < 0)
 			return -1;

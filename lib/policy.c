@@ -626,8 +626,8 @@ expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *p
 }
 
 static int
-get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, const char *id,
-    int caseless, struct regex *r)
+get_regex_whole(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
+    const char *id, int caseless, int whole, struct regex *r)
 {
 	const char *s = scalar(l, n, what);
 	char *pat;
@@ -637,6 +637,17 @@ get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, cons
 		return -1;
 	if (expand_terms(l, p, n, s, &pat) < 0)
 		return -1;
+	if (whole) {
+		size_t wl = strlen(pat) + 8;
+		char *w = malloc(wl);
+		if (w == NULL) {
+			free(pat);
+			return errat(l, n, "%s", "out of memory");
+		}
+		snprintf(w, wl, "^(?:%s)$", pat);
+		free(pat);
+		pat = w;
+	}
 	regex_release(r);
 	if (regex_compile(r, pat, caseless, &ce) < 0) {
 		free(pat);
@@ -644,6 +655,13 @@ get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, cons
 	}
 	free(pat);
 	return 0;
+}
+
+static int
+get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, const char *id,
+    int caseless, struct regex *r)
+{
+	return get_regex_whole(l, p, n, what, id, caseless, 0, r);
 }
 
 static int
@@ -690,6 +708,7 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->re);
 	regex_release(&r->unless_before);
 	regex_release(&r->unless_sentence);
+	regex_release(&r->except);
 }
 
 /* Finds id in an array of structs whose first member is char *id. */
@@ -703,7 +722,7 @@ static int
 load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 {
 	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL;
+	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL, *ex = NULL;
 	struct guard_rule r, *old;
 	const char *key, *s;
 	int caseless = 1, enabled = 1, sev_set = 0, c;
@@ -734,6 +753,8 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			ub = v;
 		else if (!strcmp(key, "unless_sentence"))
 			us = v;
+		else if (!strcmp(key, "except"))
+			ex = v;
 		else if (!strcmp(key, "caseless"))
 			rc = get_bool(l, v, key, &caseless);
 		else if (!strcmp(key, "enabled"))
@@ -798,6 +819,9 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	if ((pat && get_regex(l, p, pat, "pattern", r.id, caseless, &r.re) < 0) ||
 	    (ub && get_regex(l, p, ub, "unless_before", r.id, caseless, &r.unless_before) < 0) ||
 	    (us && get_regex(l, p, us, "unless_sentence", r.id, caseless, &r.unless_sentence) < 0))
+		goto bad;
+	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
+	if (ex && get_regex_whole(l, p, ex, "except", r.id, caseless, 1, &r.except) < 0)
 		goto bad;
 	FIND_ID(p->guard, p->nguard, r.id, old);
 	if (old != NULL) {

@@ -72,6 +72,7 @@ struct guard_rule {
 	struct regex re;
 	struct regex unless_before;	/* on the sentence up to the hit */
 	struct regex unless_sentence;	/* on the hit's whole sentence */
+	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
 };
 
 enum { DISC_DENY, DISC_APPEND };
