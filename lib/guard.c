@@ -24,6 +24,98 @@ static const char *const default_fields[] = {
 	".choices[].message.content", ".text", ".output",
 };
 
+/* Lower-case FNV-1a of a word: how triggers and text words are compared. */
+static uint64_t
+word_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c |= 32;
+		h = (h ^ c) * 1099511628211ull;
+	}
+	return h | 1;	/* 0 marks an empty slot */
+}
+
+static struct gtrig *
+trig_slot(const struct guard *g, uint64_t h)
+{
+	size_t i = (size_t)h & g->tmask;
+
+	while (g->trig[i].hash && g->trig[i].hash != h)
+		i = (i + 1) & g->tmask;
+	return &g->trig[i];
+}
+
+/*
+ * Rules with triggers run only on texts holding one of their words: one
+ * pass over the text instead of one regex scan per rule.
+ */
+static int
+trig_build(struct guard *g, const struct policy *p)
+{
+	size_t i, k, n = 0, cap = 16;
+	int bit = 0;
+
+	if (p->nguard && (g->tbit = malloc(p->nguard * sizeof(int))) == NULL)
+		return -1;
+	for (i = 0; i < p->nguard; i++)
+		n += p->guard[i].triggers.n;
+	while (cap < n * 2)
+		cap <<= 1;
+	if ((g->trig = calloc(cap, sizeof(*g->trig))) == NULL)
+		return -1;
+	g->tmask = cap - 1;
+	for (i = 0; i < p->nguard; i++) {
+		const struct strlist *t = &p->guard[i].triggers;
+		/* past 64 rules with triggers, the rest simply always run */
+		g->tbit[i] = t->n && bit < 64 ? bit++ : -1;
+		for (k = 0; g->tbit[i] >= 0 && k < t->n; k++) {
+			uint64_t h = word_hash(t->v[k], strlen(t->v[k]));
+			struct gtrig *x = trig_slot(g, h);
+			x->hash = h;
+			x->bits |= (uint64_t)1 << g->tbit[i];
+		}
+	}
+	return 0;
+}
+
+/* The trigger bits of the words of s: letters, digits and inner hyphens. */
+static uint64_t
+trig_words(const struct guard *g, const char *s, size_t n)
+{
+	static const unsigned char wordc[256] = {
+		['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['-'] = 1,
+		['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+	uint64_t bits = 0, h;
+	size_t i = 0, st;
+
+	if (g->tmask == 0 || g->trig == NULL)
+		return 0;
+	while (i < n) {
+		while (i < n && !wordc[(unsigned char)s[i]])
+			i++;
+		st = i;
+		h = 1469598103934665603ull;
+		for (; i < n && wordc[(unsigned char)s[i]]; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c >= 'A' && c <= 'Z')
+				c |= 32;
+			h = (h ^ c) * 1099511628211ull;
+		}
+		if (i > st) {
+			const struct gtrig *x = trig_slot(g, h | 1);
+			bits |= x->bits;
+		}
+	}
+	return bits;
+}
+
 int
 guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
     struct phk_err *e)
@@ -58,6 +150,11 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 	}
 	for (i = 0; i < p->nguard; i++)
 		need_phi |= p->guard[i].detect_phi;
+	if (trig_build(g, p) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		guard_release(g);
+		return -1;
+	}
 	if (need_phi) {
 		/* tags only: a site's pseudonym mode needs a key guard never uses */
 		memset(&so, 0, sizeof(so));
@@ -78,7 +175,10 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 	memset(g, 0, sizeof(*g));
 	g->pol = src->pol;
 	g->o = src->o;
-	g->borrowed = 1;	/* the default field paths stay src's */
+	g->borrowed = 1;	/* the default field paths and triggers stay src's */
+	g->trig = src->trig;
+	g->tmask = src->tmask;
+	g->tbit = src->tbit;
 	buf_init(&g->arena, src->arena.max);
 	buf_init(&g->paths, src->paths.max);
 	buf_init(&g->fixed, src->fixed.max);
@@ -106,6 +206,10 @@ guard_release(struct guard *g)
 
 	if (g->has_sc)
 		scrubber_release(&g->sc);
+	if (!g->borrowed) {
+		free(g->trig);
+		free(g->tbit);
+	}
 	for (i = 0; i < g->ndefaults; i++)
 		fieldpath_release(&g->defaults[i]);
 	rx_engine_release(&g->rx);
@@ -347,11 +451,15 @@ check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t,
 {
 	size_t i, last = 0;
 
-	g->sc.e = g->e;
-	g->sc.nf = 0;
-	if (scrub_find(&g->sc, t, n) < 0)
-		return -1;
-	qsort(g->sc.f, g->sc.nf, sizeof(*g->sc.f), cmp_find);
+	if (!g->phi_done) {
+		/* once per text, whatever the number of rules that count findings */
+		g->sc.e = g->e;
+		g->sc.nf = 0;
+		if (scrub_find(&g->sc, t, n) < 0)
+			return -1;
+		qsort(g->sc.f, g->sc.nf, sizeof(*g->sc.f), cmp_find);
+		g->phi_done = 1;
+	}
 	for (i = 0; i < g->sc.nf; i++) {
 		const struct finding *f = &g->sc.f[i];
 		if (!(r->cats & 1ul << f->cat) || (i > 0 && f->s < last))
@@ -411,13 +519,18 @@ check_text(struct guard *g, struct gstr *x)
 	const char *t = g->arena.p + x->ds;
 	size_t i, n = x->dn, cps, keep, have;
 	long path = (long)x->path;
-	int hit, fixing = 0;
+	int hit, when = 0, fixing = 0;
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
 
-	for (i = 0; i < p->nguard; i++)
+	g->words = trig_words(g, t, n);
+	g->phi_done = 0;
+	for (i = 0; i < p->nguard; i++) {
+		if (g->tbit[i] >= 0 && !(g->words & (uint64_t)1 << g->tbit[i]))
+			continue;
 		if (check_rule(g, &p->guard[i], path, t, n) < 0)
 			return -1;
+	}
 	w = t;
 	wn = n;
 	if (lm->max_output_chars > 0 && (cps = cpcount(t, n)) > (size_t)lm->max_output_chars) {
@@ -439,9 +552,12 @@ check_text(struct guard *g, struct gstr *x)
 		const struct disclosure *d = &p->disc[i];
 		const char *cur = fixing ? g->fixed.p + x->fs : w;
 		size_t at;
-		if (rx_any(g, &d->when, t, n, &hit) < 0)
-			return failed_closed(g, d->id);
-		if (!hit)
+		/* rules asking the same question share the answer */
+		if (i == 0 || strcmp(d->when_src, p->disc[i - 1].when_src)) {
+			if (rx_any(g, &d->when, t, n, &when) < 0)
+				return failed_closed(g, d->id);
+		}
+		if (!when)
 			continue;
 		if (rx_any(g, &d->requires, cur, wn, &hit) < 0)
 			return failed_closed(g, d->id);

@@ -50,6 +50,15 @@ struct guard {
 	struct scrubber sc;	/* the PHI detectors: phi-scrub's own engine */
 	int has_sc, borrowed;
 	struct rx_engine rx;
+	/* word -> rules it lets run (their triggers), open addressing */
+	struct gtrig {
+		uint64_t hash, bits;
+	} *trig;
+	size_t tmask;
+	int *tbit;		/* per rule: its trigger bit, or -1 */
+	/* per text */
+	uint64_t words;		/* trigger bits of the words present */
+	int phi_done;		/* scrub_find ran on this text */
 	/* per record */
 	struct gstr *strs;
 	size_t nstrs, capstrs;

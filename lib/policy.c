@@ -709,6 +709,7 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->unless_before);
 	regex_release(&r->unless_sentence);
 	regex_release(&r->except);
+	strlist_free(&r->triggers);
 }
 
 /* Finds id in an array of structs whose first member is char *id. */
@@ -755,6 +756,8 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			us = v;
 		else if (!strcmp(key, "except"))
 			ex = v;
+		else if (!strcmp(key, "triggers"))
+			rc = get_list(l, v, key, &r.triggers, 1);
 		else if (!strcmp(key, "caseless"))
 			rc = get_bool(l, v, key, &caseless);
 		else if (!strcmp(key, "enabled"))
@@ -849,6 +852,7 @@ disclosure_free(struct disclosure *d)
 	free(d->text);
 	regex_release(&d->when);
 	regex_release(&d->requires);
+	free(d->when_src);
 }
 
 static int
@@ -878,9 +882,10 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_str(l, v, key, &d.text);
 		else if (!strcmp(key, "description"))
 			rc = scalar(l, v, key) ? 0 : -1;
-		else if (!strcmp(key, "when"))
+		else if (!strcmp(key, "when")) {
 			when = v;
-		else if (!strcmp(key, "requires"))
+			rc = get_str(l, v, key, &d.when_src);
+		} else if (!strcmp(key, "requires"))
 			req = v;
 		else if (!strcmp(key, "enabled"))
 			rc = get_bool(l, v, key, &enabled);

@@ -73,6 +73,7 @@ struct guard_rule {
 	struct regex unless_before;	/* on the sentence up to the hit */
 	struct regex unless_sentence;	/* on the hit's whole sentence */
 	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
+	struct strlist triggers;	/* a cheap gate: one of these words must appear */
 };
 
 enum { DISC_DENY, DISC_APPEND };
@@ -82,6 +83,7 @@ struct disclosure {
 	char *id, *kind, *citation, *text;
 	int action;		/* DISC_* */
 	struct regex when, requires;
+	char *when_src;		/* rules with the same when share one search */
 };
 
 /* permissions: a tool call's behaviour, by tool, agent and arguments. */
