@@ -520,6 +520,7 @@ check_text(struct guard *g, struct gstr *x)
 	size_t i, n = x->dn, cps, keep, have;
 	long path = (long)x->path;
 	int hit, when = 0, fixing = 0;
+	const char *when_of = NULL;	/* the when last asked */
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
 
@@ -552,16 +553,21 @@ check_text(struct guard *g, struct gstr *x)
 		const struct disclosure *d = &p->disc[i];
 		const char *cur = fixing ? g->fixed.p + x->fs : w;
 		size_t at;
-		/* rules asking the same question share the answer */
-		if (i == 0 || strcmp(d->when_src, p->disc[i - 1].when_src)) {
-			if (rx_any(g, &d->when, t, n, &when) < 0)
-				return failed_closed(g, d->id);
-		}
-		if (!when)
-			continue;
+		/*
+		 * The disclaimer first: most outputs that need one carry it, and
+		 * then whether the text deals with health need not be asked.
+		 */
 		if (rx_any(g, &d->requires, cur, wn, &hit) < 0)
 			return failed_closed(g, d->id);
 		if (hit)
+			continue;
+		/* rules asking the same question share the answer */
+		if (when_of == NULL || strcmp(d->when_src, when_of)) {
+			if (rx_any(g, &d->when, t, n, &when) < 0)
+				return failed_closed(g, d->id);
+			when_of = d->when_src;
+		}
+		if (!when)
 			continue;
 		if (!g->o.fix || d->action != DISC_APPEND) {
 			if (add_viol(g, d->id, d->kind, d->citation, SEV_DENY, path, cur, wn, wn) < 0)
