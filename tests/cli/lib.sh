@@ -145,3 +145,14 @@ done_testing() {
 	fi
 	[ "$failed" -eq 0 ]
 }
+
+# guard-check: guard ARGS... runs it with the preset; gann VERDICT
+# VIOLATIONS is the phikit.guard annotation it writes with the preset;
+# verdict LINE prints "verdict rule,rule..." of one output line.
+GUARD_CHECK=$bin/guard-check
+guard() { run "$GUARD_CHECK" -p "$POLICY" "$@"; }
+gann() {	# gann VERDICT VIOLATIONS-JSON
+	printf '"phikit":{"guard":{"verdict":"%s","violations":[%s],"policy":"hipaa","policy_sha256":"%s"}}' \
+		"$1" "$2" "$POLICY_SHA"
+}
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule] | join(","))'; }
