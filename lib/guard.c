@@ -457,7 +457,8 @@ check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t,
 		g->sc.nf = 0;
 		if (scrub_find(&g->sc, t, n) < 0)
 			return -1;
-		qsort(g->sc.f, g->sc.nf, sizeof(*g->sc.f), cmp_find);
+		if (g->sc.nf > 1)
+			qsort(g->sc.f, g->sc.nf, sizeof(*g->sc.f), cmp_find);
 		g->phi_done = 1;
 	}
 	for (i = 0; i < g->sc.nf; i++) {
