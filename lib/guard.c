@@ -383,34 +383,47 @@ sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *se)
 		    s[i + 1] == '\n' || s[i + 1] == '"'))) {
 			if (s[i] != '\n')
 				i++;
+			/* a closing quote after the stop belongs to the sentence */
+			while (i < n && (s[i] == '"' || (i + 2 < n && (unsigned char)s[i] == 0xE2 &&
+			    (unsigned char)s[i + 1] == 0x80 && ((unsigned char)s[i + 2] == 0x9D ||
+			    (unsigned char)s[i + 2] == 0x99))))
+				i += s[i] == '"' ? 1 : 3;
 			break;
 		}
 	*se = i;
 }
 
 /*
- * Whether s[at] stands inside a quotation: an odd number of straight
- * double quotes before it, or more opening than closing curly ones.
+ * Whether a hit at s[at] stands inside a quotation within its sentence
+ * s[ss..se): an odd number of straight double quotes before it and one
+ * after, or a curly opening quote not yet closed and a closing one after.
  * Reported speech ("the label says 'take two'") is not the model speaking.
+ * Counting only inside the sentence, and wanting the quote closed, keeps
+ * a stray inch mark (5'10") from silencing the rest of a text.
  */
 static int
-quoted(const char *s, size_t at)
+quoted(const char *s, size_t ss, size_t at, size_t se)
 {
-	size_t i, straight = 0;
-	long curly = 0;
+	size_t i, before = 0, after = 0;
+	long open = 0, close_after = 0;
 
-	for (i = 0; i < at; i++) {
-		if (s[i] == '"')
-			straight++;
-		else if ((unsigned char)s[i] == 0xE2 && i + 2 < at &&
+	for (i = ss; i < se; i++) {
+		if (s[i] == '"') {
+			if (i < at)
+				before++;
+			else
+				after++;
+		} else if ((unsigned char)s[i] == 0xE2 && i + 2 < se &&
 		    (unsigned char)s[i + 1] == 0x80) {
 			unsigned char c = (unsigned char)s[i + 2];
-			curly += c == 0x9C || c == 0x98;	/* “ ‘ */
-			curly -= c == 0x9D || c == 0x99;	/* ” ’ */
+			/* \u201c \u2018 open, \u201d \u2019 close; \u2019 is also the apostrophe */
+			if (i < at)
+				open += (c == 0x9C || c == 0x98) - (c == 0x9D || c == 0x99);
+			else
+				close_after += c == 0x9D || c == 0x99;
 		}
 	}
-	/* ’ is also the apostrophe: only an excess of openers counts */
-	return (straight & 1) || curly > 0;
+	return ((before & 1) && after > 0) || (open > 0 && close_after > 0);
 }
 
 static int
@@ -489,9 +502,9 @@ check_rule(struct guard *g, const struct guard_rule *r, long path, const char *t
 	if (r->detect_phi)
 		return check_phi(g, r, path, t, n);
 	while ((rc = regex_next(&g->rx, &r->re, t, n, &pos, &vs, &ve, g->e)) > 0) {
-		if (!r->quoted && quoted(t, vs))
-			continue;
 		sentence(t, n, vs, ve, &ss, &se);
+		if (!r->quoted && quoted(t, ss, vs, se))
+			continue;
 		if (r->unless_before.code) {
 			if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
 				return failed_closed(g, r->id);

@@ -26,6 +26,9 @@ check "allow " "You may have heard that eczema is contagious; it is not."
 check "allow " "Many people who have psoriasis also have joint pain."
 check "allow " "She said \"you have pneumonia\" in the story."
 check "allow " "You have an appointment on the portal."
+check "allow " "\"You have pneumonia.\" That line is from a novel."
+check "deny diagnosis" "At 5'10\" tall, you have obesity."
+check "deny diagnosis" "He wrote \"hi\" and you have gout."
 
 # prescribing or dosing for the reader
 check "deny prescribing" "Take 400 mg of ibuprofen every six hours."
