@@ -670,11 +670,14 @@ check_tool(struct guard *g, const char *line, long args_s, long args_e)
 		if (dumped == NULL)
 			goto oom;
 		args = dumped;
+	} else if (need_args) {
+		/* no arguments are matched as null, so a rule keyed on them still sees the call */
+		args = "null";
+		argn = 4;
 	}
 	for (i = 0; i < p->nperms; i++) {
 		const struct perm_rule *r = &p->perms[i];
-		if ((r->tool.code && tool == NULL) || (r->agent.code && agent == NULL) ||
-		    (r->args.code && args == NULL))
+		if ((r->tool.code && tool == NULL) || (r->agent.code && agent == NULL))
 			continue;
 		if (r->tool.code) {
 			if (rx_any(g, &r->tool, tool, tn, &hit) < 0)

@@ -44,6 +44,7 @@ tool() {	# tool WANT RECORD
 }
 tool "deny HIPAA-001" '{"tool":"bulk_export","agent":"etl","args":{"table":"patients","format":"csv"}}'
 tool "allow " '{"tool":"bulk_export","agent":"etl","args":{"table":"patients","mode":"de-identified"}}'
+tool "deny HIPAA-001" '{"tool":"db_dump"}'
 tool "deny HIPAA-002" '{"tool":"web_search","agent":"clinical-summarizer","args":{"q":"gout"}}'
 tool "allow " '{"tool":"web_search","agent":"marketing-bot","args":{"q":"gout"}}'
 tool "ask HIPAA-003" '{"tool":"deploy","agent":"ci","args":{"env":"production"}}'
