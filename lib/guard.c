@@ -83,9 +83,12 @@ trig_build(struct guard *g, const struct policy *p)
 	return 0;
 }
 
-/* The trigger bits of the words of s: letters, digits and inner hyphens. */
-static uint64_t
-trig_words(const struct guard *g, const char *s, size_t n)
+/*
+ * The trigger bits of the words of s (letters, digits and inner hyphens),
+ * and where each trigger word starts, for rules anchored there.
+ */
+static int
+trig_words(struct guard *g, const char *s, size_t n)
 {
 	static const unsigned char wordc[256] = {
 		['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['-'] = 1,
@@ -95,8 +98,13 @@ trig_words(const struct guard *g, const char *s, size_t n)
 	uint64_t bits = 0, h;
 	size_t i = 0, st;
 
+	g->nhits = 0;
+	g->words = 0;
 	if (g->tmask == 0 || g->trig == NULL)
 		return 0;
+	/* at most one word per two bytes: room for every hit before the scan */
+	if (ARRAY_RESERVE(g->hits, g->hcap, n / 2 + 1) < 0)
+		return -1;
 	while (i < n) {
 		while (i < n && !wordc[(unsigned char)s[i]])
 			i++;
@@ -111,9 +119,14 @@ trig_words(const struct guard *g, const char *s, size_t n)
 		if (i > st) {
 			const struct gtrig *x = trig_slot(g, h | 1);
 			bits |= x->bits;
+			if (x->bits) {
+				g->hits[g->nhits].pos = st;
+				g->hits[g->nhits++].bits = x->bits;
+			}
 		}
 	}
-	return bits;
+	g->words = bits;
+	return 0;
 }
 
 int
@@ -155,6 +168,13 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 		guard_release(g);
 		return -1;
 	}
+	for (i = 0; i < p->nguard; i++)
+		if (p->guard[i].anchor_trigger && g->tbit[i] < 0) {
+			phk_err_set(e, PHK_EXIT_USAGE,
+			    "rule '%s': at most 64 rules can have triggers", p->guard[i].id);
+			guard_release(g);
+			return -1;
+		}
 	if (need_phi) {
 		/* tags only: a site's pseudonym mode needs a key guard never uses */
 		memset(&so, 0, sizeof(so));
@@ -215,6 +235,7 @@ guard_release(struct guard *g)
 	rx_engine_release(&g->rx);
 	free(g->strs);
 	free(g->v);
+	free(g->hits);
 	buf_release(&g->arena);
 	buf_release(&g->paths);
 	buf_release(&g->fixed);
@@ -493,14 +514,72 @@ check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t,
 	return 0;
 }
 
+/* Whether a hit at t[vs..ve) is said by the model, not quoted, negated or asked. */
 static int
-check_rule(struct guard *g, const struct guard_rule *r, long path, const char *t, size_t n)
+counts(struct guard *g, const struct guard_rule *r, const char *t, size_t n, size_t vs,
+    size_t ve, int *yes)
+{
+	size_t ss, se;
+	int hit;
+
+	*yes = 0;
+	sentence(t, n, vs, ve, &ss, &se);
+	if (!r->quoted && quoted(t, ss, vs, se))
+		return 0;
+	if (r->unless_before.code) {
+		if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (hit)
+			return 0;
+	}
+	if (r->unless_sentence.code) {
+		if (rx_any(g, &r->unless_sentence, t + ss, se - ss, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (hit)
+			return 0;
+	}
+	*yes = 1;
+	return 0;
+}
+
+/*
+ * A rule anchored on its triggers is tried only where one of its words
+ * starts: a few anchored attempts per text instead of a scan of every byte.
+ */
+static int
+check_anchored(struct guard *g, const struct guard_rule *r, int bit, long path,
+    const char *t, size_t n)
+{
+	size_t h, pos = 0, vs, ve, end;
+	int rc, yes;
+
+	for (h = 0; h < g->nhits; h++) {
+		if (!(g->hits[h].bits & (uint64_t)1 << bit) || g->hits[h].pos < pos)
+			continue;
+		if ((rc = regex_at(&g->rx, &r->re, t, n, g->hits[h].pos, &vs, &ve, &end, g->e)) < 0)
+			return failed_closed(g, r->id);
+		if (rc == 0)
+			continue;
+		pos = end;
+		if (counts(g, r, t, n, vs, ve, &yes) < 0)
+			return -1;
+		if (yes && add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, vs, ve) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_rule(struct guard *g, const struct guard_rule *r, int bit, long path, const char *t,
+    size_t n)
 {
 	size_t pos = 0, vs, ve, ss, se;
 	int rc, hit;
 
 	if (r->detect_phi)
 		return check_phi(g, r, path, t, n);
+	if (r->anchor_trigger)
+		return check_anchored(g, r, bit, path, t, n);
 	while ((rc = regex_next(&g->rx, &r->re, t, n, &pos, &vs, &ve, g->e)) > 0) {
 		sentence(t, n, vs, ve, &ss, &se);
 		if (!r->quoted && quoted(t, ss, vs, se))
@@ -538,12 +617,13 @@ check_text(struct guard *g, struct gstr *x)
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
 
-	g->words = trig_words(g, t, n);
+	if (trig_words(g, t, n) < 0)
+		goto oom;
 	g->phi_done = 0;
 	for (i = 0; i < p->nguard; i++) {
 		if (g->tbit[i] >= 0 && !(g->words & (uint64_t)1 << g->tbit[i]))
 			continue;
-		if (check_rule(g, &p->guard[i], path, t, n) < 0)
+		if (check_rule(g, &p->guard[i], g->tbit[i], path, t, n) < 0)
 			return -1;
 	}
 	w = t;

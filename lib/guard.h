@@ -58,6 +58,11 @@ struct guard {
 	int *tbit;		/* per rule: its trigger bit, or -1 */
 	/* per text */
 	uint64_t words;		/* trigger bits of the words present */
+	struct ghit {
+		size_t pos;	/* where a trigger word starts */
+		uint64_t bits;
+	} *hits;
+	size_t nhits, hcap;
 	int phi_done;		/* scrub_find ran on this text */
 	/* per record */
 	struct gstr *strs;

@@ -628,8 +628,8 @@ expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *p
 }
 
 static int
-get_regex_whole(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
-    const char *id, int caseless, int whole, struct regex *r)
+get_regex_opts(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
+    const char *id, int caseless, int whole, int anchored, struct regex *r)
 {
 	const char *s = scalar(l, n, what);
 	char *pat;
@@ -651,7 +651,8 @@ get_regex_whole(struct ld *l, struct policy *p, yaml_node_t *n, const char *what
 		pat = w;
 	}
 	regex_release(r);
-	if (regex_compile(r, pat, caseless, &ce) < 0) {
+	if ((anchored ? regex_compile_anchored(r, pat, caseless, &ce) :
+	    regex_compile(r, pat, caseless, &ce)) < 0) {
 		free(pat);
 		return errat(l, n, "rule '%.100s' %s: %.250s", id ? id : "?", what, ce.msg);
 	}
@@ -663,7 +664,7 @@ static int
 get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, const char *id,
     int caseless, struct regex *r)
 {
-	return get_regex_whole(l, p, n, what, id, caseless, 0, r);
+	return get_regex_opts(l, p, n, what, id, caseless, 0, 0, r);
 }
 
 static int
@@ -760,6 +761,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			ex = v;
 		else if (!strcmp(key, "triggers"))
 			rc = get_list(l, v, key, &r.triggers, 1);
+		else if (!strcmp(key, "anchor")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "trigger"))
+				r.anchor_trigger = 1;
+			else if (strcmp(s, "scan"))
+				rc = errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+		}
 		else if (!strcmp(key, "caseless"))
 			rc = get_bool(l, v, key, &caseless);
 		else if (!strcmp(key, "enabled"))
@@ -821,12 +830,17 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto oom;
 	if (r.detect_phi && r.cats == 0)
 		r.cats = (1ul << CAT__N) - 1;
-	if ((pat && get_regex(l, p, pat, "pattern", r.id, caseless, &r.re) < 0) ||
+	if (r.anchor_trigger && (pat == NULL || r.triggers.n == 0)) {
+		errat(l, idnode, "rule '%s' is anchored on triggers but has no pattern or no triggers", r.id);
+		goto bad;
+	}
+	if ((pat && get_regex_opts(l, p, pat, "pattern", r.id, caseless, 0, r.anchor_trigger,
+	    &r.re) < 0) ||
 	    (ub && get_regex(l, p, ub, "unless_before", r.id, caseless, &r.unless_before) < 0) ||
 	    (us && get_regex(l, p, us, "unless_sentence", r.id, caseless, &r.unless_sentence) < 0))
 		goto bad;
 	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
-	if (ex && get_regex_whole(l, p, ex, "except", r.id, caseless, 1, &r.except) < 0)
+	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
 		goto bad;
 	FIND_ID(p->guard, p->nguard, r.id, old);
 	if (old != NULL) {

@@ -74,6 +74,7 @@ struct guard_rule {
 	struct regex unless_sentence;	/* on the hit's whole sentence */
 	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
 	struct strlist triggers;	/* a cheap gate: one of these words must appear */
+	int anchor_trigger;	/* tried only where a trigger word starts */
 };
 
 enum { DISC_DENY, DISC_APPEND };

@@ -66,6 +66,25 @@ prohibited_output:
 Y
 perr "an unknown key in a rule" "6:5: unknown key 'colour' in a prohibited_output rule"
 pol <<'Y'
+prohibited_output:
+  - id: a
+    citation: c
+    severity: deny
+    anchor: trigger
+    pattern: x
+Y
+perr "anchored without triggers" "2:9: rule 'a' is anchored on triggers but has no pattern or no triggers"
+pol <<'Y'
+prohibited_output:
+  - id: a
+    citation: c
+    severity: deny
+    anchor: start
+    triggers: [x]
+    pattern: x
+Y
+perr "an unknown anchor" "5:13: anchor must be trigger or scan, not 'start'"
+pol <<'Y'
 required_disclosure:
   - id: d
     citation: c
