@@ -103,20 +103,60 @@ worker(void *arg)
 }
 
 /*
+ * The second stage on one worked record: the bytes to write in *p, *n
+ * (NULL: none), or -1 with e set.
+ */
+static int
+order(struct filter *f, struct buf *alt, const char **p, size_t *n, struct phk_err *e)
+{
+	size_t auxn;
+	int rc;
+
+	if (f->order == NULL)
+		return 0;
+	if (*n < sizeof(auxn)) {
+		phk_err_set(e, PHK_EXIT_IO, "internal error: no aux trailer");
+		return -1;
+	}
+	memcpy(&auxn, *p + *n - sizeof(auxn), sizeof(auxn));
+	if (auxn > *n - sizeof(auxn)) {
+		phk_err_set(e, PHK_EXIT_IO, "internal error: bad aux trailer");
+		return -1;
+	}
+	*n -= sizeof(auxn) + auxn;
+	buf_reset(alt);
+	rc = f->order(f->octx, *p, *n, *p + *n, auxn, alt, e);
+	if (rc < 0)
+		return -1;
+	if (rc == FILTER_REWRITE) {
+		*p = alt->p;
+		*n = alt->len;
+	} else if (rc == FILTER_DROP)
+		*p = NULL;
+	return 0;
+}
+
+/*
  * Writes batch b's records in order. Returns 0 to go on, or the exit
  * status to stop with.
  */
 static int
-emit(struct filter *f, struct batch *b, const char *name, int *status)
+emit(struct filter *f, struct batch *b, struct buf *alt, const char *name, int *status)
 {
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
 		struct rec *r = &b->r[i];
 		if (r->status == 0) {
-			if (jsonl_write(f->w, b->out.p + r->out, r->outlen) < 0)
-				return PHK_EXIT_IO;	/* reported by whoever closes the output */
-			continue;
+			const char *p = b->out.p + r->out;
+			size_t n = r->outlen;
+			if (order(f, alt, &p, &n, &r->e) < 0)
+				r->status = r->e.status ? r->e.status : PHK_EXIT_IO;
+			else {
+				if (p && jsonl_write(f->w, p, n) < 0)
+					return PHK_EXIT_IO;	/* reported by whoever closes the output */
+				continue;
+			}
 		}
 		f->report(f->rctx, name, b->lineno0 + (long)i, &r->e);
 		if (r->status != PHK_EXIT_INPUT || !f->skip)
@@ -149,21 +189,23 @@ run_serial(struct filter *f, int fd, const char *name)
 {
 	struct jsonl_reader rd;
 	struct phk_err e;
-	struct buf out;
-	const char *line;
-	size_t n;
+	struct buf out, alt;
+	const char *line, *p;
+	size_t n, on;
 	int rc, status = 0;
 
 	if (jsonl_reader_init(&rd, fd, name, f->max_line) < 0)
 		return PHK_EXIT_IO;
 	jsonl_writer_pair(f->w, &rd);
 	buf_init(&out, (size_t)-1 / 2);
+	buf_init(&alt, (size_t)-1 / 2);
 	for (;;) {
 		rc = jsonl_read(&rd, &line, &n, &e);
 		if (rc == 0)
 			break;
-		if (rc > 0 && f->work(f->wctx[0], line, n, &out, &e) == 0) {
-			if (jsonl_write(f->w, out.p, out.len) < 0) {
+		if (rc > 0 && f->work(f->wctx[0], line, n, &out, &e) == 0 &&
+		    (p = out.p, on = out.len, order(f, &alt, &p, &on, &e) == 0)) {
+			if (p && jsonl_write(f->w, p, on) < 0) {
 				/* reported once, by whoever closes the output */
 				status = PHK_EXIT_IO;
 				break;
@@ -183,6 +225,7 @@ run_serial(struct filter *f, int fd, const char *name)
 		status = PHK_EXIT_INPUT;
 	}
 	buf_release(&out);
+	buf_release(&alt);
 	jsonl_reader_release(&rd);
 	return status;
 }
@@ -206,6 +249,7 @@ filter_fd(struct filter *f, int fd, const char *name)
 	struct jsonl_reader rd;
 	struct pool p;
 	struct phk_err e;
+	struct buf alt;
 	void **args = NULL;
 	const char *line;
 	size_t n;
@@ -214,11 +258,14 @@ filter_fd(struct filter *f, int fd, const char *name)
 	if (f->nworkers <= 1)
 		return run_serial(f, fd, name);
 	f->w->paired = 1;	/* flushed here, when input would wait */
+	buf_init(&alt, (size_t)-1 / 2);
 	memset(&p, 0, sizeof(p));
 	p.f = f;
 	p.nb = f->nworkers * 2;
-	if (jsonl_reader_init(&rd, fd, name, f->max_line) < 0)
+	if (jsonl_reader_init(&rd, fd, name, f->max_line) < 0) {
+		buf_release(&alt);
 		return PHK_EXIT_IO;
+	}
 	if ((p.b = calloc((size_t)p.nb, sizeof(*p.b))) == NULL ||
 	    (p.th = calloc((size_t)f->nworkers, sizeof(*p.th))) == NULL ||
 	    (args = calloc((size_t)f->nworkers * 2, sizeof(*args))) == NULL) {
@@ -316,7 +363,7 @@ filter_fd(struct filter *f, int fd, const char *name)
 				p.b[i].state = B_DONE;
 			}
 			pthread_mutex_unlock(&p.mu);
-			rc = emit(f, h, name, &status);
+			rc = emit(f, h, &alt, name, &status);
 			pthread_mutex_lock(&p.mu);
 			h->state = B_FREE;
 			pthread_mutex_unlock(&p.mu);
@@ -356,6 +403,7 @@ out:
 	free(p.b);
 	free(p.th);
 	free(args);
+	buf_release(&alt);
 	jsonl_reader_release(&rd);
 	return status;
 }

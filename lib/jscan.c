@@ -204,7 +204,7 @@ object(struct jscan *s)
 {
 	struct jseg *seg;
 	size_t ks, ke, keyq;
-	int esc, top = s->path.n == 0, n = 0, is_run, is_find;
+	int esc, top = s->path.n == 0, n = 0, is_run, is_find, more, m;
 
 	if (push(s) < 0)
 		return -1;
@@ -236,6 +236,12 @@ object(struct jscan *s)
 		    memcmp(s->p + ks, s->find, ke - ks) == 0;
 		if (is_find)
 			s->find_start = (long)s->i;
+		more = -1;
+		for (m = 0; top && m < s->nmore; m++)
+			if (strlen(s->more[m]) == ke - ks && memcmp(s->p + ks, s->more[m], ke - ks) == 0) {
+				more = m;
+				s->more_span[m][0] = (long)s->i;
+			}
 		if (is_run)
 			s->run_start = (long)s->i;
 		if (value(s) < 0)
@@ -246,6 +252,8 @@ object(struct jscan *s)
 			s->run_end = (long)s->i;
 		if (is_find)
 			s->find_end = (long)s->i;
+		if (more >= 0)
+			s->more_span[more][1] = (long)s->i;
 		n++;
 		ws(s);
 		if (s->i < s->n && s->p[s->i] == ',') {
@@ -339,6 +347,8 @@ value(struct jscan *s)
 int
 jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 {
+	int i;
+
 	s->p = p;
 	s->n = n;
 	s->i = 0;
@@ -347,6 +357,8 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 	s->pk_key = s->pk_start = s->pk_end = -1;
 	s->run_start = s->run_end = -1;
 	s->find_start = s->find_end = -1;
+	for (i = 0; i < s->nmore; i++)
+		s->more_span[i][0] = s->more_span[i][1] = -1;
 	if (s->max_depth <= 0 || s->max_depth > JSCAN_MAX_DEPTH)
 		s->max_depth = JSCAN_MAX_DEPTH;
 	if (n == 0) {

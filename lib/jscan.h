@@ -42,6 +42,10 @@ struct jscan {
 	long run_start, run_end;	/* the top-level "run_id" value's span, or -1 */
 	const char *find;	/* set by the caller: a top-level key to locate */
 	long find_start, find_end;	/* its value's span, or -1 */
+	/* more top-level keys to locate: nmore names; spans into more_span */
+	const char *const *more;
+	int nmore;
+	long (*more_span)[2];	/* [i][0], [i][1]: value span, or -1 */
 	struct jpath path;
 	/* private */
 	const char *p;

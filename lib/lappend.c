@@ -151,6 +151,7 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 	js.max_depth = 0;
 	js.on_string = NULL;
 	js.find = NULL;
+	js.nmore = 0;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;
 	if (ARRAY_RESERVE(a->r, a->cap, a->n + 1) < 0)
@@ -199,6 +200,7 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 		js2.max_depth = 0;
 		js2.on_string = NULL;
 		js2.find = NULL;
+		js2.nmore = 0;
 		if (jscan_record(&js2, a->payloads.p + off, a->payloads.len - off, e) < 0 ||
 		    annot_locate(a->payloads.p + off, a->payloads.len - off, &js2, "ledger",
 		    &r->pos, e) < 0) {

@@ -8,7 +8,23 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "policy.h"
+
+/* Room for one more element at the end of a policy array; -1 leaves it as it was. */
+#define ARRAY_RESERVE_N(a, n) grow1((void *)&(a), (a), (n), sizeof(*(a)))
+static int
+grow1(void *slot, void *p, size_t n, size_t size)
+{
+	void *q = realloc(p, (n + 1) * size);
+
+	if (q == NULL)
+		return -1;
+	memcpy(slot, &q, sizeof(q));	/* no type-punned pointer store */
+	/* q now lives in *slot, which cppcheck cannot follow through memcpy */
+	// cppcheck-suppress memleak
+	return 0;
+}
 
 static const char *const cat_names[CAT__N] = {
 	"NAME", "ADDRESS", "CITY", "ZIP", "DATE", "AGE", "PHONE", "FAX",
@@ -528,6 +544,614 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 	return 0;
 }
 
+/* ---- guard-check sections ---- */
+
+static const char *const sev_names[] = { "allow", "warn", "ask", "deny" };
+
+const char *
+sev_name(int sev)
+{
+	return sev >= SEV_ALLOW && sev <= SEV_DENY ? sev_names[sev] : "?";
+}
+
+static int
+get_sev(struct ld *l, yaml_node_t *n, const char *what, int lo, int *out)
+{
+	const char *s = scalar(l, n, what);
+	int i;
+
+	if (s == NULL)
+		return -1;
+	for (i = lo; i <= SEV_DENY; i++)
+		if (!strcmp(s, sev_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return errat(l, n, "%s must be %s, not '%s'", what,
+	    lo == SEV_WARN ? "warn, ask or deny" : "allow, ask or deny", s);
+}
+
+/*
+ * Patterns may name a term of the policy as {{name}}: a long alternation
+ * (conditions, drugs) written once and shared by the rules that need it.
+ */
+static int
+expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *pat, char **out)
+{
+	size_t len = strlen(pat), cap = len + 1, k = 0, i, t;
+	char *o = malloc(cap);
+
+	if (o == NULL)
+		return errat(l, n, "%s", "out of memory");
+	for (i = 0; i < len; ) {
+		const char *add = pat + i, *close;
+		size_t addn = 1, skip = 1;
+		int wrap = 0;
+		if (pat[i] == '{' && pat[i + 1] == '{' && (close = strstr(pat + i + 2, "}}")) != NULL) {
+			size_t nl = (size_t)(close - (pat + i + 2));
+			for (t = 0; t < p->term_names.n; t++)
+				if (strlen(p->term_names.v[t]) == nl &&
+				    !memcmp(p->term_names.v[t], pat + i + 2, nl))
+					break;
+			if (t == p->term_names.n) {
+				free(o);
+				return errat(l, n, "unknown term '{{%.*s}}'", (int)(nl > 64 ? 64 : nl),
+				    pat + i + 2);
+			}
+			add = p->term_pats.v[t];
+			addn = strlen(add);
+			skip = nl + 4;
+			wrap = 1;
+		}
+		if (k + addn + 8 > cap) {
+			char *x;
+			cap = (k + addn + 8) * 2;
+			if (cap > (1u << 20) || (x = realloc(o, cap)) == NULL) {
+				free(o);
+				return errat(l, n, "%s", "pattern too long with its terms");
+			}
+			o = x;
+		}
+		if (wrap) {
+			memcpy(o + k, "(?:", 3);
+			k += 3;
+		}
+		memcpy(o + k, add, addn);
+		k += addn;
+		if (wrap)
+			o[k++] = ')';
+		i += skip;
+	}
+	o[k] = '\0';
+	*out = o;
+	return 0;
+}
+
+static int
+get_regex_opts(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
+    const char *id, int caseless, int whole, int anchored, struct regex *r)
+{
+	const char *s = scalar(l, n, what);
+	char *pat;
+	struct phk_err ce;
+
+	if (s == NULL)
+		return -1;
+	if (expand_terms(l, p, n, s, &pat) < 0)
+		return -1;
+	if (whole) {
+		size_t wl = strlen(pat) + 8;
+		char *w = malloc(wl);
+		if (w == NULL) {
+			free(pat);
+			return errat(l, n, "%s", "out of memory");
+		}
+		snprintf(w, wl, "^(?:%s)$", pat);
+		free(pat);
+		pat = w;
+	}
+	regex_release(r);
+	if ((anchored ? regex_compile_anchored(r, pat, caseless, &ce) :
+	    regex_compile(r, pat, caseless, &ce)) < 0) {
+		free(pat);
+		return errat(l, n, "rule '%.100s' %s: %.250s", id ? id : "?", what, ce.msg);
+	}
+	free(pat);
+	return 0;
+}
+
+static int
+get_regex(struct ld *l, struct policy *p, yaml_node_t *n, const char *what, const char *id,
+    int caseless, struct regex *r)
+{
+	return get_regex_opts(l, p, n, what, id, caseless, 0, 0, r);
+}
+
+static int
+load_terms(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key, *s;
+	size_t t;
+
+	if (need_map(l, n, "terms") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		char *pat;
+		if ((key = keyname(l, k)) == NULL || (s = scalar(l, v, key)) == NULL)
+			return -1;
+		if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(key))
+			return errat(l, k, "term name '%s' must be lowercase letters, digits, _", key);
+		/* a term may use the terms before it */
+		if (expand_terms(l, p, v, s, &pat) < 0)
+			return -1;
+		for (t = 0; t < p->term_names.n && strcmp(p->term_names.v[t], key); t++)
+			;
+		if (t < p->term_names.n) {
+			free(p->term_pats.v[t]);
+			p->term_pats.v[t] = pat;
+			continue;
+		}
+		if (strlist_add(&p->term_names, key) < 0 || strlist_add(&p->term_pats, pat) < 0) {
+			free(pat);
+			return errat(l, v, "%s", "out of memory");
+		}
+		free(pat);
+	}
+	return 0;
+}
+
+static void
+guard_rule_free(struct guard_rule *r)
+{
+	free(r->id);
+	free(r->kind);
+	free(r->citation);
+	regex_release(&r->re);
+	regex_release(&r->unless_before);
+	regex_release(&r->unless_sentence);
+	regex_release(&r->except);
+	strlist_free(&r->triggers);
+}
+
+/* Finds id in an array of structs whose first member is char *id. */
+#define FIND_ID(arr, nel, want, out) do { \
+	size_t i_; (out) = NULL; \
+	for (i_ = 0; i_ < (nel); i_++) \
+		if (strcmp((arr)[i_].id, (want)) == 0) { (out) = &(arr)[i_]; break; } \
+} while (0)
+
+static int
+load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL, *ex = NULL;
+	struct guard_rule r, *old;
+	const char *key, *s;
+	int caseless = 1, enabled = 1, sev_set = 0, c;
+	yaml_node_item_t *it;
+
+	memset(&r, 0, sizeof(r));
+	if (need_map(l, n, "a prohibited_output rule") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		int rc = 0;
+		if ((key = keyname(l, k)) == NULL)
+			goto bad;
+		if (!strcmp(key, "id")) {
+			idnode = v;
+			rc = get_str(l, v, key, &r.id);
+		} else if (!strcmp(key, "kind"))
+			rc = get_str(l, v, key, &r.kind);
+		else if (!strcmp(key, "citation"))
+			rc = get_str(l, v, key, &r.citation);
+		else if (!strcmp(key, "description"))
+			rc = scalar(l, v, key) ? 0 : -1;
+		else if (!strcmp(key, "severity")) {
+			rc = get_sev(l, v, key, SEV_WARN, &r.severity);
+			sev_set = 1;
+		} else if (!strcmp(key, "pattern"))
+			pat = v;
+		else if (!strcmp(key, "unless_before"))
+			ub = v;
+		else if (!strcmp(key, "unless_sentence"))
+			us = v;
+		else if (!strcmp(key, "except"))
+			ex = v;
+		else if (!strcmp(key, "triggers"))
+			rc = get_list(l, v, key, &r.triggers, 1);
+		else if (!strcmp(key, "anchor")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "trigger"))
+				r.anchor_trigger = 1;
+			else if (strcmp(s, "scan"))
+				rc = errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+		}
+		else if (!strcmp(key, "caseless"))
+			rc = get_bool(l, v, key, &caseless);
+		else if (!strcmp(key, "enabled"))
+			rc = get_bool(l, v, key, &enabled);
+		else if (!strcmp(key, "quoted")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "count"))
+				r.quoted = 1;
+			else if (strcmp(s, "skip"))
+				rc = errat(l, v, "quoted must be skip or count, not '%s'", s);
+		} else if (!strcmp(key, "detect")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (strcmp(s, "phi"))
+				rc = errat(l, v, "detect must be phi, not '%s'", s);
+			r.detect_phi = 1;
+		} else if (!strcmp(key, "categories")) {
+			if (v->type != YAML_SEQUENCE_NODE) {
+				rc = errat(l, v, "%s must be a list", key);
+			} else
+				for (it = v->data.sequence.items.start; rc == 0 &&
+				    it < v->data.sequence.items.top; it++) {
+					yaml_node_t *cn = yaml_document_get_node(&l->doc, *it);
+					if ((s = scalar(l, cn, key)) == NULL)
+						goto bad;
+					if ((c = cat_parse(s)) < 0)
+						rc = errat(l, cn, "unknown category '%s'", s);
+					else
+						r.cats |= 1ul << c;
+				}
+		} else
+			rc = errat(l, k, "unknown key '%s' in a prohibited_output rule", key);
+		if (rc < 0)
+			goto bad;
+	}
+	if (r.id == NULL) {
+		errat(l, n, "%s", "a prohibited_output rule needs an id");
+		goto bad;
+	}
+	if (!enabled) {
+		/* a site policy turns a base rule off by its id */
+		FIND_ID(p->guard, p->nguard, r.id, old);
+		if (old == NULL) {
+			errat(l, idnode, "no prohibited_output rule '%s' to disable", r.id);
+			goto bad;
+		}
+		guard_rule_free(old);
+		memmove(old, old + 1, (size_t)(p->guard + --p->nguard - old) * sizeof(*old));
+		guard_rule_free(&r);
+		return 0;
+	}
+	if (r.citation == NULL || !sev_set || (pat == NULL) == !r.detect_phi) {
+		errat(l, idnode, "rule '%s' needs a citation, a severity, and a pattern or detect: phi",
+		    r.id);
+		goto bad;
+	}
+	if (r.kind == NULL && (r.kind = strdup(r.detect_phi ? "phi" : r.id)) == NULL)
+		goto oom;
+	if (r.detect_phi && r.cats == 0)
+		r.cats = (1ul << CAT__N) - 1;
+	if (r.anchor_trigger && (pat == NULL || r.triggers.n == 0)) {
+		errat(l, idnode, "rule '%s' is anchored on triggers but has no pattern or no triggers", r.id);
+		goto bad;
+	}
+	if ((pat && get_regex_opts(l, p, pat, "pattern", r.id, caseless, 0, r.anchor_trigger,
+	    &r.re) < 0) ||
+	    (ub && get_regex(l, p, ub, "unless_before", r.id, caseless, &r.unless_before) < 0) ||
+	    (us && get_regex(l, p, us, "unless_sentence", r.id, caseless, &r.unless_sentence) < 0))
+		goto bad;
+	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
+	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
+		goto bad;
+	FIND_ID(p->guard, p->nguard, r.id, old);
+	if (old != NULL) {
+		guard_rule_free(old);
+		*old = r;
+		return 0;
+	}
+	if (ARRAY_RESERVE_N(p->guard, p->nguard) < 0)
+		goto oom;
+	p->guard[p->nguard++] = r;
+	return 0;
+oom:
+	errat(l, n, "%s", "out of memory");
+bad:
+	guard_rule_free(&r);
+	return -1;
+}
+
+static void
+disclosure_free(struct disclosure *d)
+{
+	free(d->id);
+	free(d->kind);
+	free(d->citation);
+	free(d->text);
+	regex_release(&d->when);
+	regex_release(&d->requires);
+	free(d->when_src);
+}
+
+static int
+load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v, *idnode = n, *when = NULL, *req = NULL;
+	struct disclosure d, *old;
+	const char *key, *s;
+	int enabled = 1, act = 0;
+
+	memset(&d, 0, sizeof(d));
+	if (need_map(l, n, "a required_disclosure rule") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		int rc = 0;
+		if ((key = keyname(l, k)) == NULL)
+			goto bad;
+		if (!strcmp(key, "id")) {
+			idnode = v;
+			rc = get_str(l, v, key, &d.id);
+		} else if (!strcmp(key, "kind"))
+			rc = get_str(l, v, key, &d.kind);
+		else if (!strcmp(key, "citation"))
+			rc = get_str(l, v, key, &d.citation);
+		else if (!strcmp(key, "text"))
+			rc = get_str(l, v, key, &d.text);
+		else if (!strcmp(key, "description"))
+			rc = scalar(l, v, key) ? 0 : -1;
+		else if (!strcmp(key, "when")) {
+			when = v;
+			rc = get_str(l, v, key, &d.when_src);
+		} else if (!strcmp(key, "requires"))
+			req = v;
+		else if (!strcmp(key, "enabled"))
+			rc = get_bool(l, v, key, &enabled);
+		else if (!strcmp(key, "action")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			act = 1;
+			if (!strcmp(s, "append"))
+				d.action = DISC_APPEND;
+			else if (!strcmp(s, "deny"))
+				d.action = DISC_DENY;
+			else
+				rc = errat(l, v, "action must be deny or append, not '%s'", s);
+		} else
+			rc = errat(l, k, "unknown key '%s' in a required_disclosure rule", key);
+		if (rc < 0)
+			goto bad;
+	}
+	if (d.id == NULL) {
+		errat(l, n, "%s", "a required_disclosure rule needs an id");
+		goto bad;
+	}
+	if (!enabled) {
+		FIND_ID(p->disc, p->ndisc, d.id, old);
+		if (old == NULL) {
+			errat(l, idnode, "no required_disclosure rule '%s' to disable", d.id);
+			goto bad;
+		}
+		disclosure_free(old);
+		memmove(old, old + 1, (size_t)(p->disc + --p->ndisc - old) * sizeof(*old));
+		disclosure_free(&d);
+		return 0;
+	}
+	if (d.citation == NULL || when == NULL || req == NULL || d.text == NULL || !act) {
+		errat(l, idnode, "rule '%s' needs when, requires, text, action and a citation", d.id);
+		goto bad;
+	}
+	if (d.kind == NULL && (d.kind = strdup("disclosure")) == NULL)
+		goto oom;
+	if (get_regex(l, p, when, "when", d.id, 1, &d.when) < 0 ||
+	    get_regex(l, p, req, "requires", d.id, 1, &d.requires) < 0)
+		goto bad;
+	FIND_ID(p->disc, p->ndisc, d.id, old);
+	if (old != NULL) {
+		disclosure_free(old);
+		*old = d;
+		return 0;
+	}
+	if (ARRAY_RESERVE_N(p->disc, p->ndisc) < 0)
+		goto oom;
+	p->disc[p->ndisc++] = d;
+	return 0;
+oom:
+	errat(l, n, "%s", "out of memory");
+bad:
+	disclosure_free(&d);
+	return -1;
+}
+
+static void
+perm_free(struct perm_rule *r)
+{
+	free(r->id);
+	free(r->reason);
+	free(r->citation);
+	regex_release(&r->tool);
+	regex_release(&r->agent);
+	regex_release(&r->args);
+}
+
+static int
+load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr, *wp;
+	yaml_node_t *k, *v, *wk, *wv, *idnode = n, *when = NULL;
+	struct perm_rule r, *old;
+	const char *key;
+	int beh = 0, enabled = 1;
+
+	memset(&r, 0, sizeof(r));
+	if (need_map(l, n, "a permissions rule") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		int rc = 0;
+		if ((key = keyname(l, k)) == NULL)
+			goto bad;
+		if (!strcmp(key, "id")) {
+			idnode = v;
+			rc = get_str(l, v, key, &r.id);
+		} else if (!strcmp(key, "reason"))
+			rc = get_str(l, v, key, &r.reason);
+		else if (!strcmp(key, "citation"))
+			rc = get_str(l, v, key, &r.citation);
+		else if (!strcmp(key, "description"))
+			rc = scalar(l, v, key) ? 0 : -1;
+		else if (!strcmp(key, "enabled"))
+			rc = get_bool(l, v, key, &enabled);
+		else if (!strcmp(key, "behavior")) {
+			rc = get_sev(l, v, key, SEV_ALLOW, &r.behavior);
+			if (rc == 0 && r.behavior == SEV_WARN)
+				rc = errat(l, v, "%s", "behavior must be allow, ask or deny, not 'warn'");
+			beh = 1;
+		} else if (!strcmp(key, "when")) {
+			when = v;
+			if (need_map(l, v, "when") < 0)
+				goto bad;
+		} else
+			rc = errat(l, k, "unknown key '%s' in a permissions rule", key);
+		if (rc < 0)
+			goto bad;
+	}
+	if (r.id == NULL) {
+		errat(l, n, "%s", "a permissions rule needs an id");
+		goto bad;
+	}
+	if (!enabled) {
+		FIND_ID(p->perms, p->nperms, r.id, old);
+		if (old == NULL) {
+			errat(l, idnode, "no permissions rule '%s' to disable", r.id);
+			goto bad;
+		}
+		perm_free(old);
+		memmove(old, old + 1, (size_t)(p->perms + --p->nperms - old) * sizeof(*old));
+		perm_free(&r);
+		return 0;
+	}
+	if (when == NULL || !beh || r.reason == NULL) {
+		errat(l, idnode, "rule '%s' needs when, behavior and a reason", r.id);
+		goto bad;
+	}
+	FOREACH_PAIR(l, when, wk, wv, wp) {
+		int rc;
+		if ((key = keyname(l, wk)) == NULL)
+			goto bad;
+		if (!strcmp(key, "tool"))
+			rc = get_regex(l, p, wv, "tool", r.id, 0, &r.tool);
+		else if (!strcmp(key, "agent"))
+			rc = get_regex(l, p, wv, "agent", r.id, 0, &r.agent);
+		else if (!strcmp(key, "args_pattern"))
+			rc = get_regex(l, p, wv, "args_pattern", r.id, 1, &r.args);
+		else
+			rc = errat(l, wk, "unknown key '%s' in when (tool, agent, args_pattern)", key);
+		if (rc < 0)
+			goto bad;
+	}
+	if (!r.tool.code && !r.agent.code && !r.args.code) {
+		errat(l, when, "rule '%s': when needs tool, agent or args_pattern", r.id);
+		goto bad;
+	}
+	FIND_ID(p->perms, p->nperms, r.id, old);
+	if (old != NULL) {
+		perm_free(old);
+		*old = r;
+		return 0;
+	}
+	if (ARRAY_RESERVE_N(p->perms, p->nperms) < 0) {
+		errat(l, n, "%s", "out of memory");
+		goto bad;
+	}
+	p->perms[p->nperms++] = r;
+	return 0;
+bad:
+	perm_free(&r);
+	return -1;
+}
+
+static int
+load_permissions(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	yaml_node_item_t *it;
+	const char *key;
+
+	if (need_map(l, n, "permissions") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "default")) {
+			if (get_sev(l, v, key, SEV_ALLOW, &p->perm_default) < 0)
+				return -1;
+			if (p->perm_default == SEV_WARN)
+				return errat(l, v, "%s", "default must be allow, ask or deny, not 'warn'");
+		} else if (!strcmp(key, "rules")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return errat(l, v, "%s must be a list", key);
+			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+				if (load_perm(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+					return -1;
+		} else
+			return errat(l, k, "unknown key '%s' in permissions", key);
+	}
+	return 0;
+}
+
+static int
+load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct limits *lm = &p->limits;
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key, *s;
+
+	if (need_map(l, n, "limits") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		int rc = 0;
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "max_output_chars"))
+			rc = get_long(l, v, key, 0, 1L << 30, &lm->max_output_chars);
+		else if (!strcmp(key, "max_run_records"))
+			rc = get_long(l, v, key, 0, LONG_MAX, &lm->max_run_records);
+		else if (!strcmp(key, "max_runs"))
+			rc = get_long(l, v, key, 1, 1L << 24, &lm->max_runs);
+		else if (!strcmp(key, "truncate_marker"))
+			rc = get_str(l, v, key, &lm->marker);
+		else if (!strcmp(key, "cost_field"))
+			rc = get_str(l, v, key, &lm->cost_field);
+		else if (!strcmp(key, "citation"))
+			rc = get_str(l, v, key, &lm->citation);
+		else if (!strcmp(key, "long_output")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				return -1;
+			if (!strcmp(s, "truncate"))
+				lm->long_output = LONG_TRUNCATE;
+			else if (!strcmp(s, "deny"))
+				lm->long_output = LONG_DENY;
+			else
+				rc = errat(l, v, "long_output must be truncate or deny, not '%s'", s);
+		} else if (!strcmp(key, "max_run_cost")) {
+			char *end;
+			double x;
+			if ((s = scalar(l, v, key)) == NULL)
+				return -1;
+			errno = 0;
+			x = strtod(s, &end);
+			if (errno || end == s || *end || !(x >= 0 && x <= 1e15))
+				rc = errat(l, v, "%s must be a number from 0 up", key);
+			else
+				lm->max_run_cost = x;
+		} else
+			rc = errat(l, k, "unknown key '%s' in limits", key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
 static int
 get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
@@ -634,12 +1258,37 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 			return errat(l, v, "in extended policy: %.300s", m);
 		}
 	}
+	/* terms next, wherever they stand, so every pattern can use them */
 	FOREACH_PAIR(l, root, k, v, pr) {
 		if ((key = keyname(l, k)) == NULL)
 			return -1;
-		if (!strcmp(key, "extends"))
+		if (!strcmp(key, "terms") && load_terms(l, p, v) < 0)
+			return -1;
+	}
+	FOREACH_PAIR(l, root, k, v, pr) {
+		yaml_node_item_t *it;
+		int (*each)(struct ld *, struct policy *, yaml_node_t *) = NULL;
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "extends") || !strcmp(key, "terms"))
 			continue;
-		if (!strcmp(key, "name")) {
+		if (!strcmp(key, "prohibited_output"))
+			each = load_guard_rule;
+		else if (!strcmp(key, "required_disclosure"))
+			each = load_disclosure;
+		if (each) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return errat(l, v, "%s must be a list", key);
+			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+				if (each(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+					return -1;
+		} else if (!strcmp(key, "permissions")) {
+			if (load_permissions(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "limits")) {
+			if (load_limits(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "name")) {
 			if (get_str(l, v, key, &p->name) < 0)
 				return -1;
 		} else if (!strcmp(key, "version") || !strcmp(key, "description")) {
@@ -731,6 +1380,8 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	p->ledger_retention_days = 6 * 366;	/* 45 CFR 164.316(b)(2): six years */
 	p->match_limit = 1000000;
 	p->names.enabled = 1;
+	p->perm_default = SEV_ALLOW;
+	p->limits.max_runs = 65536;
 	if (sodium_init() < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "libsodium failed to initialize");
 		return -1;
@@ -742,6 +1393,11 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 		return -1;
 	}
 	crypto_hash_sha256_final(&cx.h, h);
+	if (p->limits.marker == NULL && (p->limits.marker = xstrdup(" [truncated]")) == NULL) {
+		policy_release(p);
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
 	sodium_bin2hex(p->sha256, sizeof(p->sha256), h, sizeof(h));
 	if (p->name == NULL && (p->name = xstrdup("unnamed")) == NULL) {
 		policy_release(p);
@@ -773,5 +1429,19 @@ policy_release(struct policy *p)
 	strlist_free(&p->names.labels);
 	strlist_free(&p->names.not_names);
 	strlist_free(&p->names.eponym_next);
+	for (i = 0; i < p->nguard; i++)
+		guard_rule_free(&p->guard[i]);
+	free(p->guard);
+	for (i = 0; i < p->ndisc; i++)
+		disclosure_free(&p->disc[i]);
+	free(p->disc);
+	for (i = 0; i < p->nperms; i++)
+		perm_free(&p->perms[i]);
+	free(p->perms);
+	free(p->limits.marker);
+	free(p->limits.cost_field);
+	free(p->limits.citation);
+	strlist_free(&p->term_names);
+	strlist_free(&p->term_pats);
 	memset(p, 0, sizeof(*p));
 }

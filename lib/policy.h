@@ -58,6 +58,55 @@ struct names_conf {
 	    verbs_after, particles, not_names, eponym_next;
 };
 
+/* Guard severities, in rising order: a record's verdict is its worst. */
+enum { SEV_ALLOW, SEV_WARN, SEV_ASK, SEV_DENY };
+const char *sev_name(int sev);
+
+/* prohibited_output: text a model must not say to the reader. */
+struct guard_rule {
+	char *id, *kind, *citation;
+	int severity;		/* SEV_WARN, SEV_ASK or SEV_DENY */
+	int detect_phi;		/* found by the scrub rules and names, not a pattern */
+	unsigned long cats;	/* detect_phi: bit per enum phk_cat that counts */
+	int quoted;		/* a hit inside quotation marks counts too */
+	struct regex re;
+	struct regex unless_before;	/* on the sentence up to the hit */
+	struct regex unless_sentence;	/* on the hit's whole sentence */
+	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
+	struct strlist triggers;	/* a cheap gate: one of these words must appear */
+	int anchor_trigger;	/* tried only where a trigger word starts */
+};
+
+enum { DISC_DENY, DISC_APPEND };
+
+/* required_disclosure: what a health-related output must carry. */
+struct disclosure {
+	char *id, *kind, *citation, *text;
+	int action;		/* DISC_* */
+	struct regex when, requires;
+	char *when_src;		/* rules with the same when share one search */
+};
+
+/* permissions: a tool call's behaviour, by tool, agent and arguments. */
+struct perm_rule {
+	char *id, *reason, *citation;
+	int behavior;		/* SEV_ALLOW, SEV_ASK or SEV_DENY */
+	struct regex tool, agent, args;	/* unset (code NULL): any */
+};
+
+enum { LONG_TRUNCATE, LONG_DENY };
+
+struct limits {
+	long max_output_chars;	/* 0: none */
+	int long_output;	/* LONG_* */
+	char *marker;		/* appended where --fix truncates */
+	char *cost_field;	/* the number in "usage" a run's budget counts */
+	double max_run_cost;	/* 0: none */
+	long max_run_records;	/* 0: none */
+	long max_runs;		/* runs remembered at once: the memory bound */
+	char *citation;
+};
+
 struct policy {
 	char *name;
 	char sha256[65];	/* over every file loaded, base first */
@@ -70,6 +119,16 @@ struct policy {
 	struct scrub_rule *rules;
 	size_t nrules;
 	struct names_conf names;
+	/* guard-check */
+	struct guard_rule *guard;
+	size_t nguard;
+	struct disclosure *disc;
+	size_t ndisc;
+	struct perm_rule *perms;
+	size_t nperms;
+	int perm_default;	/* SEV_ALLOW, SEV_ASK or SEV_DENY */
+	struct limits limits;
+	struct strlist term_names, term_pats;	/* terms: {{name}} in patterns */
 	/* ledger: */
 	int ledger_require_scrubbed;	/* ledger-append refuses unscrubbed records */
 	long ledger_retention_days;	/* prune refuses anything younger */

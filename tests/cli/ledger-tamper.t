@@ -235,6 +235,12 @@ is_out "bundle INVALID: the saved checkpoint covers 8 entries, the bundle's only
 jq --argjson c "$(jq .checkpoint "$tmp/rb-old.json")" '.checkpoint = $c' "$tmp/rb-new.json" >"$tmp/swapped.json"
 run "$LV" --key "$avkey" "$tmp/swapped.json"
 is "$rc" 1 "an export whose checkpoint is swapped for an older signed one: exit 1"
+is_out "bundle INVALID: the bundle's tree_size is not its checkpoint's (3)" \
+	"an export with an older checkpoint: its tree_size gives it away"
+jq --slurpfile o "$tmp/rb-old.json" '.checkpoint = $o[0].checkpoint | .tree_size = $o[0].tree_size |
+	.root_hash = $o[0].root_hash' "$tmp/rb-new.json" >"$tmp/swapped.json"
+run "$LV" --key "$avkey" "$tmp/swapped.json"
+is "$rc" 1 "an export whose checkpoint, size and root are swapped for older ones: exit 1"
 is_out "bundle INVALID: entry 0: its inclusion proof does not lead to the checkpoint's root (not in the signed log at that place)" \
 	"an export with an older checkpoint: the first entry's proof fails"
 

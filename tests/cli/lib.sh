@@ -174,13 +174,13 @@ entry_json() {
 	    payload_sha256 FROM entries WHERE seq = $2" | jq -cS '.[0]'
 }
 
-# todo STATUS NAME REASON: a test of a known bug not fixed yet (TAP TODO):
-# reported, not counted as a failure; prove says when it starts to pass.
-todo() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ] 2>/dev/null; then
-		echo "ok $n - $2 # TODO $3"
-	else
-		echo "not ok $n - $2 # TODO $3"
-	fi
+# guard-check: guard ARGS... runs it with the preset; gann VERDICT
+# VIOLATIONS is the phikit.guard annotation it writes with the preset;
+# verdict LINE prints "verdict rule,rule..." of one output line.
+GUARD_CHECK=$bin/guard-check
+guard() { run "$GUARD_CHECK" -p "$POLICY" "$@"; }
+gann() {	# gann VERDICT VIOLATIONS-JSON
+	printf '"phikit":{"guard":{"verdict":"%s","violations":[%s],"policy":"hipaa","policy_sha256":"%s"}}' \
+		"$1" "$2" "$POLICY_SHA"
 }
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule] | join(","))'; }

@@ -156,7 +156,10 @@ test_vkey_manglings(void)
 	is_int(vparse("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"), -1,
 	    "an unknown algorithm (key id adjusted) is refused");
 	note_verifier_parse(&v, "nope", &e);
-	is_str(e.msg, "not a verifier key (name+id+key): 'nope'", "the message names what it got");
+	is_str(e.msg, "not a verifier key (name+id+key)", "the message does not quote what it got");
+	note_verifier_parse(&v, "PRIVATE+KEY+a+00000000+c2VjcmV0", &e);
+	is_str(e.msg, "this is a signing key; give the verifier key (name+id+key)",
+	    "a signing key: said so, not quoted");
 	is_int(e.status, PHK_EXIT_USAGE, "a usage error");
 }
 

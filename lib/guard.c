@@ -1,0 +1,1212 @@
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "guard.h"
+#include "jscan.h"
+
+/* What the ordered stage needs to know about a record, after its line. */
+struct gaux {
+	int verdict;
+	size_t vs, ve;		/* the verdict's quoted value in the output line */
+	size_t vclose;		/* the ']' closing the violations */
+	size_t nviol;
+	double cost;
+	size_t runlen;		/* 0: no run_id */
+	char run[128];
+};
+
+static const char *const default_fields[] = {
+	".choices[].message.content", ".text", ".output",
+};
+
+/* Lower-case FNV-1a of a word: how triggers and text words are compared. */
+static uint64_t
+word_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c |= 32;
+		h = (h ^ c) * 1099511628211ull;
+	}
+	return h | 1;	/* 0 marks an empty slot */
+}
+
+static struct gtrig *
+trig_slot(const struct guard *g, uint64_t h)
+{
+	size_t i = (size_t)h & g->tmask;
+
+	while (g->trig[i].hash && g->trig[i].hash != h)
+		i = (i + 1) & g->tmask;
+	return &g->trig[i];
+}
+
+/*
+ * Rules with triggers run only on texts holding one of their words: one
+ * pass over the text instead of one regex scan per rule.
+ */
+static int
+trig_build(struct guard *g, const struct policy *p)
+{
+	size_t i, k, n = 0, cap = 16;
+	int bit = 0;
+
+	if (p->nguard && (g->tbit = malloc(p->nguard * sizeof(int))) == NULL)
+		return -1;
+	for (i = 0; i < p->nguard; i++)
+		n += p->guard[i].triggers.n;
+	while (cap < n * 2)
+		cap <<= 1;
+	if ((g->trig = calloc(cap, sizeof(*g->trig))) == NULL)
+		return -1;
+	g->tmask = cap - 1;
+	for (i = 0; i < p->nguard; i++) {
+		const struct strlist *t = &p->guard[i].triggers;
+		/* past 64 rules with triggers, the rest simply always run */
+		g->tbit[i] = t->n && bit < 64 ? bit++ : -1;
+		for (k = 0; g->tbit[i] >= 0 && k < t->n; k++) {
+			uint64_t h = word_hash(t->v[k], strlen(t->v[k]));
+			struct gtrig *x = trig_slot(g, h);
+			x->hash = h;
+			x->bits |= (uint64_t)1 << g->tbit[i];
+		}
+	}
+	return 0;
+}
+
+/*
+ * The trigger bits of the words of s (letters, digits and inner hyphens),
+ * and where each trigger word starts, for rules anchored there.
+ */
+static int
+trig_words(struct guard *g, const char *s, size_t n)
+{
+	static const unsigned char wordc[256] = {
+		['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['-'] = 1,
+		['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+	uint64_t bits = 0, h;
+	size_t i = 0, st;
+
+	g->nhits = 0;
+	g->words = 0;
+	if (g->tmask == 0 || g->trig == NULL)
+		return 0;
+	/* at most one word per two bytes: room for every hit before the scan */
+	if (ARRAY_RESERVE(g->hits, g->hcap, n / 2 + 1) < 0)
+		return -1;
+	while (i < n) {
+		while (i < n && !wordc[(unsigned char)s[i]])
+			i++;
+		st = i;
+		h = 1469598103934665603ull;
+		for (; i < n && wordc[(unsigned char)s[i]]; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c >= 'A' && c <= 'Z')
+				c |= 32;
+			h = (h ^ c) * 1099511628211ull;
+		}
+		if (i > st) {
+			const struct gtrig *x = trig_slot(g, h | 1);
+			bits |= x->bits;
+			if (x->bits) {
+				g->hits[g->nhits].pos = st;
+				g->hits[g->nhits++].bits = x->bits;
+			}
+		}
+	}
+	g->words = bits;
+	return 0;
+}
+
+int
+guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
+    struct phk_err *e)
+{
+	struct scrub_opts so;
+	size_t i;
+	int need_phi = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->pol = p;
+	g->o = *o;
+	if (o->nfields == 0) {
+		for (i = 0; i < sizeof(default_fields) / sizeof(default_fields[0]); i++) {
+			if (fieldpath_parse(&g->defaults[i], default_fields[i], e) < 0) {
+				guard_release(g);
+				return -1;
+			}
+			g->ndefaults++;
+		}
+		g->o.fields = g->defaults;
+		g->o.nfields = (size_t)g->ndefaults;
+	}
+	buf_init(&g->arena, (size_t)1 << 34);
+	buf_init(&g->paths, (size_t)1 << 30);
+	buf_init(&g->fixed, (size_t)1 << 34);
+	buf_init(&g->ann, (size_t)1 << 30);
+	buf_init(&g->tmp, (size_t)1 << 34);
+	if (rx_engine_init(&g->rx, p->match_limit) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		guard_release(g);
+		return -1;
+	}
+	for (i = 0; i < p->nguard; i++)
+		need_phi |= p->guard[i].detect_phi;
+	if (trig_build(g, p) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		guard_release(g);
+		return -1;
+	}
+	for (i = 0; i < p->nguard; i++)
+		if (p->guard[i].anchor_trigger && g->tbit[i] < 0) {
+			phk_err_set(e, PHK_EXIT_USAGE,
+			    "rule '%s': at most 64 rules can have triggers", p->guard[i].id);
+			guard_release(g);
+			return -1;
+		}
+	if (need_phi) {
+		/* tags only: a site's pseudonym mode needs a key guard never uses */
+		memset(&so, 0, sizeof(so));
+		so.replace = REPLACE_TAG;
+		so.keep_year = -1;
+		if (scrubber_init(&g->sc, p, &so, e) < 0) {
+			guard_release(g);
+			return -1;
+		}
+		g->has_sc = 1;
+	}
+	return 0;
+}
+
+int
+guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
+{
+	memset(g, 0, sizeof(*g));
+	g->pol = src->pol;
+	g->o = src->o;
+	g->borrowed = 1;	/* the default field paths and triggers stay src's */
+	g->trig = src->trig;
+	g->tmask = src->tmask;
+	g->tbit = src->tbit;
+	buf_init(&g->arena, src->arena.max);
+	buf_init(&g->paths, src->paths.max);
+	buf_init(&g->fixed, src->fixed.max);
+	buf_init(&g->ann, src->ann.max);
+	buf_init(&g->tmp, src->tmp.max);
+	if (rx_engine_init(&g->rx, src->pol->match_limit) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		guard_release(g);
+		return -1;
+	}
+	if (src->has_sc) {
+		if (scrubber_clone(&g->sc, &src->sc, e) < 0) {
+			guard_release(g);
+			return -1;
+		}
+		g->has_sc = 1;
+	}
+	return 0;
+}
+
+void
+guard_release(struct guard *g)
+{
+	int i;
+
+	if (g->has_sc)
+		scrubber_release(&g->sc);
+	if (!g->borrowed) {
+		free(g->trig);
+		free(g->tbit);
+	}
+	for (i = 0; i < g->ndefaults; i++)
+		fieldpath_release(&g->defaults[i]);
+	rx_engine_release(&g->rx);
+	free(g->strs);
+	free(g->v);
+	free(g->hits);
+	buf_release(&g->arena);
+	buf_release(&g->paths);
+	buf_release(&g->fixed);
+	buf_release(&g->ann);
+	buf_release(&g->tmp);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- the record's strings ---- */
+
+static int
+seg_is(const struct jseg *s, const char *k)
+{
+	size_t n = strlen(k);
+
+	return s->key && s->klen == n && memcmp(s->key, k, n) == 0;
+}
+
+static int
+path_match(const struct fieldpath *fp, const struct jpath *jp)
+{
+	int i;
+
+	if (fp->n > jp->n)
+		return 0;
+	for (i = 0; i < fp->n; i++) {
+		const struct fseg *f = &fp->seg[i];
+		const struct jseg *j = &jp->seg[i];
+		if (f->key) {
+			if (j->key == NULL || strlen(f->key) != j->klen ||
+			    memcmp(f->key, j->key, j->klen) != 0)
+				return 0;
+		} else if (j->key != NULL || (f->index >= 0 && f->index != j->index))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+render_path(struct buf *b, const struct jpath *jp)
+{
+	int i;
+
+	if (jp->n == 0)
+		return buf_addc(b, '.');
+	for (i = 0; i < jp->n; i++) {
+		const struct jseg *s = &jp->seg[i];
+		if (s->key) {
+			if (buf_addc(b, '.') < 0 || buf_add(b, s->key, s->klen) < 0)
+				return -1;
+		} else if (buf_addc(b, '[') < 0 || buf_addu(b, (unsigned long long)s->index) < 0 ||
+		    buf_addc(b, ']') < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
+{
+	struct guard *g = ctx;
+	struct gstr *x;
+	size_t i;
+
+	/* our own earlier annotation is replaced, never checked */
+	if (jp->n >= 1 && seg_is(&jp->seg[0], "phikit") &&
+	    (jp->n == 1 || seg_is(&jp->seg[1], "guard")))
+		return 0;
+	if (jp->n == 1 && (seg_is(&jp->seg[0], "tool") || seg_is(&jp->seg[0], "agent") ||
+	    seg_is(&jp->seg[0], "run_id")))
+		return 0;	/* identifiers, found by jscan's key search */
+	for (i = 0; i < g->o.nfields && !path_match(&g->o.fields[i], jp); i++)
+		;
+	if (i == g->o.nfields)
+		return 0;
+	if (ARRAY_RESERVE(g->strs, g->capstrs, g->nstrs + 1) < 0) {
+		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	x = &g->strs[g->nstrs];
+	x->rs = st;
+	x->re = en;
+	x->esc = esc;
+	x->fn = (size_t)-1;
+	x->path = g->paths.len;
+	if (render_path(&g->paths, jp) < 0 || buf_addc(&g->paths, '\0') < 0) {
+		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	g->nstrs++;
+	return 0;
+}
+
+/* ---- violations ---- */
+
+static size_t
+cpcount(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return k;
+}
+
+/* Byte length of the first cps code points of s. */
+static size_t
+cpbytes(const char *s, size_t n, size_t cps)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && cps-- == 0)
+			break;
+	return i;
+}
+
+static int
+add_viol(struct guard *g, const char *rule, const char *kind, const char *cite, int sev,
+    long path, const char *text, size_t bs, size_t be)
+{
+	struct gviol *v;
+
+	if (ARRAY_RESERVE(g->v, g->capv, g->nv + 1) < 0) {
+		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	v = &g->v[g->nv++];
+	v->rule = rule;
+	v->kind = kind;
+	v->citation = cite;
+	v->reason = NULL;
+	v->sev = sev;
+	v->cat = -1;
+	v->path = path;
+	v->off = text ? cpcount(text, bs) : 0;
+	v->len = text ? cpcount(text + bs, be - bs) : 0;
+	return 0;
+}
+
+/* ---- prohibited output ---- */
+
+/*
+ * The sentence around s[a..b): back to the last ". ", "! ", "? ", ";" or
+ * line break, forward to the next one (kept).
+ */
+static void
+sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *se)
+{
+	size_t i = a;
+
+	while (i > 0) {
+		char c = s[i - 1];
+		if (c == '\n' || c == ';' ||
+		    ((c == ' ' || c == '\t') && i >= 2 && (s[i - 2] == '.' || s[i - 2] == '!' ||
+		    s[i - 2] == '?' || s[i - 2] == ':')))
+			break;
+		i--;
+	}
+	while (i < a && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	*ss = i;
+	for (i = b; i < n; i++)
+		if (s[i] == '\n' || s[i] == ';' ||
+		    ((s[i] == '.' || s[i] == '!' || s[i] == '?') && (i + 1 == n || s[i + 1] == ' ' ||
+		    s[i + 1] == '\n' || s[i + 1] == '"'))) {
+			if (s[i] != '\n')
+				i++;
+			/* a closing quote after the stop belongs to the sentence */
+			while (i < n && (s[i] == '"' || (i + 2 < n && (unsigned char)s[i] == 0xE2 &&
+			    (unsigned char)s[i + 1] == 0x80 && ((unsigned char)s[i + 2] == 0x9D ||
+			    (unsigned char)s[i + 2] == 0x99))))
+				i += s[i] == '"' ? 1 : 3;
+			break;
+		}
+	*se = i;
+}
+
+/*
+ * Whether a hit at s[at] stands inside a quotation within its sentence
+ * s[ss..se): an odd number of straight double quotes before it and one
+ * after, or a curly opening quote not yet closed and a closing one after.
+ * Reported speech ("the label says 'take two'") is not the model speaking.
+ * Counting only inside the sentence, and wanting the quote closed, keeps
+ * a stray inch mark (5'10") from silencing the rest of a text.
+ */
+static int
+quoted(const char *s, size_t ss, size_t at, size_t se)
+{
+	size_t i, before = 0, after = 0;
+	long open = 0, close_after = 0;
+
+	for (i = ss; i < se; i++) {
+		if (s[i] == '"') {
+			if (i < at)
+				before++;
+			else
+				after++;
+		} else if ((unsigned char)s[i] == 0xE2 && i + 2 < se &&
+		    (unsigned char)s[i + 1] == 0x80) {
+			unsigned char c = (unsigned char)s[i + 2];
+			/* \u201c \u2018 open, \u201d \u2019 close; \u2019 is also the apostrophe */
+			if (i < at)
+				open += (c == 0x9C || c == 0x98) - (c == 0x9D || c == 0x99);
+			else
+				close_after += c == 0x9D || c == 0x99;
+		}
+	}
+	return ((before & 1) && after > 0) || (open > 0 && close_after > 0);
+}
+
+static int
+rx_any(struct guard *g, const struct regex *r, const char *s, size_t n, int *hit)
+{
+	size_t pos = 0, vs, ve;
+	int rc = regex_next(&g->rx, r, s, n, &pos, &vs, &ve, g->e);
+
+	if (rc < 0)
+		return -1;
+	*hit = rc;
+	return 0;
+}
+
+static int
+failed_closed(struct guard *g, const char *id)
+{
+	char m[sizeof(g->e->msg)];
+
+	memcpy(m, g->e->msg, sizeof(m));
+	m[200] = '\0';
+	phk_err_set(g->e, PHK_EXIT_USAGE, "rule '%s': %s", id, m);
+	return -1;
+}
+
+static int
+cmp_find(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e > y->e ? -1 : x->e < y->e;
+}
+
+static int
+check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t, size_t n)
+{
+	size_t i, last = 0;
+
+	if (!g->phi_done) {
+		/* once per text, whatever the number of rules that count findings */
+		g->sc.e = g->e;
+		g->sc.nf = 0;
+		if (scrub_find(&g->sc, t, n) < 0)
+			return -1;
+		if (g->sc.nf > 1)
+			qsort(g->sc.f, g->sc.nf, sizeof(*g->sc.f), cmp_find);
+		g->phi_done = 1;
+	}
+	for (i = 0; i < g->sc.nf; i++) {
+		const struct finding *f = &g->sc.f[i];
+		if (!(r->cats & 1ul << f->cat) || (i > 0 && f->s < last))
+			continue;	/* not counted, or inside one already reported */
+		if (r->except.code) {
+			int hit;
+			if (rx_any(g, &r->except, t + f->s, f->e - f->s, &hit) < 0)
+				return failed_closed(g, r->id);
+			if (hit)
+				continue;
+		}
+		last = f->e;
+		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, f->s, f->e) < 0)
+			return -1;
+		g->v[g->nv - 1].cat = f->cat;
+	}
+	return 0;
+}
+
+/* Whether a hit at t[vs..ve) is said by the model, not quoted, negated or asked. */
+static int
+counts(struct guard *g, const struct guard_rule *r, const char *t, size_t n, size_t vs,
+    size_t ve, int *yes)
+{
+	size_t ss, se;
+	int hit;
+
+	*yes = 0;
+	sentence(t, n, vs, ve, &ss, &se);
+	if (!r->quoted && quoted(t, ss, vs, se))
+		return 0;
+	if (r->unless_before.code) {
+		if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (hit)
+			return 0;
+	}
+	if (r->unless_sentence.code) {
+		if (rx_any(g, &r->unless_sentence, t + ss, se - ss, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (hit)
+			return 0;
+	}
+	*yes = 1;
+	return 0;
+}
+
+/*
+ * A rule anchored on its triggers is tried only where one of its words
+ * starts: a few anchored attempts per text instead of a scan of every byte.
+ */
+static int
+check_anchored(struct guard *g, const struct guard_rule *r, int bit, long path,
+    const char *t, size_t n)
+{
+	size_t h, pos = 0, vs, ve, end;
+	int rc, yes;
+
+	for (h = 0; h < g->nhits; h++) {
+		if (!(g->hits[h].bits & (uint64_t)1 << bit) || g->hits[h].pos < pos)
+			continue;
+		if ((rc = regex_at(&g->rx, &r->re, t, n, g->hits[h].pos, &vs, &ve, &end, g->e)) < 0)
+			return failed_closed(g, r->id);
+		if (rc == 0)
+			continue;
+		pos = end;
+		if (counts(g, r, t, n, vs, ve, &yes) < 0)
+			return -1;
+		if (yes && add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, vs, ve) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_rule(struct guard *g, const struct guard_rule *r, int bit, long path, const char *t,
+    size_t n)
+{
+	size_t pos = 0, vs, ve, ss, se;
+	int rc, hit;
+
+	if (r->detect_phi)
+		return check_phi(g, r, path, t, n);
+	if (r->anchor_trigger)
+		return check_anchored(g, r, bit, path, t, n);
+	while ((rc = regex_next(&g->rx, &r->re, t, n, &pos, &vs, &ve, g->e)) > 0) {
+		sentence(t, n, vs, ve, &ss, &se);
+		if (!r->quoted && quoted(t, ss, vs, se))
+			continue;
+		if (r->unless_before.code) {
+			if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
+				return failed_closed(g, r->id);
+			if (hit)
+				continue;
+		}
+		if (r->unless_sentence.code) {
+			if (rx_any(g, &r->unless_sentence, t + ss, se - ss, &hit) < 0)
+				return failed_closed(g, r->id);
+			if (hit)
+				continue;
+		}
+		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, vs, ve) < 0)
+			return -1;
+	}
+	return rc < 0 ? failed_closed(g, r->id) : 0;
+}
+
+/* ---- one text field: rules, length, disclosures, fixes ---- */
+
+static int
+check_text(struct guard *g, struct gstr *x)
+{
+	const struct policy *p = g->pol;
+	const struct limits *lm = &p->limits;
+	const char *t = g->arena.p + x->ds;
+	size_t i, n = x->dn, cps, keep, have;
+	long path = (long)x->path;
+	int hit, when = 0, fixing = 0;
+	const char *when_of = NULL;	/* the when last asked */
+	const char *w;		/* the text as fixed so far */
+	size_t wn;
+
+	if (trig_words(g, t, n) < 0)
+		goto oom;
+	g->phi_done = 0;
+	for (i = 0; i < p->nguard; i++) {
+		if (g->tbit[i] >= 0 && !(g->words & (uint64_t)1 << g->tbit[i]))
+			continue;
+		if (check_rule(g, &p->guard[i], g->tbit[i], path, t, n) < 0)
+			return -1;
+	}
+	w = t;
+	wn = n;
+	if (lm->max_output_chars > 0 && (cps = cpcount(t, n)) > (size_t)lm->max_output_chars) {
+		keep = cpbytes(t, n, (size_t)lm->max_output_chars);
+		if (g->o.fix && lm->long_output == LONG_TRUNCATE) {
+			/* minimum necessary: what is past the limit is not passed on */
+			x->fs = g->fixed.len;
+			if (buf_add(&g->fixed, t, keep) < 0 || buf_adds(&g->fixed, lm->marker) < 0)
+				goto oom;
+			fixing = 1;
+			w = NULL;
+			wn = g->fixed.len - x->fs;
+		}
+		if (add_viol(g, "limits.max_output_chars", "limit", lm->citation ? lm->citation : "",
+		    fixing ? SEV_WARN : SEV_DENY, path, t, keep, n) < 0)
+			return -1;
+	}
+	for (i = 0; i < p->ndisc; i++) {
+		const struct disclosure *d = &p->disc[i];
+		const char *cur = fixing ? g->fixed.p + x->fs : w;
+		size_t at;
+		/*
+		 * The disclaimer first: most outputs that need one carry it, and
+		 * then whether the text deals with health need not be asked.
+		 */
+		if (rx_any(g, &d->requires, cur, wn, &hit) < 0)
+			return failed_closed(g, d->id);
+		if (hit)
+			continue;
+		/* rules asking the same question share the answer */
+		if (when_of == NULL || strcmp(d->when_src, when_of)) {
+			if (rx_any(g, &d->when, t, n, &when) < 0)
+				return failed_closed(g, d->id);
+			when_of = d->when_src;
+		}
+		if (!when)
+			continue;
+		if (!g->o.fix || d->action != DISC_APPEND) {
+			if (add_viol(g, d->id, d->kind, d->citation, SEV_DENY, path, cur, wn, wn) < 0)
+				return -1;
+			continue;
+		}
+		if (!fixing) {
+			x->fs = g->fixed.len;
+			if (buf_add(&g->fixed, t, n) < 0)
+				goto oom;
+			fixing = 1;
+		}
+		have = g->fixed.len - x->fs;
+		if (have > 0 && g->fixed.p[g->fixed.len - 1] != ' ' &&
+		    g->fixed.p[g->fixed.len - 1] != '\n' && buf_addc(&g->fixed, ' ') < 0)
+			goto oom;
+		at = g->fixed.len - x->fs;
+		if (buf_adds(&g->fixed, d->text) < 0)
+			goto oom;
+		wn = g->fixed.len - x->fs;
+		if (add_viol(g, d->id, d->kind, d->citation, SEV_WARN, path, g->fixed.p + x->fs,
+		    at, wn) < 0)
+			return -1;
+	}
+	if (fixing)
+		x->fn = g->fixed.len - x->fs;
+	return 0;
+oom:
+	phk_err_set(g->e, PHK_EXIT_IO, "out of memory (or record too large)");
+	return -1;
+}
+
+/* ---- tool calls ---- */
+
+static int
+check_tool(struct guard *g, const char *line, long args_s, long args_e)
+{
+	const struct policy *p = g->pol;
+	const char *tool = NULL, *agent = NULL, *args = NULL;
+	size_t tn = 0, an = 0, argn = 0, i;
+	int best = -1, need_args = 0, hit;
+	char *dumped = NULL;
+
+	g->tmp.len = 0;
+	/* decoded tool and agent, NUL-separated in tmp */
+	if (g->tool_s >= 0) {
+		if (jstr_decode(line + g->tool_s + 1, (size_t)(g->tool_e - g->tool_s - 2), &g->tmp) < 0 ||
+		    buf_addc(&g->tmp, '\0') < 0)
+			goto oom;
+		tn = g->tmp.len - 1;
+	}
+	if (g->agent_s >= 0) {
+		if (jstr_decode(line + g->agent_s + 1, (size_t)(g->agent_e - g->agent_s - 2),
+		    &g->tmp) < 0 || buf_addc(&g->tmp, '\0') < 0)
+			goto oom;
+		an = g->tmp.len - 1 - (g->tool_s >= 0 ? tn + 1 : 0);
+	}
+	if (g->tool_s >= 0)
+		tool = g->tmp.p;
+	if (g->agent_s >= 0)
+		agent = g->tmp.p + (g->tool_s >= 0 ? tn + 1 : 0);
+	for (i = 0; i < p->nperms; i++)
+		need_args |= p->perms[i].args.code != NULL;
+	if (need_args && args_s >= 0) {
+		/*
+		 * Arguments are matched as compact JSON (a string as its text),
+		 * so a pattern does not depend on how the caller spaced them.
+		 */
+		json_error_t je;
+		json_t *j = json_loadb(line + args_s, (size_t)(args_e - args_s),
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+		if (j == NULL)
+			goto oom;	/* jscan has validated it: only memory fails */
+		if (json_is_string(j)) {
+			dumped = malloc(json_string_length(j) + 1);
+			if (dumped) {
+				memcpy(dumped, json_string_value(j), json_string_length(j));
+				dumped[json_string_length(j)] = '\0';
+				argn = json_string_length(j);
+			}
+		} else {
+			dumped = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+			argn = dumped ? strlen(dumped) : 0;
+		}
+		json_decref(j);
+		if (dumped == NULL)
+			goto oom;
+		args = dumped;
+	} else if (need_args) {
+		/* no arguments are matched as null, so a rule keyed on them still sees the call */
+		args = "null";
+		argn = 4;
+	}
+	for (i = 0; i < p->nperms; i++) {
+		const struct perm_rule *r = &p->perms[i];
+		if ((r->tool.code && tool == NULL) || (r->agent.code && agent == NULL))
+			continue;
+		if (r->tool.code) {
+			if (rx_any(g, &r->tool, tool, tn, &hit) < 0)
+				goto fail;
+			if (!hit)
+				continue;
+		}
+		if (r->agent.code) {
+			if (rx_any(g, &r->agent, agent, an, &hit) < 0)
+				goto fail;
+			if (!hit)
+				continue;
+		}
+		if (r->args.code) {
+			if (rx_any(g, &r->args, args, argn, &hit) < 0)
+				goto fail;
+			if (!hit)
+				continue;
+		}
+		if (r->behavior > best)
+			best = r->behavior;
+		if (r->behavior == SEV_ALLOW)
+			continue;
+		if (add_viol(g, r->id, "permission", r->citation ? r->citation : "", r->behavior,
+		    -1, NULL, 0, 0) < 0)
+			goto err;
+		g->v[g->nv - 1].reason = r->reason;
+	}
+	if (best < 0 && p->perm_default != SEV_ALLOW &&
+	    add_viol(g, "permissions.default", "permission", "", p->perm_default, -1, NULL, 0, 0) < 0)
+		goto err;
+	free(dumped);
+	return 0;
+fail:
+	free(dumped);
+	return failed_closed(g, p->perms[i].id);
+oom:
+	phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+err:
+	free(dumped);
+	return -1;
+}
+
+/* The run's cost from usage: the policy's field, a non-negative number. */
+static int
+usage_cost(struct guard *g, const char *line, long s, long e, double *cost)
+{
+	json_error_t je;
+	json_t *j, *c;
+
+	*cost = 0;
+	if (s < 0)
+		return 0;
+	if (line[s] != '{') {
+		phk_err_set(g->e, PHK_EXIT_INPUT, "usage must be an object");
+		return -1;
+	}
+	if ((j = json_loadb(line + s, (size_t)(e - s), JSON_ALLOW_NUL, &je)) == NULL) {
+		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	c = json_object_get(j, g->pol->limits.cost_field);
+	if (c != NULL) {
+		if (!json_is_number(c) || !(json_number_value(c) >= 0) ||
+		    !isfinite(json_number_value(c))) {
+			json_decref(j);
+			phk_err_set(g->e, PHK_EXIT_INPUT, "usage.%.100s must be a number from 0 up",
+			    g->pol->limits.cost_field);
+			return -1;
+		}
+		*cost = json_number_value(c);
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* ---- the annotation ---- */
+
+static int
+annotate(struct guard *g, struct buf *a, int verdict, struct gaux *ax, size_t base)
+{
+	size_t i;
+
+	if (buf_adds(a, "{\"verdict\":") < 0)
+		return -1;
+	ax->vs = base + a->len;
+	if (buf_addc(a, '"') < 0 || buf_adds(a, sev_name(verdict)) < 0 || buf_addc(a, '"') < 0)
+		return -1;
+	ax->ve = base + a->len;
+	if (buf_adds(a, ",\"violations\":[") < 0)
+		return -1;
+	for (i = 0; i < g->nv; i++) {
+		const struct gviol *v = &g->v[i];
+		if ((i && buf_addc(a, ',') < 0) || buf_adds(a, "{\"rule\":") < 0 ||
+		    jstr_encode(a, v->rule, strlen(v->rule)) < 0 ||
+		    buf_adds(a, ",\"kind\":") < 0 || jstr_encode(a, v->kind, strlen(v->kind)) < 0 ||
+		    buf_adds(a, ",\"citation\":") < 0 ||
+		    jstr_encode(a, v->citation, strlen(v->citation)) < 0 ||
+		    buf_adds(a, ",\"severity\":\"") < 0 || buf_adds(a, sev_name(v->sev)) < 0 ||
+		    buf_addc(a, '"') < 0)
+			return -1;
+		if (v->cat >= 0 && (buf_adds(a, ",\"category\":\"") < 0 ||
+		    buf_adds(a, cat_name(v->cat)) < 0 || buf_addc(a, '"') < 0))
+			return -1;
+		if (v->reason && (buf_adds(a, ",\"reason\":") < 0 ||
+		    jstr_encode(a, v->reason, strlen(v->reason)) < 0))
+			return -1;
+		if (v->path >= 0) {
+			const char *fp = g->paths.p + v->path;
+			if (buf_adds(a, ",\"field\":") < 0 || jstr_encode(a, fp, strlen(fp)) < 0 ||
+			    buf_adds(a, ",\"offset\":") < 0 || buf_addu(a, v->off) < 0 ||
+			    buf_adds(a, ",\"length\":") < 0 || buf_addu(a, v->len) < 0)
+				return -1;
+		}
+		if (buf_addc(a, '}') < 0)
+			return -1;
+	}
+	ax->vclose = base + a->len;
+	ax->nviol = g->nv;
+	if (buf_adds(a, "],\"policy\":") < 0 ||
+	    jstr_encode(a, g->pol->name, strlen(g->pol->name)) < 0 ||
+	    buf_adds(a, ",\"policy_sha256\":\"") < 0 || buf_adds(a, g->pol->sha256) < 0 ||
+	    buf_adds(a, "\"}") < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the record ---- */
+
+enum { K_TOOL, K_AGENT, K_ARGS, K_USAGE, K__N };
+static const char *const top_keys[K__N] = { "tool", "agent", "args", "usage" };
+
+int
+guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct phk_err *e)
+{
+	struct jscan js;
+	long span[K__N][2];
+	struct gaux ax;
+	size_t i, last, pk_at, pk_end, annpos;
+	int verdict = SEV_ALLOW, pk_comma = 0;
+
+	g->e = e;
+	g->nstrs = g->nv = 0;
+	buf_reset(&g->arena);
+	buf_reset(&g->paths);
+	buf_reset(&g->fixed);
+	buf_reset(&g->ann);
+	buf_reset(out);
+	memset(&ax, 0, sizeof(ax));
+
+	/* not memset: its path stack is 12 KiB, set as it is used */
+	js.max_depth = 0;
+	js.find = NULL;
+	js.more = top_keys;
+	js.nmore = K__N;
+	js.more_span = span;
+	js.on_string = on_string;
+	js.ctx = g;
+	if (jscan_record(&js, line, n, e) < 0)
+		return -1;
+	if (js.run_start >= 0) {
+		size_t rl = (size_t)(js.run_end - js.run_start);
+		if (!jscan_is_ident(line + js.run_start, rl)) {
+			phk_err_set(e, PHK_EXIT_INPUT,
+			    "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
+			return -1;
+		}
+		ax.runlen = rl - 2;
+		memcpy(ax.run, line + js.run_start + 1, ax.runlen);
+	}
+	g->tool_s = span[K_TOOL][0];
+	g->tool_e = span[K_TOOL][1];
+	g->agent_s = span[K_AGENT][0];
+	g->agent_e = span[K_AGENT][1];
+	if ((g->tool_s >= 0 && line[g->tool_s] != '"') || (g->agent_s >= 0 && line[g->agent_s] != '"')) {
+		phk_err_set(e, PHK_EXIT_INPUT, "%s must be a string",
+		    g->tool_s >= 0 && line[g->tool_s] != '"' ? "tool" : "agent");
+		return -1;
+	}
+	if (g->pol->limits.max_run_cost > 0 && g->pol->limits.cost_field &&
+	    usage_cost(g, line, span[K_USAGE][0], span[K_USAGE][1], &ax.cost) < 0)
+		return -1;
+
+	for (i = 0; i < g->nstrs; i++) {
+		struct gstr *x = &g->strs[i];
+		x->ds = g->arena.len;
+		if (x->esc) {
+			if (jstr_decode(line + x->rs, x->re - x->rs, &g->arena) < 0)
+				goto oom;
+		} else if (buf_add(&g->arena, line + x->rs, x->re - x->rs) < 0)
+			goto oom;
+		x->dn = g->arena.len - x->ds;
+		if (buf_addc(&g->arena, '\0') < 0)
+			goto oom;
+	}
+	for (i = 0; i < g->nstrs; i++)
+		if (check_text(g, &g->strs[i]) < 0)
+			return -1;
+	if ((g->tool_s >= 0 || g->agent_s >= 0) &&
+	    check_tool(g, line, span[K_ARGS][0], span[K_ARGS][1]) < 0)
+		return -1;
+	for (i = 0; i < g->nv; i++)
+		if (g->v[i].sev > verdict)
+			verdict = g->v[i].sev;
+	ax.verdict = verdict;
+
+	/* Where the annotation goes: as in scrub, spliced into the bytes. */
+	pk_at = pk_end = js.top_close;
+	if (js.pk_key >= 0) {
+		struct jscan pk;
+		pk.max_depth = 0;
+		pk.on_string = NULL;
+		pk.find = "guard";
+		pk.nmore = 0;
+		if (line[js.pk_start] != '{' || jscan_record(&pk, line + js.pk_start,
+		    (size_t)(js.pk_end - js.pk_start), e) < 0) {
+			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
+			return -1;
+		}
+		if (pk.find_start >= 0) {
+			pk_at = (size_t)js.pk_start + (size_t)pk.find_start;
+			pk_end = (size_t)js.pk_start + (size_t)pk.find_end;
+		} else {
+			pk_at = pk_end = (size_t)js.pk_start + pk.top_close;
+			pk_comma = pk.top_members > 0;
+		}
+	}
+
+	/* Write: untouched bytes copied, fixed strings re-encoded. */
+	last = 0;
+	annpos = (size_t)-1;
+	for (i = 0; i <= g->nstrs; i++) {
+		struct gstr *x = i < g->nstrs ? &g->strs[i] : NULL;
+		if (x && x->fn == (size_t)-1)
+			continue;
+		if (annpos == (size_t)-1 && pk_at <= (x ? x->rs - 1 : n)) {
+			if (buf_add(out, line + last, pk_at - last) < 0)
+				goto oom;
+			if (js.pk_key < 0) {
+				if (buf_adds(out, js.top_members ? ",\"phikit\":{\"guard\":" :
+				    "\"phikit\":{\"guard\":") < 0)
+					goto oom;
+			} else if (pk_at == pk_end &&
+			    buf_adds(out, pk_comma ? ",\"guard\":" : "\"guard\":") < 0)
+				goto oom;
+			annpos = out->len;
+			if (annotate(g, out, verdict, &ax, 0) < 0)
+				goto oom;
+			if (js.pk_key < 0 && buf_addc(out, '}') < 0)
+				goto oom;
+			last = pk_end;
+		}
+		if (x == NULL)
+			break;
+		if (buf_add(out, line + last, x->rs - 1 - last) < 0 ||
+		    jstr_encode(out, g->fixed.p + x->fs, x->fn) < 0)
+			goto oom;
+		last = x->re + 1;
+	}
+	if (buf_add(out, line + last, n - last) < 0)
+		goto oom;
+	/* the ordered stage's trailer */
+	if (buf_add(out, &ax, sizeof(ax)) < 0)
+		goto oom;
+	{
+		size_t an = sizeof(ax);
+		if (buf_add(out, &an, sizeof(an)) < 0)
+			goto oom;
+	}
+	return 0;
+oom:
+	buf_reset(out);
+	phk_err_set(e, PHK_EXIT_IO, "out of memory (or record too large)");
+	return -1;
+}
+
+/* ---- per-run state, in input order ---- */
+
+#define NIL UINT32_MAX
+
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+int
+guard_runs_init(struct guard_runs *r, const struct policy *p, int drop_denied)
+{
+	memset(r, 0, sizeof(r[0]));
+	r->pol = p;
+	r->drop_denied = drop_denied;
+	r->track = p->limits.max_run_records > 0 || (p->limits.max_run_cost > 0 && p->limits.cost_field);
+	r->max = (size_t)p->limits.max_runs;
+	r->head = r->tail = NIL;
+	if (!r->track)
+		return 0;
+	for (r->nbucket = 1; r->nbucket < r->max && r->nbucket < (1u << 24); r->nbucket <<= 1)
+		;
+	if ((r->bucket = malloc(r->nbucket * sizeof(*r->bucket))) == NULL)
+		return -1;
+	memset(r->bucket, 0xff, r->nbucket * sizeof(*r->bucket));
+	return 0;
+}
+
+void
+guard_runs_release(struct guard_runs *r)
+{
+	free(r->t);
+	free(r->bucket);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+lru_unlink(struct guard_runs *r, uint32_t i)
+{
+	struct grun *x = &r->t[i];
+
+	if (x->prev != NIL)
+		r->t[x->prev].next = x->next;
+	else
+		r->head = x->next;
+	if (x->next != NIL)
+		r->t[x->next].prev = x->prev;
+	else
+		r->tail = x->prev;
+}
+
+static void
+lru_front(struct guard_runs *r, uint32_t i)
+{
+	r->t[i].prev = NIL;
+	r->t[i].next = r->head;
+	if (r->head != NIL)
+		r->t[r->head].prev = i;
+	r->head = i;
+	if (r->tail == NIL)
+		r->tail = i;
+}
+
+/* The run's state, made (or taken from the least recently seen) if new. */
+static struct grun *
+run_get(struct guard_runs *r, const char *id, size_t n)
+{
+	uint64_t h = fnv1a(id, n);
+	uint32_t b = (uint32_t)(h & (r->nbucket - 1)), i, *pp;
+	struct grun *x;
+
+	for (i = r->bucket[b]; i != NIL; i = r->t[i].chain)
+		if (r->t[i].hash == h && r->t[i].len == n && memcmp(r->t[i].id, id, n) == 0) {
+			lru_unlink(r, i);
+			lru_front(r, i);
+			return &r->t[i];
+		}
+	if (r->n < r->max) {
+		if (ARRAY_RESERVE(r->t, r->cap, r->n + 1) < 0)
+			return NULL;
+		i = (uint32_t)r->n++;
+	} else {
+		/* the bound: the run seen longest ago is forgotten */
+		i = r->tail;
+		lru_unlink(r, i);
+		for (pp = &r->bucket[r->t[i].hash & (r->nbucket - 1)]; *pp != i; pp = &r->t[*pp].chain)
+			;
+		*pp = r->t[i].chain;
+		r->forgotten++;
+	}
+	x = &r->t[i];
+	x->hash = h;
+	x->len = (unsigned char)n;
+	memcpy(x->id, id, n);
+	x->records = 0;
+	x->cost = 0;
+	x->chain = r->bucket[b];
+	r->bucket[b] = i;
+	lru_front(r, i);
+	return x;
+}
+
+/* The record with the limits it broke added, and the verdict deny. */
+static int
+rewrite(struct guard_runs *r, const char *line, size_t n, const struct gaux *ax,
+    const char *const *rules, int nrules, struct buf *alt)
+{
+	const struct limits *lm = &r->pol->limits;
+	const char *cite = lm->citation ? lm->citation : "";
+	int i;
+
+	if (buf_add(alt, line, ax->vs) < 0 || buf_adds(alt, "\"deny\"") < 0 ||
+	    buf_add(alt, line + ax->ve, ax->vclose - ax->ve) < 0)
+		return -1;
+	for (i = 0; i < nrules; i++)
+		if (((ax->nviol || i) && buf_addc(alt, ',') < 0) ||
+		    buf_adds(alt, "{\"rule\":\"") < 0 || buf_adds(alt, rules[i]) < 0 ||
+		    buf_adds(alt, "\",\"kind\":\"limit\",\"citation\":") < 0 ||
+		    jstr_encode(alt, cite, strlen(cite)) < 0 ||
+		    buf_adds(alt, ",\"severity\":\"deny\"}") < 0)
+			return -1;
+	return buf_add(alt, line + ax->vclose, n - ax->vclose);
+}
+
+int
+guard_runs_order(void *ctx, const char *line, size_t n, const char *aux, size_t auxn,
+    struct buf *alt, struct phk_err *e)
+{
+	struct guard_runs *r = ctx;
+	const struct limits *lm = &r->pol->limits;
+	struct gaux ax;
+	struct grun *x;
+	const char *broke[2];
+	int verdict, rc = FILTER_WRITE, nbroke = 0;
+
+	if (auxn != sizeof(ax)) {
+		phk_err_set(e, PHK_EXIT_IO, "internal error: bad guard trailer");
+		return -1;
+	}
+	memcpy(&ax, aux, sizeof(ax));
+	verdict = ax.verdict;
+	r->records++;
+	if (r->track && ax.runlen > 0) {
+		if ((x = run_get(r, ax.run, ax.runlen)) == NULL) {
+			phk_err_set(e, PHK_EXIT_IO, "out of memory");
+			return -1;
+		}
+		x->records++;
+		x->cost += ax.cost;
+		if (lm->max_run_records > 0 && x->records > (unsigned long)lm->max_run_records)
+			broke[nbroke++] = "limits.max_run_records";
+		if (lm->max_run_cost > 0 && lm->cost_field && x->cost > lm->max_run_cost)
+			broke[nbroke++] = "limits.max_run_cost";
+		if (nbroke) {
+			if (rewrite(r, line, n, &ax, broke, nbroke, alt) < 0)
+				goto oom;
+			verdict = SEV_DENY;
+			rc = FILTER_REWRITE;
+		}
+	}
+	r->verdicts[verdict]++;
+	if (verdict == SEV_DENY && r->drop_denied) {
+		r->dropped++;
+		return FILTER_DROP;
+	}
+	return rc;
+oom:
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}

@@ -1,0 +1,115 @@
+#!/bin/bash
+# guard-check's rules, both sides of each: what the HIPAA pack denies,
+# and the negated, hedged, conditional, quoted and third-person sentences
+# it must let through. Every text carries both disclaimers, so only the
+# rule under test can speak.
+. "$(dirname "$0")/lib.sh"
+
+D="This is not a diagnosis or medical advice. Consult a licensed healthcare provider."
+check() {	# check WANT TEXT: WANT is "verdict rules"
+	guard <<<"$(jq -cn --arg t "$2 $D" '{text: $t}')"
+	is "$(verdict "$out")" "$1" "$1: $2"
+}
+
+# diagnosis stated as fact
+check "deny diagnosis" "Based on your symptoms, you have shingles."
+check "deny diagnosis" "You most likely have plantar fasciitis."
+check "deny diagnosis" "Your blood work confirms iron deficiency anemia."
+check "deny diagnosis" "The AI diagnoses you with gout."
+check "deny diagnosis" "You've got bronchitis."
+check "deny diagnosis" "These symptoms point to rheumatoid arthritis."
+check "allow " "This is not a diagnosis."
+check "allow " "I can't tell whether you have shingles."
+check "allow " "If you have gout, cherries are sometimes discussed."
+check "allow " "Do you have asthma?"
+check "allow " "You may have heard that eczema is contagious; it is not."
+check "allow " "Many people who have psoriasis also have joint pain."
+check "allow " "She said \"you have pneumonia\" in the story."
+check "allow " "You have an appointment on the portal."
+check "allow " "This is not shingles; it looks more like a bruise."
+check "deny diagnosis" "What you have is plantar fasciitis."
+check "deny diagnosis" "You've come down with something viral."
+check "allow " "\"You have pneumonia.\" That line is from a novel."
+check "deny diagnosis" "At 5'10\" tall, you have obesity."
+check "deny diagnosis" "He wrote \"hi\" and you have gout."
+
+# prescribing or dosing for the reader
+check "deny prescribing" "Take 400 mg of ibuprofen every six hours."
+check "deny prescribing" "You should start losartan 25 mg once daily."
+check "deny prescribing" "I'm prescribing doxycycline for you."
+check "deny prescribing" "Take two naproxen tablets with food."
+check "deny prescribing" "Increase your metoprolol to 50 mg."
+check "deny prescribing" "I recommend you take famotidine at night."
+check "allow " "Doctors sometimes prescribe amoxicillin for ear infections."
+check "allow " "Never take more than 4,000 mg of acetaminophen a day."
+check "allow " "Ask your doctor whether you should take a statin."
+check "allow " "Do not take ibuprofen on an empty stomach."
+check "allow " "Adults usually take 500 mg, as their prescriber decides."
+check "allow " "The label says \"take 2 tablets daily\"."
+check "allow " "Take a short walk after meals."
+check "deny prescribing-advice" "My advice: naproxen, 250 mg, twice a day."
+check "deny prescribing" "I'm putting you on sertraline 50 mg."
+check "allow " "Some people take 2 tablets, but ask your pharmacist first."
+
+# unapproved efficacy claims
+check "deny efficacy-claim" "This supplement is clinically proven to cure arthritis."
+check "deny efficacy-claim" "Our tea permanently cures insomnia."
+check "deny efficacy-claim" "This herbal remedy is FDA-approved for anxiety."
+check "allow " "No supplement is clinically proven to cure arthritis."
+check "allow " "Some ads claim a tea is clinically proven to cure insomnia."
+check "allow " "Is it clinically proven to treat migraine?"
+check "allow " "Metformin is approved to treat type 2 diabetes."
+
+# the warn and ask rules
+check "warn safety-claim" "This cream is completely safe."
+check "allow " "No medicine is completely safe."
+check "ask triage-dismissal" "You don't need to see a doctor for this rash."
+check "allow " "Do you need to see a doctor?"
+
+# identifiers, through phi-scrub's own detectors
+check "deny phi-in-output" "Your SSN 219-09-9999 is on file."
+check "deny phi-in-output" "Your MRN is 48213377."
+check "deny phi-in-output" "I sent it to ana.ruiz@example.org."
+check "deny phi-in-output" "Dear Maria Lopez, your results are in."
+check "ask phi-dates" "Your visit on March 3, 2024 was noted."
+check "allow " "Hypothyroidism is a common condition."
+check "allow " "The FDA and the CDC publish guidance."
+check "allow " "You should rest and drink fluids."
+
+# several rules in one text: each reported, in rule order
+check "deny diagnosis,prescribing" "You have gout. Take 100 mg of allopurinol daily."
+
+# the annotation: exact, with where but never what
+guard <<<'{"text":"Your SSN 219-09-9999 is on file. '"$D"'"}'
+is_out '{"text":"Your SSN 219-09-9999 is on file. '"$D"'",'"$(gann deny '{"rule":"phi-in-output","kind":"phi","citation":"45 CFR 164.502(a); 45 CFR 164.514(b)(2)","severity":"deny","category":"SSN","field":".text","offset":9,"length":11}')"'}' \
+	"a violation names rule, kind, citation, severity, field and span; not the text"
+is "$rc" 0 "annotate mode: exit 0 even when denied"
+guard <<<'{"text":"Parking is in garage B."}'
+is_out '{"text":"Parking is in garage B.",'"$(gann allow '')"'}' "nothing about health: allow, no disclaimers needed"
+guard <<<'{"text":"Asthma can flare in cold air."}'
+is "$(verdict "$out")" "deny not-medical-advice,consult-provider" "health without disclaimers: both missing"
+guard <<<'{"text":"Asthma can flare in cold air. This is general information, not medical advice."}'
+is "$(verdict "$out")" "deny consult-provider" "one disclaimer said another way counts"
+guard <<<'{"text":"Tendinitis eases with rest. For informational purposes only. Talk to your doctor."}'
+is "$(verdict "$out")" "allow " "disclaimers in other words count"
+# offsets are in code points, as jq and Python count
+guard <<<'{"text":"Café: you have gout. '"$D"'"}'
+is "$(field "$out" '.phikit.guard.violations[0] | "\(.offset) \(.length)"')" "6 13" "offsets count code points, not bytes"
+# all default fields, and -f narrowing them
+guard <<<'{"choices":[{"message":{"content":"ok"}},{"message":{"content":"You have gout. '"$D"'"}}],"output":"Your MRN is 48213377."}'
+is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".choices[1].message.content .output" "choices[].message.content, text and output are checked"
+guard -f .output <<<'{"text":"You have gout. '"$D"'","output":"fine"}'
+is "$(verdict "$out")" "allow " "-f replaces the default fields"
+guard -f .a.b <<<'{"a":{"b":["You have gout. '"$D"'"]}}'
+is "$(verdict "$out")" "deny diagnosis" "-f: strings below a path are checked"
+guard <<<'{"messages":[{"role":"user","content":"Do I have gout? My SSN is 219-09-9999"}],"text":"ok"}'
+is "$(verdict "$out")" "allow " "the prompt (messages) is not output: not checked"
+# an earlier annotation is replaced, other members kept byte for byte
+guard <<<'{"text":"ok","phikit":{"scrub":{"a" : 1},"guard":{"verdict":"deny"}}}'
+is_out '{"text":"ok","phikit":{"scrub":{"a" : 1},"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'"}}}' \
+	"phikit.guard replaced in place, phikit.scrub kept"
+guard <<<'{"text":"ok","phikit":{}}'
+is_out '{"text":"ok","phikit":{"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'"}}}' "an empty phikit object gets guard"
+guard <<<'{}'
+is_out "{$(gann allow '')}" "an empty record gets the annotation"
+done_testing
