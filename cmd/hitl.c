@@ -26,7 +26,7 @@ usage(FILE *f)
 	    "       hitl show id [--db path] [-p policy] [--record] [--json]\n"
 	    "       hitl approve id --reviewer name --notes text [--db path] [-p policy] [--key keyfile]\n"
 	    "       hitl reject id --reviewer name --notes text [--db path] [-p policy] [--key keyfile]\n"
-	    "       hitl release [--db path] [-p policy] [--key keyfile] [--run id]\n"
+	    "       hitl release [--db path] [-p policy] [--key keyfile] [--run id] [--limit n]\n"
 	    "       hitl wait id [--db path] [-p policy] [--timeout seconds]\n"
 	    "       hitl -h | -V\n");
 }
@@ -34,7 +34,7 @@ usage(FILE *f)
 struct opts {
 	const char *db, *policy, *key, *status, *run, *reviewer, *notes;
 	int json, record, quiet, skip;
-	long max_line;
+	long max_line, limit;	/* limit: release at most this many; 0 all */
 	double timeout;		/* < 0: none */
 	long long id;
 };
@@ -434,7 +434,7 @@ release(struct opts *o)
 	struct phk_err e;
 	struct ctx c;
 	struct buf out;
-	long long id;
+	long long id, done = 0;
 	int status, rc;
 
 	buf_init(&out, (size_t)-1 / 4);
@@ -447,7 +447,7 @@ release(struct opts *o)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
-	for (;;) {
+	while (o->limit == 0 || done++ < o->limit) {
 		buf_reset(&out);
 		if ((rc = hitl_release_next(&c.h, o->run, &id, &out, &e)) < 0) {
 			phk_warn("%s", e.msg);
@@ -518,7 +518,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_KEY, O_STATUS, O_RUN, O_JSON, O_RECORD, O_REVIEWER, O_NOTES,
-	    O_TIMEOUT, O_ONERR, O_MAXLINE };
+	    O_TIMEOUT, O_ONERR, O_MAXLINE, O_LIMIT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "policy", required_argument, NULL, 'p' },
@@ -532,6 +532,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "on-error", required_argument, NULL, O_ONERR },
 		{ "max-line", required_argument, NULL, O_MAXLINE },
+		{ "limit", required_argument, NULL, O_LIMIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -603,6 +604,14 @@ main(int argc, char **argv)
 			o.max_line = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || o.max_line < 2 || o.max_line > (1L << 30)) {
 				phk_warn("bad --max-line '%.64s'", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_LIMIT:
+			errno = 0;
+			o.limit = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.limit < 1 || o.limit > 1000000000L) {
+				phk_warn("bad --limit '%.64s' (1 or more)", optarg);
 				return PHK_EXIT_USAGE;
 			}
 			break;
