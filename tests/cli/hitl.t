@@ -163,6 +163,16 @@ is "$rc.$out.$err" "0.." "release: nothing approved, nothing printed"
 run "$bin/ledger-verify" --db "$db"
 is "$rc" 0 "ledger-verify: the ledger with the queue's entries is consistent"
 
+# ---- signed: a checkpoint after each write, with --key or PHIKIT_LEDGER_KEY ----
+db=$tmp/s.db
+"$bin/ledger-admin" keygen --name hitl-test -o "$tmp/k.key" >"$tmp/k.pub" 2>/dev/null
+h gate -q --key "$tmp/k.key" <<<"$ASK"
+PHIKIT_LEDGER_KEY=$tmp/k.key h reject 1 --reviewer "$me" --notes no
+is "$(sqlite3 "$db" "SELECT group_concat(size) FROM checkpoints")" "1,2" "signed: a checkpoint per transaction"
+run "$bin/ledger-verify" --db "$db" --key "$tmp/k.pub"
+is "$rc" 0 "signed: ledger-verify --key passes"
+like "$out" "ledger OK: 2 entries, 1 run, checkpoint 2 signed by hitl-test+*" "signed: the head is signed"
+
 # ---- timeouts: escalate, then expire ----
 db=$tmp/t.db
 PHIKIT_HITL_TIMEOUT_S=1 h gate -q <<<"$ASK"
