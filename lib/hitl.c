@@ -671,7 +671,7 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
     const char *notes, struct hitl_outcome *out, struct phk_err *e)
 {
 	const char *action = approve ? "approve" : "reject";
-	int act = approve ? ACT_APPROVE : ACT_REJECT, rc, dup = 0, required;
+	int act = approve ? ACT_APPROVE : ACT_REJECT, rc, dup = 0, required, self;
 	struct hitl_item it;
 	sqlite3_stmt *s;
 	char ts[LEDGER_TS_LEN + 1], roles[256];
@@ -705,7 +705,8 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 	if (strcmp(it.status, "pending") && strcmp(it.status, "escalated"))
 		return refuse(h, id, it.run_id, action, "not-pending", reviewer, e,
 		    "item %lld is %s, not pending", id, it.status);
-	if (approve && !strcmp(it.queued_by, h->user))
+	self = approve && !strcmp(it.queued_by, h->user);
+	if (self && h->pol->hitl.separation_of_duties)
 		return refuse(h, id, it.run_id, action, "self-approval", reviewer, e,
 		    "%s queued item %lld and cannot approve it (separation of duties)", h->user, id);
 	if (approve) {
@@ -739,6 +740,7 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 	    j_str(&h->pay, "status", out->status) < 0 ||
 	    j_int(&h->pay, "approvals", out->approvals) < 0 ||
 	    j_int(&h->pay, "approvals_required", required) < 0 ||
+	    (self && buf_adds(&h->pay, ",\"self_approval\":true") < 0) ||
 	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
 		oom(e);
 		return fail(h);

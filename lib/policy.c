@@ -819,6 +819,9 @@ load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 		} else if (!strcmp(key, "approvals_required")) {
 			if (get_int(l, v, key, 1, 16, &p->hitl.approvals_required) < 0)
 				return -1;
+		} else if (!strcmp(key, "separation_of_duties")) {
+			if (get_bool(l, v, key, &p->hitl.separation_of_duties) < 0)
+				return -1;
 		} else if (!strcmp(key, "irreversible_tools")) {
 			if (get_list(l, v, key, &p->hitl.irreversible_tools, 1) < 0)
 				return -1;
@@ -827,7 +830,7 @@ load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 				return -1;
 		} else
 			return errat(l, k, "unknown key '%s' in hitl (timeout_s, expire_s, "
-			    "approvals_required, irreversible_tools, webhook)", key);
+			    "approvals_required, separation_of_duties, irreversible_tools, webhook)", key);
 	}
 	return 0;
 }
@@ -997,6 +1000,7 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	p->ledger_retention_days = 6 * 366;	/* 45 CFR 164.316(b)(2): six years */
 	p->match_limit = 1000000;
 	p->hitl.approvals_required = 1;
+	p->hitl.separation_of_duties = 1;
 	p->names.enabled = 1;
 	if (sodium_init() < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "libsodium failed to initialize");

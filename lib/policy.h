@@ -85,6 +85,7 @@ struct hitl_conf {
 	long timeout_s;			/* pending longer escalates; 0 never */
 	long expire_s;			/* escalated longer expires; 0 never */
 	int approvals_required;		/* distinct reviewers (Unix users) */
+	int separation_of_duties;	/* the queuer may not approve (default) */
 	struct strlist irreversible_tools;	/* queued whatever the verdict */
 	char *webhook;			/* URL or NULL */
 };

@@ -144,6 +144,19 @@ sql="SELECT payload FROM entries WHERE kind = 'hitl.decision'"
 is "$(field "$(sqlite3 "$db" "$sql")" '[.item, .decision, .reviewer, .unix_user, .notes] | join("|")')" \
 	"1|reject|$me|$me|dose needs a pharmacist" "a decision is a hitl.decision entry"
 
+# a one-person trial may turn separation of duties off; the entry says so
+db=$tmp/solo.db
+cat >"$tmp/solo.yaml" <<EOF
+extends: $POLICY
+hitl: {separation_of_duties: false}
+EOF
+hp "$tmp/solo.yaml" gate -q <<<"$ASK"
+hp "$tmp/solo.yaml" approve 1 --reviewer "$me" --notes "alone today"
+is "$rc.$out" "0.item 1: approved (1 of 1 approvals)" "separation_of_duties: false lets the queuer approve"
+sql="SELECT json_extract(payload, '\$.self_approval') FROM entries WHERE kind = 'hitl.decision'"
+is "$(sqlite3 "$db" "$sql")" 1 "separation_of_duties: false — the decision entry marks the self-approval"
+db=$tmp/q.db
+
 # ---- wait ----
 h wait 1
 is "$rc.$out" "1.rejected" "wait: a rejected item exits 1"
@@ -258,7 +271,8 @@ perr() {	# perr YAML MESSAGE
 	run "$HITL" list --db "$db" -p "$tmp/p.yaml"
 	is "$rc.$err" "2.hitl: $tmp/p.yaml:$2" "policy error: ${2#*: }"
 }
-perr 'hitl: {approvals: 2}' "1:8: unknown key 'approvals' in hitl (timeout_s, expire_s, approvals_required, irreversible_tools, webhook)"
+perr 'hitl: {approvals: 2}' "1:8: unknown key 'approvals' in hitl (timeout_s, expire_s, approvals_required, separation_of_duties, irreversible_tools, webhook)"
+perr 'hitl: {separation_of_duties: maybe}' "1:30: separation_of_duties must be true or false"
 perr 'hitl: {approvals_required: 0}' "1:28: approvals_required must be a whole number in range"
 perr 'hitl: {timeout_s: soon}' "1:19: timeout_s must be a whole number in range"
 perr 'access: {groups: []}' "1:10: unknown key 'groups' in access (aliases, roles, actions)"
