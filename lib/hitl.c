@@ -1168,6 +1168,7 @@ hitl_gate_fd(struct hitl *h, struct hitl_gate_opts *o, int fd, const char *name)
 	const char *line;
 	size_t n;
 	int rc, status = 0;
+	long long swept = now_ms();
 
 	if (jsonl_reader_init(&rd, fd, name, o->max_line ? o->max_line : JSONL_DEFAULT_MAX) < 0) {
 		oom(&e);
@@ -1178,6 +1179,15 @@ hitl_gate_fd(struct hitl *h, struct hitl_gate_opts *o, int fd, const char *name)
 		rc = jsonl_read(&rd, &line, &n, &e);
 		if (rc == 0)
 			break;
+		/* a gate that runs for days escalates on time too: a look a second */
+		if (rc > 0 && now_ms() - swept >= 1000) {
+			swept = now_ms();
+			if (hitl_sweep(h, &e) < 0) {
+				o->report(o->ctx, name, 0, &e);
+				status = e.status;
+				break;
+			}
+		}
 		if (rc > 0 && (rc = gate_one(h, o, line, n, &e)) >= 0) {
 			if (rc)
 				o->queued_n++;

@@ -36,6 +36,15 @@ is "$(stat -c %a "$db")" 600 "gate: the database is created 0600"
 h gate -q <<<"$ASK"
 is "$rc.$err.$out" "0.." "gate -q: queued quietly"
 
+# on a pipe, each record that passes is written at once, not at the end
+coproc GATE { "$HITL" gate -q --db "$db" -p "$POLICY"; }
+echo "$ALLOW" >&"${GATE[1]}"
+line=
+read -r -t 10 line <&"${GATE[0]}"
+is "$line" "$ALLOW" "gate: a record passes at once on a pipe, while the input stays open"
+exec {GATE[1]}>&-
+wait "$GATE_PID"
+
 # warn and deny pass (guard-check decides about deny); irreversible tools are queued
 cat >"$tmp/tools.yaml" <<EOF
 extends: $POLICY
