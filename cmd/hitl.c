@@ -95,6 +95,7 @@ struct ctx {
 	int have_pol, have_sk, have_l;
 };
 
+/* sign: load the signing key, for commands that may write (all do: the sweep may). */
 static int
 setup(struct ctx *c, const struct opts *o, int sign)
 {
@@ -260,7 +261,7 @@ list(struct opts *o)
 			return PHK_EXIT_USAGE;
 		}
 	}
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 1)) != 0)
 		goto out;
 	if (hitl_list(&c.h, o->status, o->run, collect, &r, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -347,7 +348,7 @@ show(struct opts *o)
 	sc.b = &b;
 	sc.json = o->json;
 	sc.n = 0;
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 1)) != 0)
 		goto out;
 	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
 		if (rc == 0)
