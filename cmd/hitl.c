@@ -95,9 +95,9 @@ struct ctx {
 	int have_pol, have_sk, have_l;
 };
 
-/* sign: load the signing key, for commands that may write (all do: the sweep may). */
+/* Every command may write (the timeout sweep), so each loads the signing key if given. */
 static int
-setup(struct ctx *c, const struct opts *o, int sign)
+setup(struct ctx *c, const struct opts *o)
 {
 	const char *hook = getenv("PHIKIT_HITL_WEBHOOK");
 	struct phk_err e;
@@ -124,7 +124,7 @@ setup(struct ctx *c, const struct opts *o, int sign)
 	if (ledger_unix_user(c->user, &e) < 0)
 		goto err;
 	c->h.user = c->user;
-	if (sign && o->key && *o->key) {
+	if (o->key && *o->key) {
 		if (note_signer_load(&c->sk, o->key, &e) < 0)
 			goto err;
 		c->have_sk = 1;
@@ -162,7 +162,7 @@ gate(struct opts *o, int argc, char **argv)
 	struct ctx c;
 	int status, i;
 
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
@@ -261,7 +261,7 @@ list(struct opts *o)
 			return PHK_EXIT_USAGE;
 		}
 	}
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto out;
 	if (hitl_list(&c.h, o->status, o->run, collect, &r, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -348,7 +348,7 @@ show(struct opts *o)
 	sc.b = &b;
 	sc.json = o->json;
 	sc.n = 0;
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto out;
 	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
 		if (rc == 0)
@@ -409,7 +409,7 @@ decide(struct opts *o, int approve)
 		phk_warn("%s needs --reviewer and --notes", approve ? "approve" : "reject");
 		return PHK_EXIT_USAGE;
 	}
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto out;
 	if (hitl_decide(&c.h, o->id, approve, o->reviewer, o->notes, &res, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -439,7 +439,7 @@ release(struct opts *o)
 	int status, rc;
 
 	buf_init(&out, (size_t)-1 / 4);
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto done;
 	if (hitl_release_check(&c.h, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -483,7 +483,7 @@ wait_cmd(struct opts *o)
 	struct ctx c;
 	int status, rc;
 
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o)) != 0)
 		goto out;
 	rc = hitl_wait(&c.h, o->id, o->timeout < 0 ? -1 : (long long)(o->timeout * 1000), st, &e);
 	if (rc < 0) {
