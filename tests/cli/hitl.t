@@ -98,6 +98,17 @@ h list --status pending --run r-2 --json
 is "$(printf '%s\n' "$out" | jq -c '[.item,.status,.reason,.tool]' | paste -sd' ')" \
 	'[3,"pending","irreversible_tool","send_fax"] [4,"pending","irreversible_tool","delete_chart"]' \
 	"list --status --run: filters"
+if command -v script >/dev/null 2>&1; then
+	w=$(( ${#me} > 9 ? ${#me} : 9 ))
+	script -qc "$HITL list --db $db -p $POLICY --run r-2" /dev/null | tr -d '\r' >"$tmp/tty"
+	is "$(sed 's/20[0-9-]*T[0-9:]*/TS/' "$tmp/tty")" \
+"  ITEM  STATUS     RUN  REASON                          $(printf "%-${w}s" QUEUED_BY)  QUEUED_AT             APPROVALS  RELEASED
+     3  pending    r-2  irreversible_tool:send_fax      $(printf "%-${w}s" "$me")  TS   0/1        -
+     4  pending    r-2  irreversible_tool:delete_chart  $(printf "%-${w}s" "$me")  TS   0/1        -" \
+		"list: an aligned table on a terminal"
+else
+	n=$((n + 1)); echo "ok $n # skip script(1) not installed"
+fi
 h list --status bogus
 is "$rc" 2 "list: an unknown status is a usage error"
 h show 1
