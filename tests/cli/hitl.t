@@ -53,11 +53,13 @@ hitl:
 EOF
 printf '%s\n' '{"run_id":"r-2","tool":"send_fax","args":{}}' '{"run_id":"r-2","tool":"lookup"}' \
 	'{"run_id":"r-2","tool":{"name":"delete_chart"}}' \
-	'{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}' >"$tmp/in"
+	'{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}' \
+	'{"run_id":"r-2","phikit":{"guard":{"verdict":"deny"}}}' >"$tmp/in"
 hp "$tmp/tools.yaml" gate <"$tmp/in"
 is "$rc" 0 "gate: irreversible tools, exit 0"
 is_out '{"run_id":"r-2","tool":"lookup"}
-{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}' "gate: a tool the policy does not list passes, so does warn"
+{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}
+{"run_id":"r-2","phikit":{"guard":{"verdict":"deny"}}}' "gate: a tool the policy does not list passes, so do warn and deny"
 is_err "hitl: queued item 3 (run r-2): irreversible_tool
 hitl: queued item 4 (run r-2): irreversible_tool" "gate: tools by name, string or object"
 
@@ -89,6 +91,11 @@ $PLAIN" "--on-error=skip: the bad line dropped, the rest passed"
 like "$err" "*hitl: 1 bad line skipped" "--on-error=skip: counts what it skipped"
 h gate <"$tmp/in"
 is "$rc.$out" "3.$ALLOW" "--on-error=stop: stops at the bad line"
+
+# a database that cannot be opened: exit 4, nothing passes
+run "$HITL" gate --db "$tmp/no/such/dir/q.db" -p "$POLICY" <<<"$ALLOW"
+is "$rc.$out" "4." "gate: no database, exit 4, nothing passed"
+like "$err" "hitl: cannot create database '$tmp/no/such/dir/q.db': *" "gate: says why"
 
 # ---- list, show ----
 h list
