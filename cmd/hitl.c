@@ -95,9 +95,12 @@ struct ctx {
 	int have_pol, have_sk, have_l;
 };
 
-/* Every command may write (the timeout sweep), so each loads the signing key if given. */
+/*
+ * Every command may write (the timeout sweep), so each loads the signing
+ * key if given; only the gate creates a missing database.
+ */
 static int
-setup(struct ctx *c, const struct opts *o)
+setup(struct ctx *c, const struct opts *o, int create)
 {
 	const char *hook = getenv("PHIKIT_HITL_WEBHOOK");
 	struct phk_err e;
@@ -130,7 +133,7 @@ setup(struct ctx *c, const struct opts *o)
 		c->have_sk = 1;
 		c->h.sk = &c->sk;
 	}
-	if (ledger_open(&c->l, o->db, LEDGER_CREATE, &e) < 0)
+	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
 		goto err;
 	c->have_l = 1;
 	c->h.l = &c->l;
@@ -162,7 +165,7 @@ gate(struct opts *o, int argc, char **argv)
 	struct ctx c;
 	int status, i;
 
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 1)) != 0)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
@@ -261,7 +264,7 @@ list(struct opts *o)
 			return PHK_EXIT_USAGE;
 		}
 	}
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
 	if (hitl_list(&c.h, o->status, o->run, collect, &r, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -348,7 +351,7 @@ show(struct opts *o)
 	sc.b = &b;
 	sc.json = o->json;
 	sc.n = 0;
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
 	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
 		if (rc == 0)
@@ -409,7 +412,7 @@ decide(struct opts *o, int approve)
 		phk_warn("%s needs --reviewer and --notes", approve ? "approve" : "reject");
 		return PHK_EXIT_USAGE;
 	}
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
 	if (hitl_decide(&c.h, o->id, approve, o->reviewer, o->notes, &res, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -439,7 +442,7 @@ release(struct opts *o)
 	int status, rc;
 
 	buf_init(&out, (size_t)-1 / 4);
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 0)) != 0)
 		goto done;
 	if (hitl_release_check(&c.h, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -483,7 +486,7 @@ wait_cmd(struct opts *o)
 	struct ctx c;
 	int status, rc;
 
-	if ((status = setup(&c, o)) != 0)
+	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
 	rc = hitl_wait(&c.h, o->id, o->timeout < 0 ? -1 : (long long)(o->timeout * 1000), st, &e);
 	if (rc < 0) {

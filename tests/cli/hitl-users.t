@@ -37,7 +37,7 @@ as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-gr
 hq() { local u=$1 p=$2; shift 2; run as "$u" "$HITL" "$1" --db "$db" -p "$p" "${@:2}"; }
 newdb() {	# a fresh queue every reviewer may open
 	db=$tmp/q/$1.db
-	"$HITL" list --db "$db" -p "$POLICY" >/dev/null && chmod 666 "$db"
+	"$HITL" gate --db "$db" -p "$POLICY" </dev/null && chmod 666 "$db"
 }
 kinds() { sqlite3 "$db" "SELECT kind FROM entries ORDER BY seq" | paste -sd' '; }
 

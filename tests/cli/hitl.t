@@ -97,6 +97,12 @@ run "$HITL" gate --db "$tmp/no/such/dir/q.db" -p "$POLICY" <<<"$ALLOW"
 is "$rc.$out" "4." "gate: no database, exit 4, nothing passed"
 like "$err" "hitl: cannot create database '$tmp/no/such/dir/q.db': *" "gate: says why"
 
+h list --db "$tmp/typo.db"
+is "$rc" 4 "list: a database that is not there is an error, not created"
+like "$err" "hitl: database '$tmp/typo.db': open: *" "list: says so"
+[ ! -e "$tmp/typo.db" ]
+ok $? "list: creates nothing"
+
 # ---- list, show ----
 h list
 is "$rc" 0 "list: exit 0"
