@@ -205,9 +205,13 @@ out:
 
 /* ---- list ---- */
 
+static int item_json(struct buf *b, const struct hitl_item *it, int required);
+
 struct rows {
 	struct hitl_item *v;
 	size_t n, cap;
+	struct buf *json;	/* JSON Lines: printed as read, nothing kept */
+	int required;
 };
 
 static int
@@ -215,6 +219,13 @@ collect(void *ctx, const struct hitl_item *it)
 {
 	struct rows *r = ctx;
 
+	if (r->json) {
+		if (item_json(r->json, it, r->required) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		return printf("%s\n", r->json->p) < 0 ? -1 : 0;
+	}
 	if (ARRAY_RESERVE(r->v, r->cap, r->n + 1) < 0) {
 		errno = ENOMEM;
 		return -1;
@@ -248,7 +259,7 @@ list(struct opts *o)
 {
 	static const char *const states[] = { "pending", "approved", "rejected", "expired",
 	    "escalated", "released", NULL };
-	struct rows r = { NULL, 0, 0 };
+	struct rows r = { NULL, 0, 0, NULL, 1 };
 	struct phk_err e;
 	struct ctx c;
 	struct buf b;
@@ -264,21 +275,18 @@ list(struct opts *o)
 			return PHK_EXIT_USAGE;
 		}
 	}
+	buf_init(&b, 1 << 20);
 	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
+	r.required = c.pol.hitl.approvals_required;
+	if (o->json || !isatty(STDOUT_FILENO))
+		r.json = &b;
 	if (hitl_list(&c.h, o->status, o->run, collect, &r, &e) < 0) {
 		phk_warn("%s", e.msg);
 		status = e.status;
 		goto out;
 	}
-	buf_init(&b, 1 << 20);
-	if (o->json || !isatty(STDOUT_FILENO)) {
-		for (i = 0; i < r.n; i++) {
-			if (item_json(&b, &r.v[i], c.pol.hitl.approvals_required) < 0)
-				break;
-			printf("%s\n", b.p);
-		}
-	} else {
+	if (!r.json) {
 		for (i = 0; i < r.n; i++) {
 			if ((k = strlen(r.v[i].run_id)) > wr)
 				wr = k;
@@ -303,8 +311,8 @@ list(struct opts *o)
 			    r.v[i].released_at[0] ? "yes" : "-");
 		}
 	}
-	buf_release(&b);
 out:
+	buf_release(&b);
 	free(r.v);
 	teardown(&c);
 	return status;

@@ -229,6 +229,8 @@ notify(struct hitl *h, const char *event, long long item, const char *run,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* a proxy from the environment never sees what is meant for this host */
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.p);
