@@ -389,6 +389,11 @@ hitl_sweep(struct hitl *h, struct phk_err *e)
 	nesc = nsw;
 	if (sweep_one(h, 0, now, &sw, &nsw, &cap, e) < 0)
 		goto bad;
+	if (nsw == 0) {
+		/* another command swept first: nothing to commit or sign */
+		ledger_rollback(h->l);
+		return 0;
+	}
 	if (finish(h, e) < 0) {
 		free(sw);
 		return -1;

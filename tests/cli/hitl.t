@@ -243,6 +243,15 @@ sleep 1.1
 hp "$tmp/timeouts.yaml" approve 2 --reviewer "$me" --notes x
 is "$rc" 1 "policy timeouts: an escalated item can still be decided (self-approval refused here)"
 is "$(sqlite3 "$db" "SELECT status FROM hitl_items WHERE id = 2")" escalated "policy timeouts: hitl.timeout_s escalates"
+# two commands sweeping at once escalate each item once
+db=$tmp/t2.db
+printf '%s\n' "$ASK" "$ASK" "$ASK" | "$HITL" gate -q --db "$db" -p "$POLICY"
+sleep 1.1
+for i in 1 2 3 4; do PHIKIT_HITL_TIMEOUT_S=1 "$HITL" list --db "$db" -p "$POLICY" >/dev/null & done
+wait
+is "$(sqlite3 "$db" "SELECT group_concat(json_extract(payload, '\$.item')) FROM entries WHERE kind = 'hitl.escalate'")" \
+	"1,2,3" "concurrent sweeps: one hitl.escalate per item"
+db=$tmp/t.db
 PHIKIT_HITL_TIMEOUT_S=x h list
 is "$rc.$err" "2.hitl: PHIKIT_HITL_TIMEOUT_S must be a whole number of seconds, not 'x'" "a bad timeout is a usage error"
 run "$bin/ledger-verify" --db "$db"
