@@ -839,6 +839,41 @@ nomem:
 	return oom(e);
 }
 
+/*
+ * The record about to be released is the one queued: its hash matches the
+ * one its hitl.enqueue ledger entry holds (while that payload is kept).
+ */
+static int
+record_intact(struct hitl *h, long long id, const char *run, const char *sha,
+    struct phk_err *e)
+{
+	char hex[2 * HASH_LEN + 1], logged[2 * HASH_LEN + 1] = "";
+	sqlite3_stmt *s;
+	mhash d;
+	int rc;
+
+	sha256(d, (const unsigned char *)h->tmp.p, h->tmp.len);
+	hex32(hex, d);
+	if ((s = prep(h, "SELECT json_extract(payload, '$.record_sha256') FROM entries "
+	    "WHERE run_id = ?1 AND kind = 'hitl.enqueue' AND payload IS NOT NULL "
+	    "AND json_extract(payload, '$.item') = ?2", e)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		copy_col(logged, sizeof(logged), s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(h, e, "read the enqueue entry");
+	if (strcmp(hex, sha) || (logged[0] && strcmp(hex, logged))) {
+		phk_err_set(e, PHK_EXIT_IO, "item %lld: the stored record does not match the hash "
+		    "logged when it was queued; not released (run ledger-verify)", id);
+		return -1;
+	}
+	return 0;
+}
+
 int
 hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *out,
     struct phk_err *e)
@@ -881,6 +916,8 @@ hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *ou
 		dberr(h, e, "read approved items");
 		goto bad;
 	}
+	if (record_intact(h, *id, run_id, sha, e) < 0)
+		goto bad;
 	ledger_now(ts);
 	if ((s = prep(h, "UPDATE hitl_items SET released_at = ?1, released_by = ?2 WHERE id = ?3 "
 	    "AND released_at IS NULL", e)) == NULL)

@@ -102,6 +102,16 @@ run "$bin/ledger-verify" --db "$db"
 is "$rc" 0 "flow: ledger-verify passes over the review trail"
 like "$out" "*7 entries, 2 runs*" "flow: the trail is in the record's run, the refused release in phikit:hitl"
 
+# ---- a record changed behind the queue's back is not released ----
+newdb tamper
+hq phkt-alice "$SITE" gate -q <<<"$ASK"
+hq phkt-bob "$SITE" approve 1 --reviewer phkt-bob --notes ok
+sqlite3 "$db" "DROP TRIGGER hitl_items_decided; UPDATE hitl_items SET record = CAST(replace(CAST(record AS TEXT), 'warfarin', 'aspirin') AS BLOB)"
+hq root "$SITE" release
+is "$rc.$out" "4." "tamper: an edited record is not released"
+is "$err" "hitl: item 1: the stored record does not match the hash logged when it was queued; not released (run ledger-verify)" \
+	"tamper: says why"
+
 # ---- a role held through a group ----
 newdb group
 hq phkt-alice "$SITE" gate -q <<<"$ASK"
