@@ -18,6 +18,27 @@ ALLOW='{"run_id":"r-1","text":"fine","phikit":{"guard":{"verdict":"allow","viola
 ASK='{"run_id":"r-1","text":"take 40 mg","phikit":{"scrub":{"total":0},"guard":{"verdict":"ask"}}}'
 PLAIN='{"text":"no guard here"}'
 
+# ---- usage ----
+run "$HITL" --help
+is "$rc" 0 "--help: exit 0"
+like "$out" "usage: hitl gate *hitl wait id*" "--help: every command, on stdout"
+run "$HITL" --version
+is "$rc.$out" "0.hitl (phikit) 0.1.0" "--version"
+run "$HITL"
+is "$rc" 2 "no command: exit 2"
+run "$HITL" publish
+is "$rc.$err" "2.hitl: unknown command 'publish' (gate, list, show, approve, reject, release, wait)" "an unknown command"
+run "$HITL" approve --db "$db" -p "$POLICY"
+is "$rc.$err" "2.hitl: approve takes one item number" "approve without an item"
+run "$HITL" list --db "$db" -p "$POLICY" extra
+is "$rc.$err" "2.hitl: unexpected argument 'extra'" "list takes no operands"
+run "$HITL" wait 1 --timeout -1 --db "$db" -p "$POLICY"
+is "$rc.$err" "2.hitl: bad --timeout '-1' (seconds, 0 to 10000000)" "wait: a bad timeout"
+run "$HITL" gate --on-error=maybe --db "$db" -p "$POLICY"
+is "$rc.$err" "2.hitl: --on-error takes stop or skip, not 'maybe'" "gate: a bad --on-error"
+run "$HITL" list --run "a b" --db "$db" -p "$POLICY"
+is "$rc.$err" "2.hitl: --run 'a b' is not an identifier" "list: a bad --run"
+
 # ---- the gate ----
 printf '%s\n' "$ALLOW" "$ASK" "$PLAIN" >"$tmp/in"
 h gate <"$tmp/in"
