@@ -20,15 +20,15 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: hitl gate [--db path] [-p policy] [--key keyfile] [--on-error=stop|skip]\n"
-	    "                 [--max-line bytes] [-q] [file ...]\n"
-	    "       hitl list [--db path] [-p policy] [--status status] [--run id] [--json]\n"
-	    "       hitl show id [--db path] [-p policy] [--record] [--json]\n"
-	    "       hitl approve id --reviewer name --notes text [--db path] [-p policy] [--key keyfile]\n"
-	    "       hitl reject id --reviewer name --notes text [--db path] [-p policy] [--key keyfile]\n"
-	    "       hitl release [--db path] [-p policy] [--key keyfile] [--run id] [--limit n]\n"
-	    "       hitl wait id [--db path] [-p policy] [--timeout seconds]\n"
-	    "       hitl -h | -V\n");
+	    "usage: hitl gate [-q] [--on-error=stop|skip] [--max-line bytes] [common] [file ...]\n"
+	    "       hitl list [--status status] [--run id] [--json] [common]\n"
+	    "       hitl show id [--record] [--json] [common]\n"
+	    "       hitl approve id --reviewer name --notes text [common]\n"
+	    "       hitl reject id --reviewer name --notes text [common]\n"
+	    "       hitl release [--run id] [--limit n] [common]\n"
+	    "       hitl wait id [--timeout seconds] [common]\n"
+	    "       hitl -h | -V\n"
+	    "common: [--db path] [-p policy] [--key keyfile]\n");
 }
 
 struct opts {
