@@ -15,10 +15,7 @@ annot_locate(const char *line, size_t n, const struct jscan *js, const char *mem
 		pos->comma = js->top_members > 0;
 		return 0;
 	}
-	pk.max_depth = 0;
-	pk.on_string = NULL;
-	pk.find = member;
-	pk.nmore = 0;
+	jscan_init(&pk, member);
 	if (line[js->pk_start] != '{' || jscan_record(&pk, line + js->pk_start,
 	    (size_t)(js->pk_end - js->pk_start), e) < 0) {
 		phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");

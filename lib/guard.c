@@ -909,8 +909,7 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 	memset(&ax, 0, sizeof(ax));
 
 	/* not memset: its path stack is 12 KiB, set as it is used */
-	js.max_depth = 0;
-	js.find = NULL;
+	jscan_init(&js, NULL);
 	js.more = top_keys;
 	js.nmore = K__N;
 	js.more_span = span;
@@ -968,10 +967,7 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 	pk_at = pk_end = js.top_close;
 	if (js.pk_key >= 0) {
 		struct jscan pk;
-		pk.max_depth = 0;
-		pk.on_string = NULL;
-		pk.find = "guard";
-		pk.nmore = 0;
+		jscan_init(&pk, "guard");
 		if (line[js.pk_start] != '{' || jscan_record(&pk, line + js.pk_start,
 		    (size_t)(js.pk_end - js.pk_start), e) < 0) {
 			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");

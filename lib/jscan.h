@@ -53,6 +53,23 @@ struct jscan {
 	struct phk_err *e;
 };
 
+/*
+ * Readies s to scan, locating the top-level key find (or none, NULL) and no
+ * others; set on_string, ctx and more after it. Not a memset: the path
+ * stack is 12 KiB and is written only as deep as a record goes.
+ */
+static inline void
+jscan_init(struct jscan *s, const char *find)
+{
+	s->on_string = NULL;
+	s->ctx = NULL;
+	s->max_depth = 0;
+	s->find = find;
+	s->more = NULL;
+	s->nmore = 0;
+	s->more_span = NULL;
+}
+
 /* 0 if the line is one valid JSON object; else -1 with e set (PHK_EXIT_INPUT). */
 int jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e);
 

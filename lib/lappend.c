@@ -148,10 +148,7 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 	struct jscan js;
 	size_t off = a->payloads.len;
 
-	js.max_depth = 0;
-	js.on_string = NULL;
-	js.find = NULL;
-	js.nmore = 0;
+	jscan_init(&js, NULL);
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;
 	if (ARRAY_RESERVE(a->r, a->cap, a->n + 1) < 0)
@@ -197,10 +194,7 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 		struct jscan js2;
 		if (annot_add_member(line, n, &js, "run_id", q, ql, &a->payloads) < 0)
 			goto oom;
-		js2.max_depth = 0;
-		js2.on_string = NULL;
-		js2.find = NULL;
-		js2.nmore = 0;
+		jscan_init(&js2, NULL);
 		if (jscan_record(&js2, a->payloads.p + off, a->payloads.len - off, e) < 0 ||
 		    annot_locate(a->payloads.p + off, a->payloads.len - off, &js2, "ledger",
 		    &r->pos, e) < 0) {

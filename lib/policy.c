@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,16 @@ static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
 	"vin", "age", "zip", "phone", "after_state",
 };
+
+static const char *const act_names[ACT__N] = {
+	"approve", "reject", "release", "anonymize", "export",
+};
+
+const char *
+action_name(int act)
+{
+	return act >= 0 && act < ACT__N ? act_names[act] : "?";
+}
 
 const char *
 cat_name(int cat)
@@ -1196,6 +1207,258 @@ load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 	return 0;
 }
 
+/* A user, group, role or reviewer name: DESIGN.md's identifier. */
+static int
+ident_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("._:@/+=-", s[i])))
+			return 0;
+	return 1;
+}
+
+/* A scalar or a list of scalars, each an identifier; replaces sl. */
+static int
+get_names(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl)
+{
+	yaml_node_item_t *it;
+
+	strlist_free(sl);
+	if (n->type == YAML_SCALAR_NODE) {
+		if (!ident_ok((const char *)n->data.scalar.value))
+			return errat(l, n, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
+			    what, (const char *)n->data.scalar.value);
+		if (strlist_add(sl, (const char *)n->data.scalar.value) < 0)
+			return errat(l, n, "%s: out of memory", what);
+		return 0;
+	}
+	if (get_list(l, n, what, sl, 1) < 0)
+		return -1;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
+		if (!ident_ok((const char *)c->data.scalar.value))
+			return errat(l, c, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
+			    what, (const char *)c->data.scalar.value);
+	}
+	return 0;
+}
+
+static struct access_role *
+find_role(struct access_conf *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nroles; i++)
+		if (!strcmp(a->roles[i].name, name))
+			return &a->roles[i];
+	return NULL;
+}
+
+static struct access_alias *
+find_alias_user(struct access_conf *a, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < a->naliases; i++)
+		if (!strcmp(a->aliases[i].user, user))
+			return &a->aliases[i];
+	return NULL;
+}
+
+static int
+load_aliases(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct access_conf *a = &p->access;
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *user;
+	size_t i, j, m;
+
+	if (need_map(l, n, "access.aliases") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		struct access_alias *al, *t;
+		if ((user = keyname(l, k)) == NULL)
+			return -1;
+		if (!ident_ok(user))
+			return errat(l, k, "access.aliases: '%.100s' is not a user name", user);
+		if ((al = find_alias_user(a, user)) == NULL) {
+			if ((t = realloc(a->aliases, (a->naliases + 1) * sizeof(*t))) == NULL)
+				return errat(l, k, "%s", "out of memory");
+			a->aliases = t;
+			al = &a->aliases[a->naliases];
+			memset(al, 0, sizeof(*al));
+			if ((al->user = strdup(user)) == NULL)
+				return errat(l, k, "%s", "out of memory");
+			a->naliases++;
+		}
+		if (get_names(l, v, "access.aliases", &al->names) < 0)
+			return -1;
+		for (i = 0; i < al->names.n; i++) {
+			struct passwd *pw = getpwnam(al->names.v[i]);
+			/* signing as someone else's login would defeat separation of duties */
+			if (pw != NULL && strcmp(pw->pw_name, user))
+				return errat(l, v, "alias '%.100s' of %.100s is another user's login name",
+				    al->names.v[i], user);
+			for (j = 0; j < a->naliases; j++)
+				for (m = 0; &a->aliases[j] != al && m < a->aliases[j].names.n; m++)
+					if (!strcmp(a->aliases[j].names.v[m], al->names.v[i]))
+						return errat(l, v, "alias '%.100s' is given to both %.100s and %.100s",
+						    al->names.v[i], a->aliases[j].user, user);
+		}
+	}
+	return 0;
+}
+
+static int
+load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct access_conf *a = &p->access;
+	yaml_node_pair_t *pr, *pr2;
+	yaml_node_t *k, *v, *k2, *v2;
+	const char *name, *key;
+
+	if (need_map(l, n, "access.roles") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		struct access_role *r, *t;
+		if ((name = keyname(l, k)) == NULL)
+			return -1;
+		if (!ident_ok(name))
+			return errat(l, k, "access.roles: '%.100s' is not a role name", name);
+		if (need_map(l, v, "a role") < 0)
+			return -1;
+		if ((r = find_role(a, name)) == NULL) {
+			if ((t = realloc(a->roles, (a->nroles + 1) * sizeof(*t))) == NULL)
+				return errat(l, k, "%s", "out of memory");
+			a->roles = t;
+			r = &a->roles[a->nroles];
+			memset(r, 0, sizeof(*r));
+			if ((r->name = strdup(name)) == NULL)
+				return errat(l, k, "%s", "out of memory");
+			a->nroles++;
+		} else {
+			/* a role redefined (by an extending policy) is replaced whole */
+			strlist_free(&r->users);
+			strlist_free(&r->groups);
+		}
+		FOREACH_PAIR(l, v, k2, v2, pr2) {
+			if ((key = keyname(l, k2)) == NULL)
+				return -1;
+			if (!strcmp(key, "users")) {
+				if (get_names(l, v2, "users", &r->users) < 0)
+					return -1;
+			} else if (!strcmp(key, "groups")) {
+				if (get_names(l, v2, "groups", &r->groups) < 0)
+					return -1;
+			} else
+				return errat(l, k2, "unknown key '%s' in role '%.100s' (users, groups)",
+				    key, name);
+		}
+	}
+	return 0;
+}
+
+static int
+load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct access_conf *a = &p->access;
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key;
+	size_t i;
+	int act;
+
+	if (need_map(l, n, "access.actions") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		for (act = 0; act < ACT__N && strcmp(key, act_names[act]); act++)
+			;
+		if (act == ACT__N)
+			return errat(l, k, "unknown action '%s' in access.actions (approve, reject, "
+			    "release, anonymize, export)", key);
+		if (get_names(l, v, key, &a->actions[act]) < 0)
+			return -1;
+		for (i = 0; i < a->actions[act].n; i++)
+			if (find_role(a, a->actions[act].v[i]) == NULL)
+				return errat(l, v, "access.actions.%s: no role '%.100s' in access.roles",
+				    key, a->actions[act].v[i]);
+	}
+	return 0;
+}
+
+static int
+load_access(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v, *actions = NULL;
+	const char *key;
+
+	if (need_map(l, n, "access") < 0)
+		return -1;
+	p->access.present = 1;
+	/* roles before actions, wherever they stand, so actions can name them */
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "aliases")) {
+			if (load_aliases(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "roles")) {
+			if (load_roles(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "actions"))
+			actions = v;
+		else
+			return errat(l, k, "unknown key '%s' in access (aliases, roles, actions)", key);
+	}
+	return actions ? load_actions(l, p, actions) : 0;
+}
+
+static int
+load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (need_map(l, n, "hitl") < 0)
+		return -1;
+	FOREACH_PAIR(l, n, k, v, pr) {
+		if ((key = keyname(l, k)) == NULL)
+			return -1;
+		if (!strcmp(key, "timeout_s")) {
+			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.timeout_s) < 0)
+				return -1;
+		} else if (!strcmp(key, "expire_s")) {
+			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.expire_s) < 0)
+				return -1;
+		} else if (!strcmp(key, "approvals_required")) {
+			if (get_int(l, v, key, 1, 16, &p->hitl.approvals_required) < 0)
+				return -1;
+		} else if (!strcmp(key, "separation_of_duties")) {
+			if (get_bool(l, v, key, &p->hitl.separation_of_duties) < 0)
+				return -1;
+		} else if (!strcmp(key, "irreversible_tools")) {
+			if (get_list(l, v, key, &p->hitl.irreversible_tools, 1) < 0)
+				return -1;
+		} else if (!strcmp(key, "webhook")) {
+			if (get_str(l, v, key, &p->hitl.webhook) < 0)
+				return -1;
+		} else
+			return errat(l, k, "unknown key '%s' in hitl (timeout_s, expire_s, "
+			    "approvals_required, separation_of_duties, irreversible_tools, webhook)", key);
+	}
+	return 0;
+}
+
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,
     struct phk_err *e);
 
@@ -1300,6 +1563,12 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 		} else if (!strcmp(key, "ledger")) {
 			if (load_ledger(l, p, v) < 0)
 				return -1;
+		} else if (!strcmp(key, "access")) {
+			if (load_access(l, p, v) < 0)
+				return -1;
+		} else if (!strcmp(key, "hitl")) {
+			if (load_hitl(l, p, v) < 0)
+				return -1;
 		} else
 			return errat(l, k, "unknown key '%s'", key);
 	}
@@ -1379,6 +1648,8 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	p->age_over = 89;
 	p->ledger_retention_days = 6 * 366;	/* 45 CFR 164.316(b)(2): six years */
 	p->match_limit = 1000000;
+	p->hitl.approvals_required = 1;
+	p->hitl.separation_of_duties = 1;
 	p->names.enabled = 1;
 	p->perm_default = SEV_ALLOW;
 	p->limits.max_runs = 65536;
@@ -1443,5 +1714,20 @@ policy_release(struct policy *p)
 	free(p->limits.citation);
 	strlist_free(&p->term_names);
 	strlist_free(&p->term_pats);
+	for (i = 0; i < p->access.naliases; i++) {
+		free(p->access.aliases[i].user);
+		strlist_free(&p->access.aliases[i].names);
+	}
+	free(p->access.aliases);
+	for (i = 0; i < p->access.nroles; i++) {
+		free(p->access.roles[i].name);
+		strlist_free(&p->access.roles[i].users);
+		strlist_free(&p->access.roles[i].groups);
+	}
+	free(p->access.roles);
+	for (i = 0; i < ACT__N; i++)
+		strlist_free(&p->access.actions[i]);
+	strlist_free(&p->hitl.irreversible_tools);
+	free(p->hitl.webhook);
 	memset(p, 0, sizeof(*p));
 }

@@ -107,6 +107,38 @@ struct limits {
 	char *citation;
 };
 
+/* What the access section can restrict (phikit-policy(5)). */
+enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT__N };
+const char *action_name(int act);
+
+struct access_role {
+	char *name;
+	struct strlist users, groups;
+};
+
+struct access_alias {
+	char *user;			/* a Unix user name */
+	struct strlist names;		/* the reviewer names it may sign as */
+};
+
+struct access_conf {
+	int present;			/* the policy has an access section */
+	struct access_alias *aliases;
+	size_t naliases;
+	struct access_role *roles;
+	size_t nroles;
+	struct strlist actions[ACT__N];	/* roles allowed; none named: anyone */
+};
+
+struct hitl_conf {
+	long timeout_s;			/* pending longer escalates; 0 never */
+	long expire_s;			/* escalated longer expires; 0 never */
+	int approvals_required;		/* distinct reviewers (Unix users) */
+	int separation_of_duties;	/* the queuer may not approve (default) */
+	struct strlist irreversible_tools;	/* queued whatever the verdict */
+	char *webhook;			/* URL or NULL */
+};
+
 struct policy {
 	char *name;
 	char sha256[65];	/* over every file loaded, base first */
@@ -132,6 +164,9 @@ struct policy {
 	/* ledger: */
 	int ledger_require_scrubbed;	/* ledger-append refuses unscrubbed records */
 	long ledger_retention_days;	/* prune refuses anything younger */
+	/* the review queue: who may do what, and when items escalate */
+	struct access_conf access;
+	struct hitl_conf hitl;
 };
 
 /*

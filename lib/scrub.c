@@ -726,9 +726,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	buf_reset(out);
 
 	/* not memset: its path stack is 12 KiB, set as it is used */
-	js.max_depth = 0;
-	js.find = NULL;
-	js.nmore = 0;
+	jscan_init(&js, NULL);
 	js.on_string = on_string;
 	js.ctx = s;
 	if (jscan_record(&js, line, n, e) < 0)
@@ -809,10 +807,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	pk_end = js.top_close;
 	if (js.pk_key >= 0) {
 		struct jscan pk;
-		pk.max_depth = 0;
-		pk.on_string = NULL;
-		pk.find = "scrub";
-		pk.nmore = 0;
+		jscan_init(&pk, "scrub");
 		if (line[js.pk_start] != '{' || jscan_record(&pk, line + js.pk_start,
 		    (size_t)(js.pk_end - js.pk_start), e) < 0) {
 			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");

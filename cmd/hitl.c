@@ -1,0 +1,678 @@
+/* hitl — the human review queue: gate, list, show, approve, reject, release, wait. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "hitl.h"
+#include "jscan.h"
+#include "jsonl.h"
+#include "ledger.h"
+#include "note.h"
+#include "policy.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: hitl gate [-q] [--on-error=stop|skip] [--max-line bytes] [common] [file ...]\n"
+	    "       hitl list [--status status] [--run id] [--json] [common]\n"
+	    "       hitl show id [--record] [--json] [common]\n"
+	    "       hitl approve id --reviewer name --notes text [common]\n"
+	    "       hitl reject id --reviewer name --notes text [common]\n"
+	    "       hitl release [--run id] [--limit n] [common]\n"
+	    "       hitl wait id [--timeout seconds] [common]\n"
+	    "       hitl -h | -V\n"
+	    "common: [--db path] [-p policy] [--key keyfile]\n");
+}
+
+struct opts {
+	const char *db, *policy, *key, *status, *run, *reviewer, *notes;
+	int json, record, quiet, skip;
+	long max_line, limit;	/* limit: release at most this many; 0 all */
+	double timeout;		/* < 0: none */
+	long long id;
+};
+
+static void
+warn_cb(void *ctx, const char *msg)
+{
+	(void)ctx;
+	phk_warn("warning: %s", msg);
+}
+
+static void
+report(void *ctx, const char *src, long lineno, const struct phk_err *e)
+{
+	(void)ctx;
+	if (lineno > 0)
+		phk_input_error(src, lineno, e->msg);
+	else
+		phk_warn("%s", e->msg);
+}
+
+static void
+queued(void *ctx, long long item, const char *run, const char *reason)
+{
+	const struct opts *o = ctx;
+
+	if (!o->quiet)
+		fprintf(stderr, "%s: queued item %lld (run %s): %s\n", phk_prog(), item, run, reason);
+}
+
+/* A whole number of seconds from the environment; -1 if bad. */
+static int
+env_secs(const char *name, long *out)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 100L * 366 * 86400) {
+		phk_warn("%s must be a whole number of seconds, not '%.64s'", name, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Everything a command needs: policy, identity, key, database, queue. */
+struct ctx {
+	struct policy pol;
+	struct note_signer sk;
+	struct ledger l;
+	struct hitl h;
+	char user[LEDGER_IDENT_MAX + 1];
+	int have_pol, have_sk, have_l;
+};
+
+/*
+ * Every command may write (the timeout sweep), so each loads the signing
+ * key if given; only the gate creates a missing database.
+ */
+static int
+setup(struct ctx *c, const struct opts *o, int create)
+{
+	const char *hook = getenv("PHIKIT_HITL_WEBHOOK");
+	struct phk_err e;
+
+	memset(c, 0, sizeof(*c));
+	hitl_init(&c->h);
+	if (policy_load(&c->pol, o->policy ? o->policy : policy_default_path(), &e) < 0)
+		goto err;
+	c->have_pol = 1;
+	c->h.pol = &c->pol;
+	c->h.timeout_s = c->pol.hitl.timeout_s;
+	c->h.expire_s = c->pol.hitl.expire_s;
+	if (env_secs("PHIKIT_HITL_TIMEOUT_S", &c->h.timeout_s) < 0 ||
+	    env_secs("PHIKIT_HITL_EXPIRE_S", &c->h.expire_s) < 0)
+		return PHK_EXIT_USAGE;
+	if (hook == NULL || *hook == '\0')
+		hook = c->pol.hitl.webhook;
+	if (hook && *hook) {
+		if (hitl_webhook_ok(hook, &e) < 0)
+			goto err;
+		c->h.webhook = hook;
+	}
+	c->h.warn = warn_cb;
+	if (ledger_unix_user(c->user, &e) < 0)
+		goto err;
+	c->h.user = c->user;
+	if (o->key && *o->key) {
+		if (note_signer_load(&c->sk, o->key, &e) < 0)
+			goto err;
+		c->have_sk = 1;
+		c->h.sk = &c->sk;
+	}
+	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
+		goto err;
+	c->have_l = 1;
+	c->h.l = &c->l;
+	if (hitl_open(&c->h, &e) < 0)
+		goto err;
+	return 0;
+err:
+	phk_warn("%s", e.msg);
+	return e.status;
+}
+
+static void
+teardown(struct ctx *c)
+{
+	hitl_release(&c->h);
+	if (c->have_l)
+		ledger_close(&c->l);
+	if (c->have_sk)
+		note_signer_release(&c->sk);
+	if (c->have_pol)
+		policy_release(&c->pol);
+}
+
+static int
+gate(struct opts *o, int argc, char **argv)
+{
+	struct hitl_gate_opts g;
+	struct jsonl_writer w;
+	struct ctx c;
+	int status, i;
+
+	if ((status = setup(&c, o, 1)) != 0)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	jsonl_writer_init(&w, stdout);
+	memset(&g, 0, sizeof(g));
+	g.skip = o->skip;
+	g.max_line = (size_t)o->max_line;
+	g.w = &w;
+	g.report = report;
+	g.queued = queued;
+	g.ctx = o;
+	if (argc == 0)
+		status = hitl_gate_fd(&c.h, &g, STDIN_FILENO, "<stdin>");
+	for (i = 0; i < argc && (status == 0 || (status == PHK_EXIT_INPUT && o->skip)); i++) {
+		int fd = strcmp(argv[i], "-") ? open(argv[i], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		int st;
+		if (fd < 0) {
+			phk_warn("%s: %s", argv[i], strerror(errno));
+			status = PHK_EXIT_IO;
+			break;
+		}
+		st = hitl_gate_fd(&c.h, &g, fd, fd == STDIN_FILENO ? "<stdin>" : argv[i]);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (st && (!status || st != PHK_EXIT_INPUT))
+			status = st;
+	}
+	if (jsonl_writer_close(&w) < 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	if (o->skip && g.bad)
+		phk_warn("%lu bad line%s skipped", g.bad, g.bad == 1 ? "" : "s");
+out:
+	teardown(&c);
+	return status;
+}
+
+/* ---- list ---- */
+
+static int item_json(struct buf *b, const struct hitl_item *it, int required);
+
+struct rows {
+	struct hitl_item *v;
+	size_t n, cap;
+	struct buf *json;	/* JSON Lines: printed as read, nothing kept */
+	int required;
+};
+
+static int
+collect(void *ctx, const struct hitl_item *it)
+{
+	struct rows *r = ctx;
+
+	if (r->json) {
+		if (item_json(r->json, it, r->required) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		return printf("%s\n", r->json->p) < 0 ? -1 : 0;
+	}
+	if (ARRAY_RESERVE(r->v, r->cap, r->n + 1) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->v[r->n++] = *it;
+	return 0;
+}
+
+static int
+item_json(struct buf *b, const struct hitl_item *it, int required)
+{
+	buf_reset(b);
+	if (buf_printf(b, "{\"item\":%lld,\"status\":\"%s\",\"run_id\":\"%s\",\"reason\":\"%s\",",
+	    it->id, it->status, it->run_id, it->reason) < 0)
+		return -1;
+	if (it->tool[0] && (buf_adds(b, "\"tool\":") < 0 ||
+	    jstr_encode(b, it->tool, strlen(it->tool)) < 0 || buf_addc(b, ',') < 0))
+		return -1;
+	if (buf_printf(b, "\"queued_by\":\"%s\",\"queued_at\":\"%s\",\"approvals\":%d,"
+	    "\"approvals_required\":%d,\"record_sha256\":\"%s\",", it->queued_by, it->queued_at,
+	    it->approvals, required, it->record_sha256) < 0)
+		return -1;
+	if (it->released_at[0])
+		return buf_printf(b, "\"released_at\":\"%s\",\"released_by\":\"%s\"}",
+		    it->released_at, it->released_by);
+	return buf_adds(b, "\"released_at\":null,\"released_by\":null}");
+}
+
+static int
+list(struct opts *o)
+{
+	static const char *const states[] = { "pending", "approved", "rejected", "expired",
+	    "escalated", "released", NULL };
+	struct rows r = { NULL, 0, 0, NULL, 1 };
+	struct phk_err e;
+	struct ctx c;
+	struct buf b;
+	size_t i, wr = 3, wq = 9, wreason = 6, k;
+	int status, j;
+
+	if (o->status) {
+		for (j = 0; states[j] && strcmp(states[j], o->status); j++)
+			;
+		if (states[j] == NULL) {
+			phk_warn("--status takes pending, escalated, approved, rejected, expired or "
+			    "released, not '%.64s'", o->status);
+			return PHK_EXIT_USAGE;
+		}
+	}
+	buf_init(&b, 1 << 20);
+	if ((status = setup(&c, o, 0)) != 0)
+		goto out;
+	r.required = c.pol.hitl.approvals_required;
+	if (o->json || !isatty(STDOUT_FILENO))
+		r.json = &b;
+	if (hitl_list(&c.h, o->status, o->run, collect, &r, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	if (!r.json) {
+		for (i = 0; i < r.n; i++) {
+			if ((k = strlen(r.v[i].run_id)) > wr)
+				wr = k;
+			if ((k = strlen(r.v[i].queued_by)) > wq)
+				wq = k;
+			k = strlen(r.v[i].reason) + (r.v[i].tool[0] ? strlen(r.v[i].tool) + 1 : 0);
+			if (k > wreason)
+				wreason = k;
+		}
+		printf("%6s  %-9s  %-*s  %-*s  %-*s  %-20s  %-9s  %s\n", "ITEM", "STATUS", (int)wr,
+		    "RUN", (int)wreason, "REASON", (int)wq, "QUEUED_BY", "QUEUED_AT", "APPROVALS",
+		    "RELEASED");
+		for (i = 0; i < r.n; i++) {
+			char reason[200], appr[32];
+			snprintf(reason, sizeof(reason), "%s%s%s", r.v[i].reason,
+			    r.v[i].tool[0] ? ":" : "", r.v[i].tool);
+			snprintf(appr, sizeof(appr), "%d/%d", r.v[i].approvals,
+			    c.pol.hitl.approvals_required);
+			printf("%6lld  %-9s  %-*s  %-*s  %-*s  %-20.19s  %-9s  %s\n", r.v[i].id,
+			    r.v[i].status, (int)wr, r.v[i].run_id, (int)wreason, reason, (int)wq,
+			    r.v[i].queued_by, r.v[i].queued_at, appr,
+			    r.v[i].released_at[0] ? "yes" : "-");
+		}
+	}
+out:
+	buf_release(&b);
+	free(r.v);
+	teardown(&c);
+	return status;
+}
+
+/* ---- show ---- */
+
+struct showctx {
+	struct buf *b;
+	int json, n;
+};
+
+static int
+show_decision(void *ctx, const struct hitl_decision *d)
+{
+	struct showctx *s = ctx;
+
+	buf_reset(s->b);
+	if (jstr_encode(s->b, d->notes, strlen(d->notes)) < 0)
+		return -1;
+	if (s->json)
+		printf("%s{\"decision\":\"%s\",\"reviewer\":\"%s\",\"unix_user\":\"%s\",\"ts\":\"%s\","
+		    "\"seq\":%llu,\"notes\":%s}", s->n ? "," : "", d->decision, d->reviewer,
+		    d->unix_user, d->ts, d->seq, s->b->p);
+	else
+		printf("  %s  %-7s  %s (Unix user %s), ledger entry %llu\n           notes: %s\n",
+		    d->ts, d->decision, d->reviewer, d->unix_user, d->seq, s->b->p);
+	s->n++;
+	return 0;
+}
+
+static int
+show(struct opts *o)
+{
+	struct hitl_item it;
+	struct showctx sc;
+	struct phk_err e;
+	struct ctx c;
+	struct buf b, rec;
+	int status, rc;
+
+	buf_init(&b, 1 << 16);
+	buf_init(&rec, (size_t)-1 / 4);
+	sc.b = &b;
+	sc.json = o->json;
+	sc.n = 0;
+	if ((status = setup(&c, o, 0)) != 0)
+		goto out;
+	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
+		if (rc == 0)
+			phk_err_set(&e, PHK_EXIT_USAGE, "no item %lld", o->id);
+		goto err;
+	}
+	if (o->record && hitl_record(&c.h, o->id, &rec, &e) < 0)
+		goto err;
+	if (o->json) {
+		if (item_json(&b, &it, c.pol.hitl.approvals_required) < 0) {
+			phk_err_set(&e, PHK_EXIT_IO, "out of memory");
+			goto err;
+		}
+		b.p[b.len - 1] = '\0';	/* reopen the object */
+		printf("%s,\"decisions\":[", b.p);
+		if (hitl_decisions(&c.h, o->id, show_decision, &sc, &e) < 0)
+			goto err;
+		printf("]%s%s}\n", o->record ? ",\"record\":" : "", o->record ? rec.p : "");
+	} else {
+		printf("item         %lld\nstatus       %s (%d of %d approvals)\nrun          %s\n"
+		    "reason       %s%s%s\nqueued by    %s at %s\nrecord       sha256 %s\n",
+		    it.id, it.status, it.approvals, c.pol.hitl.approvals_required, it.run_id, it.reason,
+		    it.tool[0] ? " " : "", it.tool, it.queued_by, it.queued_at, it.record_sha256);
+		if (it.released_at[0])
+			printf("released     %s by %s\n", it.released_at, it.released_by);
+		else
+			printf("released     no\n");
+		printf("decisions\n");
+		if (hitl_decisions(&c.h, o->id, show_decision, &sc, &e) < 0)
+			goto err;
+		if (sc.n == 0)
+			printf("  none\n");
+		if (o->record)
+			printf("record\n%s\n", rec.p);
+	}
+	goto out;
+err:
+	phk_warn("%s", e.msg);
+	status = e.status;
+out:
+	buf_release(&b);
+	buf_release(&rec);
+	teardown(&c);
+	return status;
+}
+
+/* ---- approve, reject ---- */
+
+static int
+decide(struct opts *o, int approve)
+{
+	struct hitl_outcome res;
+	struct phk_err e;
+	struct ctx c;
+	int status;
+
+	if (o->reviewer == NULL || o->notes == NULL) {
+		phk_warn("%s needs --reviewer and --notes", approve ? "approve" : "reject");
+		return PHK_EXIT_USAGE;
+	}
+	if ((status = setup(&c, o, 0)) != 0)
+		goto out;
+	if (hitl_decide(&c.h, o->id, approve, o->reviewer, o->notes, &res, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	if (approve)
+		printf("item %lld: %s (%d of %d approvals)\n", o->id, res.status, res.approvals,
+		    res.required);
+	else
+		printf("item %lld: %s\n", o->id, res.status);
+out:
+	teardown(&c);
+	return status;
+}
+
+/* ---- release ---- */
+
+static int
+release(struct opts *o)
+{
+	struct jsonl_writer w;
+	struct phk_err e;
+	struct ctx c;
+	struct buf out;
+	long long id, done = 0;
+	int status, rc;
+
+	buf_init(&out, (size_t)-1 / 4);
+	if ((status = setup(&c, o, 0)) != 0)
+		goto done;
+	if (hitl_release_check(&c.h, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto done;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	jsonl_writer_init(&w, stdout);
+	while (o->limit == 0 || done++ < o->limit) {
+		buf_reset(&out);
+		if ((rc = hitl_release_next(&c.h, o->run, &id, &out, &e)) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+			break;
+		}
+		if (rc == 0)
+			break;
+		if (jsonl_write(&w, out.p, out.len) < 0) {
+			phk_warn("write error: %s (item %lld is marked released)", strerror(errno), id);
+			status = PHK_EXIT_IO;
+			break;
+		}
+	}
+	if (jsonl_writer_close(&w) < 0 && status == 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+done:
+	buf_release(&out);
+	teardown(&c);
+	return status;
+}
+
+/* ---- wait ---- */
+
+static int
+wait_cmd(struct opts *o)
+{
+	char st[16];
+	struct phk_err e;
+	struct ctx c;
+	int status, rc;
+
+	if ((status = setup(&c, o, 0)) != 0)
+		goto out;
+	rc = hitl_wait(&c.h, o->id, o->timeout < 0 ? -1 : (long long)(o->timeout * 1000), st, &e);
+	if (rc < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+	} else if (rc == 0) {
+		phk_warn("timed out: item %lld is still %s after %g s", o->id, st, o->timeout);
+		status = PHK_EXIT_IO;
+	} else {
+		printf("%s\n", st);
+		status = strcmp(st, "approved") ? PHK_EXIT_VIOLATION : 0;
+	}
+out:
+	teardown(&c);
+	return status;
+}
+
+static int
+parse_id(const char *s, long long *id)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	if (errno || end == s || *end || *id < 1 || s[0] == '+' || s[0] == ' ') {
+		phk_warn("'%.64s' is not an item number", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_KEY, O_STATUS, O_RUN, O_JSON, O_RECORD, O_REVIEWER, O_NOTES,
+	    O_TIMEOUT, O_ONERR, O_MAXLINE, O_LIMIT };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "status", required_argument, NULL, O_STATUS },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "record", no_argument, NULL, O_RECORD },
+		{ "reviewer", required_argument, NULL, O_REVIEWER },
+		{ "notes", required_argument, NULL, O_NOTES },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "on-error", required_argument, NULL, O_ONERR },
+		{ "max-line", required_argument, NULL, O_MAXLINE },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const cmds[] = { "gate", "list", "show", "approve", "reject",
+	    "release", "wait", NULL };
+	struct opts o;
+	const char *cmd;
+	char *end;
+	int c, k, status;
+
+	phk_setprog(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.db = getenv("PHIKIT_DB");
+	o.key = getenv("PHIKIT_LEDGER_KEY");
+	o.timeout = -1;
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("hitl (phikit) %s\n", PHIKIT_VERSION);
+		return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return PHK_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	for (k = 0; cmds[k] && strcmp(cmds[k], cmd); k++)
+		;
+	if (cmds[k] == NULL) {
+		phk_warn("unknown command '%.64s' (gate, list, show, approve, reject, release, wait)",
+		    cmd);
+		return PHK_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "hp:q", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: o.db = optarg; break;
+		case 'p': o.policy = optarg; break;
+		case O_KEY: o.key = optarg; break;
+		case O_STATUS: o.status = optarg; break;
+		case O_RUN: o.run = optarg; break;
+		case O_JSON: o.json = 1; break;
+		case O_RECORD: o.record = 1; break;
+		case O_REVIEWER: o.reviewer = optarg; break;
+		case O_NOTES: o.notes = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case O_TIMEOUT:
+			errno = 0;
+			o.timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o.timeout >= 0 && o.timeout <= 1e7)) {
+				phk_warn("bad --timeout '%.64s' (seconds, 0 to 10000000)", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_ONERR:
+			if (!strcmp(optarg, "skip"))
+				o.skip = 1;
+			else if (strcmp(optarg, "stop")) {
+				phk_warn("--on-error takes stop or skip, not '%.64s'", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_MAXLINE:
+			errno = 0;
+			o.max_line = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.max_line < 2 || o.max_line > (1L << 30)) {
+				phk_warn("bad --max-line '%.64s'", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case O_LIMIT:
+			errno = 0;
+			o.limit = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.limit < 1 || o.limit > 1000000000L) {
+				phk_warn("bad --limit '%.64s' (1 or more)", optarg);
+				return PHK_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
+		default:
+			usage(stderr);
+			return PHK_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.run && !ledger_ident_ok(o.run)) {
+		phk_warn("--run '%.200s' is not an identifier", o.run);
+		return PHK_EXIT_USAGE;
+	}
+	if (o.db == NULL || *o.db == '\0')
+		o.db = "phikit.db";
+	/* show, approve, reject and wait take one item number; gate takes files */
+	if (!strcmp(cmd, "show") || !strcmp(cmd, "approve") || !strcmp(cmd, "reject") ||
+	    !strcmp(cmd, "wait")) {
+		if (argc != 1) {
+			phk_warn("%s takes one item number", cmd);
+			return PHK_EXIT_USAGE;
+		}
+		if (parse_id(argv[0], &o.id) < 0)
+			return PHK_EXIT_USAGE;
+	} else if (strcmp(cmd, "gate") && argc > 0) {
+		phk_warn("unexpected argument '%.64s'", argv[0]);
+		return PHK_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "gate"))
+		status = gate(&o, argc, argv);
+	else if (!strcmp(cmd, "list"))
+		status = list(&o);
+	else if (!strcmp(cmd, "show"))
+		status = show(&o);
+	else if (!strcmp(cmd, "approve"))
+		status = decide(&o, 1);
+	else if (!strcmp(cmd, "reject"))
+		status = decide(&o, 0);
+	else if (!strcmp(cmd, "release"))
+		status = release(&o);
+	else
+		status = wait_cmd(&o);
+	if (strcmp(cmd, "gate") && strcmp(cmd, "release") && fclose(stdout) != 0 && status == 0) {
+		phk_warn("write error: %s", strerror(errno));
+		status = PHK_EXIT_IO;
+	}
+	return status;
+}

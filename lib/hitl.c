@@ -1,0 +1,1250 @@
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annot.h"
+#include "hitl.h"
+#include "jscan.h"
+#include "sha256.h"
+
+/*
+ * The queue's tables. Items change state (triggers keep a decided item
+ * decided and forbid deleting one); decisions are append-only. The
+ * authoritative trail is the ledger: every change here is committed with
+ * the entry that records it.
+ */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS hitl_items("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, status TEXT NOT NULL,"
+    " reason TEXT NOT NULL, tool TEXT, record BLOB NOT NULL, record_sha256 TEXT NOT NULL,"
+    " queued_by TEXT NOT NULL, queued_at TEXT NOT NULL, queued_ms INTEGER NOT NULL,"
+    " changed_ms INTEGER NOT NULL, released_at TEXT, released_by TEXT);"
+    "CREATE INDEX IF NOT EXISTS hitl_items_status ON hitl_items(status, id);"
+    "CREATE TABLE IF NOT EXISTS hitl_decisions("
+    " id INTEGER PRIMARY KEY, item INTEGER NOT NULL REFERENCES hitl_items(id),"
+    " reviewer TEXT NOT NULL, unix_user TEXT NOT NULL, decision TEXT NOT NULL,"
+    " notes TEXT NOT NULL, ts TEXT NOT NULL, seq INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS hitl_decisions_item ON hitl_decisions(item);"
+    "CREATE TRIGGER IF NOT EXISTS hitl_items_no_delete BEFORE DELETE ON hitl_items BEGIN"
+    " SELECT RAISE(ABORT, 'phikit hitl: queued items are kept'); END;"
+    "CREATE TRIGGER IF NOT EXISTS hitl_items_decided BEFORE UPDATE ON hitl_items"
+    " WHEN OLD.status IN ('approved', 'rejected', 'expired') AND NEW.status IS NOT OLD.status"
+    " OR NEW.record IS NOT OLD.record OR NEW.id IS NOT OLD.id"
+    " OR OLD.released_at IS NOT NULL BEGIN"
+    " SELECT RAISE(ABORT, 'phikit hitl: a decided item stays decided'); END;"
+    "CREATE TRIGGER IF NOT EXISTS hitl_decisions_no_update BEFORE UPDATE ON hitl_decisions BEGIN"
+    " SELECT RAISE(ABORT, 'phikit hitl: decisions are append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS hitl_decisions_no_delete BEFORE DELETE ON hitl_decisions BEGIN"
+    " SELECT RAISE(ABORT, 'phikit hitl: decisions are append-only'); END;";
+
+#define ITEM_COLS "i.id, i.run_id, i.status, i.reason, COALESCE(i.tool, ''), i.queued_by," \
+    " i.queued_at, i.record_sha256, COALESCE(i.released_at, ''), COALESCE(i.released_by, '')," \
+    " (SELECT COUNT(DISTINCT d.unix_user) FROM hitl_decisions d WHERE d.item = i.id" \
+    " AND d.decision = 'approve')"
+
+static long long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int
+dberr(struct hitl *h, struct phk_err *e, const char *what)
+{
+	int code = sqlite3_errcode(h->l->db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		phk_err_set(e, PHK_EXIT_IO, "database '%s' is locked (%s)", h->l->path, what);
+	else
+		phk_err_set(e, PHK_EXIT_IO, "database '%s': %s: %s", h->l->path, what,
+		    sqlite3_errmsg(h->l->db));
+	return -1;
+}
+
+static sqlite3_stmt *
+prep(struct hitl *h, const char *q, struct phk_err *e)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(h->l->db, q, -1, &s, NULL) != SQLITE_OK) {
+		dberr(h, e, "prepare");
+		return NULL;
+	}
+	return s;
+}
+
+static void
+copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static int
+oom(struct phk_err *e)
+{
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+/* ---- JSON payloads ---- */
+
+static int
+j_str(struct buf *b, const char *key, const char *val)
+{
+	if (buf_adds(b, b->len > 1 ? ",\"" : "\"") < 0 || buf_adds(b, key) < 0 ||
+	    buf_adds(b, "\":") < 0)
+		return -1;
+	return jstr_encode(b, val, strlen(val));
+}
+
+static int
+j_int(struct buf *b, const char *key, long long v)
+{
+	return buf_printf(b, "%s\"%s\":%lld", b->len > 1 ? "," : "", key, v);
+}
+
+/* ---- the ledger, in the queue's transactions ---- */
+
+static int
+log_entry(struct hitl *h, const char *run, const char *kind, const struct buf *pay,
+    struct phk_err *e)
+{
+	struct ledger_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.run_id = run;
+	r.actor = h->user;
+	r.kind = kind;
+	r.payload = pay->p;
+	r.n = pay->len;
+	return ledger_append_locked(h->l, &r, 1, e);
+}
+
+static int
+begin(struct hitl *h, struct phk_err *e)
+{
+	return ledger_begin(h->l, e);
+}
+
+/* Signs the new head (with a key) and commits; rolls back on failure. */
+static int
+finish(struct hitl *h, struct phk_err *e)
+{
+	if (h->sk && ledger_sign_locked(h->l, h->sk, NULL, e) < 0) {
+		ledger_rollback(h->l);
+		return -1;
+	}
+	return ledger_commit(h->l, e);
+}
+
+static int
+fail(struct hitl *h)
+{
+	ledger_rollback(h->l);
+	return -1;
+}
+
+/* ---- the webhook ---- */
+
+int
+hitl_webhook_ok(const char *url, struct phk_err *e)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	struct in_addr a4;
+	int ok = 0;
+
+	if (u == NULL)
+		return oom(e);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		phk_err_set(e, PHK_EXIT_USAGE, "webhook '%.200s' is not a URL", url);
+		goto out;
+	}
+	if (!strcmp(scheme, "https"))
+		ok = 1;
+	else if (!strcmp(scheme, "http"))
+		ok = !strcmp(host, "localhost") || !strcmp(host, "[::1]") ||
+		    (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
+	if (!ok)
+		phk_err_set(e, PHK_EXIT_USAGE, "webhook '%.200s' must be https, or http to a "
+		    "loopback address", url);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok ? 0 : -1;
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* POSTs {event, item, run_id, reason, status}; a failure is only a warning. */
+static void
+notify(struct hitl *h, const char *event, long long item, const char *run,
+    const char *reason, const char *status)
+{
+	struct curl_slist *hdr = NULL;
+	char msg[512];
+	struct buf b;
+	CURL *c;
+	CURLcode rc;
+	long code = 0;
+
+	if (h->webhook == NULL)
+		return;
+	buf_init(&b, 1 << 16);
+	if (buf_addc(&b, '{') < 0 || j_str(&b, "event", event) < 0 || j_int(&b, "item", item) < 0 ||
+	    j_str(&b, "run_id", run) < 0 || j_str(&b, "reason", reason) < 0 ||
+	    j_str(&b, "status", status) < 0 || buf_addc(&b, '}') < 0) {
+		buf_release(&b);
+		return;
+	}
+	if ((c = curl_easy_init()) == NULL ||
+	    (hdr = curl_slist_append(NULL, "Content-Type: application/json")) == NULL) {
+		snprintf(msg, sizeof(msg), "webhook: cannot start libcurl");
+		goto warn;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, h->webhook);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* a proxy from the environment never sees what is meant for this host */
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.p);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)b.len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK)
+		snprintf(msg, sizeof(msg), "webhook: %s of item %lld not delivered: %s", event, item,
+		    curl_easy_strerror(rc));
+	else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+	    (code < 200 || code > 299))
+		snprintf(msg, sizeof(msg), "webhook: %s of item %lld: the server answered %ld",
+		    event, item, code);
+	else
+		goto out;
+warn:
+	if (h->warn)
+		h->warn(h->wctx, msg);
+out:
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+	buf_release(&b);
+}
+
+/* ---- opening, sweeping ---- */
+
+void
+hitl_init(struct hitl *h)
+{
+	memset(h, 0, sizeof(*h));
+	buf_init(&h->pay, 1 << 20);
+	buf_init(&h->tmp, (size_t)-1 / 4);
+}
+
+void
+hitl_release(struct hitl *h)
+{
+	buf_release(&h->pay);
+	buf_release(&h->tmp);
+}
+
+int
+hitl_open(struct hitl *h, struct phk_err *e)
+{
+	if (sqlite3_exec(h->l->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		return dberr(h, e, "create the queue's tables");
+	return hitl_sweep(h, e);
+}
+
+struct swept {
+	long long id;
+	char run[LEDGER_IDENT_MAX + 1], reason[32];
+	long long since;	/* when it was queued, or escalated */
+};
+
+/* One kind of timeout: pending to escalated, or escalated to expired. */
+static int
+sweep_one(struct hitl *h, int escalate, long long now, struct swept **sw, size_t *nsw,
+    size_t *cap, struct phk_err *e)
+{
+	const char *from = escalate ? "pending" : "escalated", *to = escalate ? "escalated" : "expired";
+	long secs = escalate ? h->timeout_s : h->expire_s;
+	sqlite3_stmt *s, *u = NULL;
+	size_t first = *nsw, i;
+	int rc;
+
+	if (secs <= 0)
+		return 0;
+	if ((s = prep(h, escalate ? "SELECT id, run_id, reason, queued_ms FROM hitl_items "
+	    "WHERE status = 'pending' AND queued_ms <= ?1 ORDER BY id" :
+	    "SELECT id, run_id, reason, changed_ms FROM hitl_items "
+	    "WHERE status = 'escalated' AND changed_ms <= ?1 ORDER BY id", e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now - (long long)secs * 1000);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(*sw, *cap, *nsw + 1) < 0) {
+			sqlite3_finalize(s);
+			return oom(e);
+		}
+		(*sw)[*nsw].id = sqlite3_column_int64(s, 0);
+		copy_col((*sw)[*nsw].run, sizeof((*sw)[0].run), s, 1);
+		copy_col((*sw)[*nsw].reason, sizeof((*sw)[0].reason), s, 2);
+		(*sw)[*nsw].since = sqlite3_column_int64(s, 3);
+		(*nsw)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "sweep");
+	/*
+	 * An item escalates, in principle, when its timeout passed, not when a
+	 * command noticed: so it expires on time even if no one looked between.
+	 */
+	if ((u = prep(h, "UPDATE hitl_items SET status = ?1, changed_ms = ?2 WHERE id = ?3", e)) == NULL)
+		return -1;
+	for (i = first; i < *nsw; i++) {
+		struct swept *w = &(*sw)[i];
+		sqlite3_reset(u);
+		sqlite3_bind_text(u, 1, to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(u, 2, escalate ? w->since + (long long)secs * 1000 : now);
+		sqlite3_bind_int64(u, 3, w->id);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			dberr(h, e, "sweep");
+			sqlite3_finalize(u);
+			return -1;
+		}
+		buf_reset(&h->pay);
+		if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", w->id) < 0 ||
+		    j_str(&h->pay, "from", from) < 0 || j_str(&h->pay, "to", to) < 0 ||
+		    j_int(&h->pay, escalate ? "timeout_s" : "expire_s", secs) < 0 ||
+		    j_int(&h->pay, "waited_ms", now - w->since) < 0 ||
+		    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+			sqlite3_finalize(u);
+			return oom(e);
+		}
+		if (log_entry(h, w->run, escalate ? "hitl.escalate" : "hitl.expire", &h->pay, e) < 0) {
+			sqlite3_finalize(u);
+			return -1;
+		}
+	}
+	sqlite3_finalize(u);
+	return 0;
+}
+
+int
+hitl_sweep(struct hitl *h, struct phk_err *e)
+{
+	struct swept *sw = NULL;
+	size_t nsw = 0, cap = 0, i, nesc;
+	long long now = now_ms();
+	sqlite3_stmt *s;
+	int rc, any;
+
+	if (h->timeout_s <= 0 && h->expire_s <= 0)
+		return 0;
+	/* a cheap look first: most commands find nothing due and take no lock */
+	if ((s = prep(h, "SELECT EXISTS(SELECT 1 FROM hitl_items WHERE (status = 'pending' AND "
+	    "?1 > 0 AND queued_ms <= ?2) OR (status = 'escalated' AND ?3 > 0 AND changed_ms <= ?4))",
+	    e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, h->timeout_s);
+	sqlite3_bind_int64(s, 2, now - (long long)h->timeout_s * 1000);
+	sqlite3_bind_int64(s, 3, h->expire_s);
+	sqlite3_bind_int64(s, 4, now - (long long)h->expire_s * 1000);
+	rc = sqlite3_step(s);
+	any = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return dberr(h, e, "sweep");
+	if (!any)
+		return 0;
+	if (begin(h, e) < 0)
+		return -1;
+	if (sweep_one(h, 1, now, &sw, &nsw, &cap, e) < 0)
+		goto bad;
+	nesc = nsw;
+	if (sweep_one(h, 0, now, &sw, &nsw, &cap, e) < 0)
+		goto bad;
+	if (nsw == 0) {
+		/* another command swept first: nothing to commit or sign */
+		ledger_rollback(h->l);
+		return 0;
+	}
+	if (finish(h, e) < 0) {
+		free(sw);
+		return -1;
+	}
+	for (i = 0; i < nesc; i++)
+		notify(h, "escalate", sw[i].id, sw[i].run, sw[i].reason, "escalated");
+	free(sw);
+	return 0;
+bad:
+	free(sw);
+	return fail(h);
+}
+
+/* ---- reading ---- */
+
+static void
+read_item(sqlite3_stmt *s, struct hitl_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->id = sqlite3_column_int64(s, 0);
+	copy_col(it->run_id, sizeof(it->run_id), s, 1);
+	copy_col(it->status, sizeof(it->status), s, 2);
+	copy_col(it->reason, sizeof(it->reason), s, 3);
+	copy_col(it->tool, sizeof(it->tool), s, 4);
+	copy_col(it->queued_by, sizeof(it->queued_by), s, 5);
+	copy_col(it->queued_at, sizeof(it->queued_at), s, 6);
+	copy_col(it->record_sha256, sizeof(it->record_sha256), s, 7);
+	copy_col(it->released_at, sizeof(it->released_at), s, 8);
+	copy_col(it->released_by, sizeof(it->released_by), s, 9);
+	it->approvals = sqlite3_column_int(s, 10);
+}
+
+int
+hitl_get(struct hitl *h, long long id, struct hitl_item *it, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT " ITEM_COLS " FROM hitl_items i WHERE i.id = ?1", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_item(s, it);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(h, e, "read an item");
+	return rc == SQLITE_ROW;
+}
+
+int
+hitl_list(struct hitl *h, const char *status, const char *run,
+    int (*fn)(void *ctx, const struct hitl_item *it), void *ctx, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT " ITEM_COLS " FROM hitl_items i WHERE "
+	    "(?1 IS NULL OR i.status = ?1 OR (?1 = 'released' AND i.released_at IS NOT NULL)) "
+	    "AND (?2 IS NULL OR i.run_id = ?2) ORDER BY i.id", e);
+	struct hitl_item it;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (status)
+		sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	if (run)
+		sqlite3_bind_text(s, 2, run, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_item(s, &it);
+		if (fn(ctx, &it) < 0) {
+			sqlite3_finalize(s);
+			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "list items");
+	return 0;
+}
+
+int
+hitl_decisions(struct hitl *h, long long id,
+    int (*fn)(void *ctx, const struct hitl_decision *d), void *ctx, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT reviewer, unix_user, decision, ts, notes, seq "
+	    "FROM hitl_decisions WHERE item = ?1 ORDER BY id", e);
+	struct hitl_decision d;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		copy_col(d.reviewer, sizeof(d.reviewer), s, 0);
+		copy_col(d.unix_user, sizeof(d.unix_user), s, 1);
+		copy_col(d.decision, sizeof(d.decision), s, 2);
+		copy_col(d.ts, sizeof(d.ts), s, 3);
+		d.notes = (const char *)sqlite3_column_text(s, 4);
+		if (d.notes == NULL)
+			d.notes = "";
+		d.seq = (unsigned long long)sqlite3_column_int64(s, 5);
+		if (fn(ctx, &d) < 0) {
+			sqlite3_finalize(s);
+			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "read decisions");
+	return 0;
+}
+
+int
+hitl_record(struct hitl *h, long long id, struct buf *out, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT record FROM hitl_items WHERE id = ?1", e);
+	int rc, ret = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && buf_add(out, sqlite3_column_blob(s, 0),
+	    (size_t)sqlite3_column_bytes(s, 0)) < 0)
+		ret = oom(e);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(h, e, "read a record");
+	if (rc == SQLITE_DONE) {
+		phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", id);
+		return -1;
+	}
+	return ret;
+}
+
+/* ---- access ---- */
+
+static int
+in_list(const struct strlist *sl, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		if (!strcmp(sl->v[i], s))
+			return 1;
+	return 0;
+}
+
+int
+hitl_alias_ok(const struct policy *p, const char *user, const char *reviewer)
+{
+	size_t i;
+
+	if (!strcmp(user, reviewer))
+		return 1;
+	for (i = 0; i < p->access.naliases; i++)
+		if (!strcmp(p->access.aliases[i].user, user))
+			return in_list(&p->access.aliases[i].names, reviewer);
+	return 0;
+}
+
+/* Whether user is in one of the named groups (its primary group counts). */
+static int
+in_groups(const char *user, const struct strlist *groups)
+{
+	struct passwd pw, *pr = NULL;
+	struct group gr, *grr = NULL;
+	char pbuf[4096], gbuf[8192];
+	gid_t gids[256];
+	int ng = 256, i;
+	size_t k;
+
+	if (groups->n == 0 || getpwnam_r(user, &pw, pbuf, sizeof(pbuf), &pr) != 0 || pr == NULL)
+		return 0;
+	if (getgrouplist(user, pw.pw_gid, gids, &ng) < 0)
+		ng = 256;	/* more groups than that: the first 256 are searched */
+	for (k = 0; k < groups->n; k++) {
+		if (getgrnam_r(groups->v[k], &gr, gbuf, sizeof(gbuf), &grr) != 0 || grr == NULL)
+			continue;
+		for (i = 0; i < ng; i++)
+			if (gids[i] == gr.gr_gid)
+				return 1;
+	}
+	return 0;
+}
+
+int
+hitl_allowed(const struct policy *p, const char *user, int act)
+{
+	const struct access_conf *a = &p->access;
+	size_t i, k;
+
+	if (!a->present || act < 0 || act >= ACT__N || a->actions[act].n == 0)
+		return 1;
+	for (i = 0; i < a->actions[act].n; i++)
+		for (k = 0; k < a->nroles; k++) {
+			const struct access_role *r = &a->roles[k];
+			if (strcmp(r->name, a->actions[act].v[i]))
+				continue;
+			if (in_list(&r->users, user) || in_groups(user, &r->groups))
+				return 1;
+		}
+	return 0;
+}
+
+/* The roles an action needs, for messages: "reviewers or leads". */
+static void
+roles_text(const struct policy *p, int act, char *out, size_t n)
+{
+	const struct strlist *sl = &p->access.actions[act];
+	size_t i, at = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sl->n && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, "%s%s", i ? " or " : "", sl->v[i]);
+}
+
+/*
+ * Logs a refusal (inside the open transaction, which it ends) and sets e.
+ * rule: role, alias, not-pending, self-approval, duplicate-reviewer.
+ */
+static int refuse(struct hitl *h, long long item, const char *run, const char *action,
+    const char *rule, const char *reviewer, struct phk_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+static int
+refuse(struct hitl *h, long long item, const char *run, const char *action,
+    const char *rule, const char *reviewer, struct phk_err *e, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_reset(&h->pay);
+	if (buf_addc(&h->pay, '{') < 0 || j_str(&h->pay, "action", action) < 0 ||
+	    (item > 0 && j_int(&h->pay, "item", item) < 0) || j_str(&h->pay, "rule", rule) < 0 ||
+	    j_str(&h->pay, "unix_user", h->user) < 0 ||
+	    (reviewer && j_str(&h->pay, "reviewer", reviewer) < 0) ||
+	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+		oom(e);
+		return fail(h);
+	}
+	if (log_entry(h, run, "hitl.refusal", &h->pay, e) < 0)
+		return fail(h);
+	if (finish(h, e) < 0)
+		return -1;
+	phk_err_set(e, PHK_EXIT_VIOLATION, "refused: %s", msg);
+	return -1;
+}
+
+/* ---- decisions ---- */
+
+static int
+notes_ok(const char *s, struct phk_err *e)
+{
+	size_t n = strlen(s), i = 0, k;
+
+	if (n == 0 || n > 4000) {
+		phk_err_set(e, PHK_EXIT_USAGE, "--notes must be 1 to 4000 bytes");
+		return -1;
+	}
+	while (i < n) {
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') {
+			phk_err_set(e, PHK_EXIT_USAGE, "--notes holds a control character");
+			return -1;
+		}
+		if ((k = utf8_seqlen((const unsigned char *)s + i, n - i)) == 0) {
+			phk_err_set(e, PHK_EXIT_USAGE, "--notes is not valid UTF-8");
+			return -1;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+int
+hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
+    const char *notes, struct hitl_outcome *out, struct phk_err *e)
+{
+	const char *action = approve ? "approve" : "reject";
+	int act = approve ? ACT_APPROVE : ACT_REJECT, rc, dup = 0, required, self;
+	struct hitl_item it;
+	sqlite3_stmt *s;
+	char ts[LEDGER_TS_LEN + 1], roles[256];
+	struct ledger_rec r;
+
+	if (!ledger_ident_ok(reviewer)) {
+		phk_err_set(e, PHK_EXIT_USAGE, "--reviewer '%.100s' must be 1 to 128 of "
+		    "A-Z a-z 0-9 . _ : @ / + = -", reviewer);
+		return -1;
+	}
+	if (notes_ok(notes, e) < 0)
+		return -1;
+	required = h->pol->hitl.approvals_required > 0 ? h->pol->hitl.approvals_required : 1;
+	if (begin(h, e) < 0)
+		return -1;
+	if ((rc = hitl_get(h, id, &it, e)) <= 0) {
+		if (rc == 0)
+			phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", id);
+		return fail(h);
+	}
+	if (!hitl_allowed(h->pol, h->user, act)) {
+		roles_text(h->pol, act, roles, sizeof(roles));
+		return refuse(h, id, it.run_id, action, "role", reviewer, e,
+		    "%s may not %s item %lld (access.actions.%s: %s)", h->user, action, id, action,
+		    roles);
+	}
+	if (!hitl_alias_ok(h->pol, h->user, reviewer))
+		return refuse(h, id, it.run_id, action, "alias", reviewer, e,
+		    "%s may not sign as '%s' (neither the user's name nor an alias access.aliases "
+		    "gives it)", h->user, reviewer);
+	if (strcmp(it.status, "pending") && strcmp(it.status, "escalated"))
+		return refuse(h, id, it.run_id, action, "not-pending", reviewer, e,
+		    "item %lld is %s, not pending", id, it.status);
+	self = approve && !strcmp(it.queued_by, h->user);
+	if (self && h->pol->hitl.separation_of_duties)
+		return refuse(h, id, it.run_id, action, "self-approval", reviewer, e,
+		    "%s queued item %lld and cannot approve it (separation of duties)", h->user, id);
+	if (approve) {
+		if ((s = prep(h, "SELECT EXISTS(SELECT 1 FROM hitl_decisions WHERE item = ?1 AND "
+		    "decision = 'approve' AND unix_user = ?2)", e)) == NULL)
+			return fail(h);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, h->user, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		dup = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_ROW) {
+			dberr(h, e, "read decisions");
+			return fail(h);
+		}
+		if (dup)
+			return refuse(h, id, it.run_id, action, "duplicate-reviewer", reviewer, e,
+			    "%s has already approved item %lld (the %d approvals it needs come from "
+			    "distinct reviewers)", h->user, id, required);
+	}
+	memset(out, 0, sizeof(*out));
+	out->required = required;
+	out->approvals = it.approvals + (approve ? 1 : 0);
+	snprintf(out->status, sizeof(out->status), "%s",
+	    !approve ? "rejected" : out->approvals >= required ? "approved" : it.status);
+
+	buf_reset(&h->pay);
+	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", id) < 0 ||
+	    j_str(&h->pay, "decision", action) < 0 || j_str(&h->pay, "reviewer", reviewer) < 0 ||
+	    j_str(&h->pay, "unix_user", h->user) < 0 || j_str(&h->pay, "notes", notes) < 0 ||
+	    j_str(&h->pay, "status", out->status) < 0 ||
+	    j_int(&h->pay, "approvals", out->approvals) < 0 ||
+	    j_int(&h->pay, "approvals_required", required) < 0 ||
+	    (self && buf_adds(&h->pay, ",\"self_approval\":true") < 0) ||
+	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+		oom(e);
+		return fail(h);
+	}
+	memset(&r, 0, sizeof(r));
+	r.run_id = it.run_id;
+	r.actor = h->user;
+	r.kind = "hitl.decision";
+	r.payload = h->pay.p;
+	r.n = h->pay.len;
+	if (ledger_append_locked(h->l, &r, 1, e) < 0)
+		return fail(h);
+	ledger_now(ts);
+	if ((s = prep(h, "INSERT INTO hitl_decisions(item, reviewer, unix_user, decision, notes, "
+	    "ts, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e)) == NULL)
+		return fail(h);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, h->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, notes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)r.seq);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		dberr(h, e, "record a decision");
+		return fail(h);
+	}
+	if (strcmp(out->status, it.status)) {
+		if ((s = prep(h, "UPDATE hitl_items SET status = ?1, changed_ms = ?2 WHERE id = ?3", e)) == NULL)
+			return fail(h);
+		sqlite3_bind_text(s, 1, out->status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now_ms());
+		sqlite3_bind_int64(s, 3, id);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			dberr(h, e, "update an item");
+			return fail(h);
+		}
+	}
+	return finish(h, e);
+}
+
+/* ---- release ---- */
+
+int
+hitl_release_check(struct hitl *h, struct phk_err *e)
+{
+	char roles[256];
+
+	if (hitl_allowed(h->pol, h->user, ACT_RELEASE))
+		return 0;
+	if (begin(h, e) < 0)
+		return -1;
+	roles_text(h->pol, ACT_RELEASE, roles, sizeof(roles));
+	return refuse(h, 0, HITL_RUN, "release", "role", NULL, e,
+	    "%s may not release (access.actions.release: %s)", h->user, roles);
+}
+
+/* phikit.hitl for a released record: {item, status, reviewers}. */
+static int
+release_annot(struct hitl *h, long long id, struct buf *v, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT reviewer FROM hitl_decisions WHERE item = ?1 AND "
+	    "decision = 'approve' ORDER BY id", e);
+	const char *rv;
+	int rc, k = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (buf_printf(v, "{\"item\":%lld,\"status\":\"approved\",\"reviewers\":[", id) < 0)
+		goto nomem;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rv = (const char *)sqlite3_column_text(s, 0);
+		if ((k++ && buf_addc(v, ',') < 0) || jstr_encode(v, rv ? rv : "", rv ? strlen(rv) : 0) < 0)
+			goto nomem;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "read decisions");
+	if (buf_adds(v, "]}") < 0)
+		return oom(e);
+	return 0;
+nomem:
+	sqlite3_finalize(s);
+	return oom(e);
+}
+
+/*
+ * The record about to be released is the one queued: its hash matches the
+ * one its hitl.enqueue ledger entry holds (while that payload is kept).
+ */
+static int
+record_intact(struct hitl *h, long long id, const char *run, const char *sha,
+    struct phk_err *e)
+{
+	char hex[2 * HASH_LEN + 1], logged[2 * HASH_LEN + 1] = "";
+	sqlite3_stmt *s;
+	mhash d;
+	int rc;
+
+	sha256(d, (const unsigned char *)h->tmp.p, h->tmp.len);
+	hex32(hex, d);
+	if ((s = prep(h, "SELECT json_extract(payload, '$.record_sha256') FROM entries "
+	    "WHERE run_id = ?1 AND kind = 'hitl.enqueue' AND payload IS NOT NULL "
+	    "AND json_extract(payload, '$.item') = ?2", e)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		copy_col(logged, sizeof(logged), s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(h, e, "read the enqueue entry");
+	if (strcmp(hex, sha) || (logged[0] && strcmp(hex, logged))) {
+		phk_err_set(e, PHK_EXIT_IO, "item %lld: the stored record does not match the hash "
+		    "logged when it was queued; not released (run ledger-verify)", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *out,
+    struct phk_err *e)
+{
+	char ts[LEDGER_TS_LEN + 1], run_id[LEDGER_IDENT_MAX + 1], sha[2 * HASH_LEN + 1];
+	struct annot_pos pos;
+	struct jscan js;
+	struct buf v;
+	sqlite3_stmt *s;
+	int rc;
+
+	buf_init(&v, 1 << 20);
+	buf_reset(&h->tmp);
+	if (begin(h, e) < 0)
+		goto bad_nofail;
+	if ((s = prep(h, "SELECT id, run_id, record, record_sha256 FROM hitl_items WHERE "
+	    "status = 'approved' AND released_at IS NULL AND (?1 IS NULL OR run_id = ?1) "
+	    "ORDER BY id LIMIT 1", e)) == NULL)
+		goto bad;
+	if (run)
+		sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		copy_col(run_id, sizeof(run_id), s, 1);
+		copy_col(sha, sizeof(sha), s, 3);
+		if (buf_add(&h->tmp, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2)) < 0) {
+			sqlite3_finalize(s);
+			oom(e);
+			goto bad;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE) {
+		ledger_rollback(h->l);
+		buf_release(&v);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		dberr(h, e, "read approved items");
+		goto bad;
+	}
+	if (record_intact(h, *id, run_id, sha, e) < 0)
+		goto bad;
+	ledger_now(ts);
+	if ((s = prep(h, "UPDATE hitl_items SET released_at = ?1, released_by = ?2 WHERE id = ?3 "
+	    "AND released_at IS NULL", e)) == NULL)
+		goto bad;
+	sqlite3_bind_text(s, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, h->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, *id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE || sqlite3_changes(h->l->db) != 1) {
+		dberr(h, e, "mark an item released");
+		goto bad;
+	}
+	buf_reset(&h->pay);
+	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", *id) < 0 ||
+	    j_str(&h->pay, "released_by", h->user) < 0 || j_str(&h->pay, "record_sha256", sha) < 0 ||
+	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+		oom(e);
+		goto bad;
+	}
+	if (log_entry(h, run_id, "hitl.release", &h->pay, e) < 0 || release_annot(h, *id, &v, e) < 0)
+		goto bad;
+	/* the record as it will be printed is made before the commit: nothing can fail after */
+	jscan_init(&js, NULL);
+	if (jscan_record(&js, h->tmp.p, h->tmp.len, e) < 0 ||
+	    annot_locate(h->tmp.p, h->tmp.len, &js, "hitl", &pos, e) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "item %lld: the stored record is damaged", *id);
+		goto bad;
+	}
+	if (annot_write(h->tmp.p, h->tmp.len, &pos, "hitl", v.p, v.len, out) < 0) {
+		oom(e);
+		goto bad;
+	}
+	if (finish(h, e) < 0)
+		goto bad_nofail;
+	buf_release(&v);
+	return 1;
+bad:
+	ledger_rollback(h->l);
+bad_nofail:
+	buf_release(&v);
+	return -1;
+}
+
+/* ---- waiting ---- */
+
+int
+hitl_wait(struct hitl *h, long long id, long long timeout_ms, char status[16],
+    struct phk_err *e)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms, left;
+	long delay = 50;
+	struct hitl_item it;
+	struct timespec ts;
+	int rc;
+
+	for (;;) {
+		if (hitl_sweep(h, e) < 0)
+			return -1;
+		if ((rc = hitl_get(h, id, &it, e)) < 0)
+			return -1;
+		if (rc == 0) {
+			phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", id);
+			return -1;
+		}
+		snprintf(status, 16, "%s", it.status);
+		if (!strcmp(it.status, "approved") || !strcmp(it.status, "rejected") ||
+		    !strcmp(it.status, "expired"))
+			return 1;
+		if (deadline >= 0 && (left = deadline - now_ms()) <= 0)
+			return 0;
+		if (deadline >= 0 && left < delay)
+			delay = (long)left;
+		ts.tv_sec = delay / 1000;
+		ts.tv_nsec = (delay % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		/* 50 ms, growing by half, at most 2 s between looks */
+		delay = delay * 3 / 2 > 2000 ? 2000 : delay * 3 / 2 < 50 ? 50 : delay * 3 / 2;
+	}
+}
+
+/* ---- the gate ---- */
+
+static int
+sub_scan(struct jscan *js, const char *p, size_t n, const char *find, struct phk_err *e)
+{
+	jscan_init(js, find);
+	return jscan_record(js, p, n, e);
+}
+
+/* A string value (raw JSON with its quotes) decoded into out. */
+static int
+decode(const char *raw, size_t n, struct buf *out)
+{
+	buf_reset(out);
+	return jstr_decode(raw + 1, n - 2, out);
+}
+
+/*
+ * What the gate does with one record: 0 pass, 1 queue (reason and tool
+ * filled), -1 bad input (e set).
+ */
+static int
+classify(struct hitl *h, const char *line, size_t n, const struct jscan *js, char reason[32],
+    char tool[LEDGER_IDENT_MAX + 1], struct phk_err *e)
+{
+	const struct strlist *irr = &h->pol->hitl.irreversible_tools;
+	struct jscan pk, g, t;
+	const char *v;
+	size_t vn;
+	int ask = 0;
+
+	reason[0] = tool[0] = '\0';
+	if (js->pk_key >= 0) {
+		v = line + js->pk_start;
+		vn = (size_t)(js->pk_end - js->pk_start);
+		if (v[0] != '{') {
+			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
+			return -1;
+		}
+		if (sub_scan(&pk, v, vn, "guard", e) < 0)
+			return -1;
+		if (pk.find_start >= 0) {
+			const char *gv = v + pk.find_start;
+			size_t gn = (size_t)(pk.find_end - pk.find_start);
+			if (gv[0] != '{') {
+				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard is not an object");
+				return -1;
+			}
+			if (sub_scan(&g, gv, gn, "verdict", e) < 0)
+				return -1;
+			if (g.find_start < 0) {
+				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard has no verdict");
+				return -1;
+			}
+			if (gv[g.find_start] != '"') {
+				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict is not a string");
+				return -1;
+			}
+			if (decode(gv + g.find_start, (size_t)(g.find_end - g.find_start), &h->tmp) < 0)
+				return oom(e);
+			if (!strcmp(h->tmp.p, "ask"))
+				ask = 1;
+			else if (strcmp(h->tmp.p, "allow") && strcmp(h->tmp.p, "warn") &&
+			    strcmp(h->tmp.p, "deny")) {
+				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict '%.64s' is not allow, "
+				    "warn, ask or deny", h->tmp.p);
+				return -1;
+			}
+		}
+	}
+	if (irr->n > 0 && js->find_start >= 0) {
+		v = line + js->find_start;
+		vn = (size_t)(js->find_end - js->find_start);
+		if (v[0] == '{') {
+			if (sub_scan(&t, v, vn, "name", e) < 0)
+				return -1;
+			if (t.find_start < 0 || v[t.find_start] != '"') {
+				phk_err_set(e, PHK_EXIT_INPUT, "\"tool\" must be a string or an object "
+				    "with a string \"name\"");
+				return -1;
+			}
+			v += t.find_start;
+			vn = (size_t)(t.find_end - t.find_start);
+		} else if (v[0] != '"') {
+			phk_err_set(e, PHK_EXIT_INPUT, "\"tool\" must be a string or an object with "
+			    "a string \"name\"");
+			return -1;
+		}
+		if (decode(v, vn, &h->tmp) < 0)
+			return oom(e);
+		if (in_list(irr, h->tmp.p))
+			snprintf(tool, LEDGER_IDENT_MAX + 1, "%s", h->tmp.p);
+	}
+	if (ask || tool[0]) {
+		snprintf(reason, 32, "%s", ask ? "ask" : "irreversible_tool");
+		return 1;
+	}
+	return 0;
+}
+
+/* Queues one record and logs it, in one transaction. */
+static int
+enqueue(struct hitl *h, const char *line, size_t n, const char *run, const char *reason,
+    const char *tool, long long *id, struct phk_err *e)
+{
+	char ts[LEDGER_TS_LEN + 1], hex[2 * HASH_LEN + 1];
+	long long now = now_ms();
+	mhash d;
+	sqlite3_stmt *s;
+	int rc;
+
+	sha256(d, (const unsigned char *)line, n);
+	hex32(hex, d);
+	ledger_now(ts);
+	if (begin(h, e) < 0)
+		return -1;
+	if ((s = prep(h, "INSERT INTO hitl_items(run_id, status, reason, tool, record, "
+	    "record_sha256, queued_by, queued_at, queued_ms, changed_ms) VALUES "
+	    "(?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)", e)) == NULL)
+		return fail(h);
+	sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	if (tool[0])
+		sqlite3_bind_text(s, 3, tool, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, line, (int)n, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, h->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		dberr(h, e, "queue an item");
+		return fail(h);
+	}
+	*id = sqlite3_last_insert_rowid(h->l->db);
+	buf_reset(&h->pay);
+	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", *id) < 0 ||
+	    j_str(&h->pay, "reason", reason) < 0 || (tool[0] && j_str(&h->pay, "tool", tool) < 0) ||
+	    j_str(&h->pay, "record_sha256", hex) < 0 || j_str(&h->pay, "queued_by", h->user) < 0 ||
+	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+		oom(e);
+		return fail(h);
+	}
+	if (log_entry(h, run, "hitl.enqueue", &h->pay, e) < 0)
+		return fail(h);
+	return finish(h, e);
+}
+
+/* 0 passed, 1 queued, -1 e set. */
+static int
+gate_one(struct hitl *h, struct hitl_gate_opts *o, const char *line, size_t n,
+    struct phk_err *e)
+{
+	char reason[32], tool[LEDGER_IDENT_MAX + 1], run[LEDGER_IDENT_MAX + 1];
+	struct jscan js;
+	long long id;
+	size_t len;
+	int rc;
+
+	jscan_init(&js, "tool");
+	if (jscan_record(&js, line, n, e) < 0)
+		return -1;
+	if (js.run_start >= 0 && !jscan_is_ident(line + js.run_start,
+	    (size_t)(js.run_end - js.run_start))) {
+		phk_err_set(e, PHK_EXIT_INPUT,
+		    "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
+		return -1;
+	}
+	if ((rc = classify(h, line, n, &js, reason, tool, e)) < 0)
+		return -1;
+	if (rc == 0) {
+		if (jsonl_write(o->w, line, n) < 0) {
+			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (js.run_start < 0) {
+		phk_err_set(e, PHK_EXIT_INPUT, "a record held for review needs a run_id "
+		    "(this one is %s)", !strcmp(reason, "ask") ? "guard verdict ask" :
+		    "an irreversible tool call");
+		return -1;
+	}
+	len = (size_t)(js.run_end - js.run_start);
+	/* an identifier: no escapes but "\/" */
+	buf_reset(&h->tmp);
+	if (jstr_decode(line + js.run_start + 1, len - 2, &h->tmp) < 0)
+		return oom(e);
+	snprintf(run, sizeof(run), "%s", h->tmp.p);
+	if (enqueue(h, line, n, run, reason, tool, &id, e) < 0)
+		return -1;
+	notify(h, "enqueue", id, run, reason, "pending");
+	if (o->queued)
+		o->queued(o->ctx, id, run, reason);
+	return 1;
+}
+
+int
+hitl_gate_fd(struct hitl *h, struct hitl_gate_opts *o, int fd, const char *name)
+{
+	struct jsonl_reader rd;
+	struct phk_err e;
+	const char *line;
+	size_t n;
+	int rc, status = 0;
+	long long swept = now_ms();
+
+	if (jsonl_reader_init(&rd, fd, name, o->max_line ? o->max_line : JSONL_DEFAULT_MAX) < 0) {
+		oom(&e);
+		o->report(o->ctx, name, 0, &e);
+		return PHK_EXIT_IO;
+	}
+	for (;;) {
+		rc = jsonl_read(&rd, &line, &n, &e);
+		if (rc == 0)
+			break;
+		/* a gate that runs for days escalates on time too: a look a second */
+		if (rc > 0 && now_ms() - swept >= 1000) {
+			swept = now_ms();
+			if (hitl_sweep(h, &e) < 0) {
+				o->report(o->ctx, name, 0, &e);
+				status = e.status;
+				break;
+			}
+		}
+		if (rc > 0 && (rc = gate_one(h, o, line, n, &e)) >= 0) {
+			if (rc)
+				o->queued_n++;
+			else
+				o->passed++;
+			continue;
+		}
+		if (e.status != PHK_EXIT_INPUT) {
+			/* a failed commit, a read or write error: nothing more passes */
+			o->report(o->ctx, name, 0, &e);
+			status = e.status;
+			break;
+		}
+		o->report(o->ctx, name, rd.lineno, &e);
+		o->bad++;
+		status = PHK_EXIT_INPUT;
+		if (!o->skip)
+			break;
+	}
+	jsonl_reader_release(&rd);
+	return status;
+}
