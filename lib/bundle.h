@@ -15,7 +15,7 @@
 
 struct bundle_opts {
 	const char *run;
-	const char *since;	/* a saved checkpoint note (the last in the text counts), or NULL */
+	const char *since;	/* saved checkpoint notes (the largest tree size counts), or NULL */
 	size_t since_len;
 };
 
