@@ -1,5 +1,3 @@
-#include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -12,6 +10,7 @@
 
 #include "annot.h"
 #include "hitl.h"
+#include "http.h"
 #include "jscan.h"
 #include "sha256.h"
 
@@ -162,53 +161,28 @@ fail(struct hitl *h)
 int
 hitl_webhook_ok(const char *url, struct phk_err *e)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	struct in_addr a4;
-	int ok = 0;
-
-	if (u == NULL)
-		return oom(e);
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		phk_err_set(e, PHK_EXIT_USAGE, "webhook '%.200s' is not a URL", url);
-		goto out;
-	}
-	if (!strcmp(scheme, "https"))
-		ok = 1;
-	else if (!strcmp(scheme, "http"))
-		ok = !strcmp(host, "localhost") || !strcmp(host, "[::1]") ||
-		    (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
-	if (!ok)
+	if (http_url_check(url, 0, e) == 0)
+		return 0;
+	if (e->status == PHK_EXIT_USAGE)
 		phk_err_set(e, PHK_EXIT_USAGE, "webhook '%.200s' must be https, or http to a "
 		    "loopback address", url);
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok ? 0 : -1;
+	return -1;
 }
 
-static size_t
-discard(char *p, size_t size, size_t n, void *ctx)
-{
-	(void)p;
-	(void)ctx;
-	return size * n;
-}
-
-/* POSTs {event, item, run_id, reason, status}; a failure is only a warning. */
+/*
+ * POSTs {event, item, run_id, reason, status}, once: a failure is only a
+ * warning, and the queue does not wait on a slow hook for long.
+ */
 static void
 notify(struct hitl *h, const char *event, long long item, const char *run,
     const char *reason, const char *status)
 {
-	struct curl_slist *hdr = NULL;
+	static const char *const hdr[] = { "Content-Type: application/json", NULL };
+	struct http_result res;
+	struct http_opts o;
+	struct phk_err he;
 	char msg[512];
 	struct buf b;
-	CURL *c;
-	CURLcode rc;
-	long code = 0;
 
 	if (h->webhook == NULL)
 		return;
@@ -219,40 +193,21 @@ notify(struct hitl *h, const char *event, long long item, const char *run,
 		buf_release(&b);
 		return;
 	}
-	if ((c = curl_easy_init()) == NULL ||
-	    (hdr = curl_slist_append(NULL, "Content-Type: application/json")) == NULL) {
-		snprintf(msg, sizeof(msg), "webhook: cannot start libcurl");
-		goto warn;
+	http_opts_init(&o);
+	o.timeout_ms = 5000;
+	o.retries = 0;
+	http_result_init(&res);
+	if (http_post(&o, h->webhook, hdr, NULL, b.p, b.len, &res, &he) < 0) {
+		if (res.status)
+			snprintf(msg, sizeof(msg), "webhook: %s of item %lld: the server answered %ld",
+			    event, item, res.status);
+		else
+			snprintf(msg, sizeof(msg), "webhook: %s of item %lld not delivered: %.400s",
+			    event, item, he.msg);
+		if (h->warn)
+			h->warn(h->wctx, msg);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, h->webhook);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	/* a proxy from the environment never sees what is meant for this host */
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.p);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)b.len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK)
-		snprintf(msg, sizeof(msg), "webhook: %s of item %lld not delivered: %s", event, item,
-		    curl_easy_strerror(rc));
-	else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
-	    (code < 200 || code > 299))
-		snprintf(msg, sizeof(msg), "webhook: %s of item %lld: the server answered %ld",
-		    event, item, code);
-	else
-		goto out;
-warn:
-	if (h->warn)
-		h->warn(h->wctx, msg);
-out:
-	curl_slist_free_all(hdr);
-	if (c)
-		curl_easy_cleanup(c);
+	http_result_release(&res);
 	buf_release(&b);
 }
 
