@@ -69,9 +69,29 @@ cat_parse(const char *s)
 const char *
 policy_default_path(void)
 {
-	const char *p = getenv("PHIKIT_POLICY");
+	static char built[PATH_MAX];
+	const char *p = getenv("PHIKIT_POLICY"), *installed = PHIKIT_DATADIR "/policies/hipaa.yaml";
+	char *slash;
+	ssize_t n;
 
-	return p && *p ? p : PHIKIT_DATADIR "/policies/hipaa.yaml";
+	if (p && *p)
+		return p;
+	if (access(installed, R_OK) == 0)
+		return installed;
+	/*
+	 * Not installed: programs run from a build tree (bin/ beside
+	 * policies/) find the preset there, as make demo and the README do.
+	 */
+	n = readlink("/proc/self/exe", built, sizeof(built) - 32);
+	if (n > 0) {
+		built[n] = '\0';
+		if ((slash = strrchr(built, '/')) != NULL) {
+			memcpy(slash, "/../policies/hipaa.yaml", sizeof("/../policies/hipaa.yaml"));
+			if (access(built, R_OK) == 0)
+				return built;
+		}
+	}
+	return installed;
 }
 
 /* Loader state for one file. */
