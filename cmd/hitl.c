@@ -192,7 +192,8 @@ gate(struct opts *o, int argc, char **argv)
 		if (st && (!status || st != PHK_EXIT_INPUT))
 			status = st;
 	}
-	if (jsonl_writer_close(&w) < 0) {
+	/* a write error the gate met is reported already */
+	if (jsonl_writer_close(&w) < 0 && status != PHK_EXIT_IO) {
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;
 	}
@@ -554,6 +555,7 @@ main(int argc, char **argv)
 	struct opts o;
 	const char *cmd;
 	char *end;
+	size_t sz;
 	int c, k, status;
 
 	phk_setprog(argv[0]);
@@ -612,12 +614,11 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_MAXLINE:
-			errno = 0;
-			o.max_line = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.max_line < 2 || o.max_line > (1L << 30)) {
+			if (jsonl_parse_size(optarg, &sz) < 0 || sz < 2) {
 				phk_warn("bad --max-line '%.64s'", optarg);
 				return PHK_EXIT_USAGE;
 			}
+			o.max_line = (long)sz;
 			break;
 		case O_LIMIT:
 			errno = 0;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,8 @@ main(int argc, char **argv)
 	int c, status;
 
 	phk_setprog(argv[0]);
+	/* a closed pipe is a write error to report (exit 4), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.db = getenv("PHIKIT_DB");
 	o.key = getenv("PHIKIT_LEDGER_KEY");

@@ -125,12 +125,11 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_MAXLINE:
-			if (number(optarg, 2, 1L << 30, &v) < 0) {
+			if (jsonl_parse_size(optarg, &a.max_line) < 0 || a.max_line < 2) {
 				phk_warn("bad --max-line '%s'", optarg);
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
-			a.max_line = (size_t)v;
 			break;
 		case O_BATCH:
 			if (number(optarg, 1, 1000000, &v) < 0) {
@@ -234,7 +233,8 @@ main(int argc, char **argv)
 		if (st && (!status || st != PHK_EXIT_INPUT))
 			status = st;
 	}
-	if (jsonl_writer_close(&w) < 0) {
+	/* a write error lappend_fd met is reported already */
+	if (jsonl_writer_close(&w) < 0 && status != PHK_EXIT_IO) {
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;
 	}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -148,6 +149,8 @@ main(int argc, char **argv)
 	int c, json = 0, status = 0, rc;
 
 	phk_setprog(argv[0]);
+	/* a closed pipe is a write error to report (exit 4), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {

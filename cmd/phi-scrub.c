@@ -25,26 +25,6 @@ usage(FILE *f)
 }
 
 static int
-parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || v == 0)
-		return -1;
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (*end || v > (1ull << 32))
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
-static int
 work(void *ctx, const char *line, size_t n, struct buf *out, struct phk_err *e)
 {
 	return scrub_line(ctx, line, n, out, e);
@@ -163,7 +143,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case O_MAXLINE:
-			if (parse_size(optarg, &max_line) < 0) {
+			if (jsonl_parse_size(optarg, &max_line) < 0) {
 				phk_warn("bad --max-line '%s'", optarg);
 				status = PHK_EXIT_USAGE;
 				goto out;

@@ -167,3 +167,23 @@ jsonl_writer_close(struct jsonl_writer *w)
 		errno = EIO;
 	return bad ? -1 : 0;
 }
+
+int
+jsonl_parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (*end || v > (1ull << 32))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}

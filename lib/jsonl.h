@@ -14,6 +14,9 @@
 
 #define JSONL_DEFAULT_MAX (16u << 20)	/* 16 MiB */
 
+/* A --max-line value: bytes, or with K or M; 0, or -1 if it is not one. */
+int jsonl_parse_size(const char *s, size_t *out);
+
 struct jsonl_reader {
 	int fd;
 	const char *name;	/* "<stdin>" or a path, for messages */

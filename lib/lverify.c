@@ -795,6 +795,10 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	r->is_bundle = 1;
 	r->runs = 1;
 	if ((doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		char *near = strstr(je.text, " near '");
+		/* jansson quotes the text it stopped at: a bundle's text may be PHI */
+		if (near)
+			*near = '\0';
 		if (je.line <= 0 || strstr(je.text, "unable to open"))
 			phk_err_set(e, PHK_EXIT_IO, "%s: %s", path, je.text);
 		else
