@@ -95,6 +95,10 @@ lint-man:
 demo: all
 	@scripts/demo
 
+# The CLI suite under valgrind memcheck (slow; not part of check).
+valgrind: all
+	scripts/valgrind-check
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data
@@ -111,5 +115,5 @@ uninstall:
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t .flags .deps-ok
 
-.PHONY: all check lint lint-man demo install uninstall clean FORCE
+.PHONY: all check lint lint-man demo valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)
