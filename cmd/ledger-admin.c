@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "hitl.h"
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
@@ -20,8 +21,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: ledger-admin keygen --name name [-o keyfile]\n"
 	    "       ledger-admin checkpoint [--db path] [--key keyfile] [--checkpoint-out file]\n"
-	    "       ledger-admin anonymize --run id --reason text [--db path] [--key keyfile]\n"
-	    "                    [--actor name]\n"
+	    "       ledger-admin anonymize --run id --reason text [--db path] [-p policy]\n"
+	    "                    [--key keyfile] [--actor name]\n"
 	    "       ledger-admin prune --before date [--db path] [-p policy] [--key keyfile]\n"
 	    "                    [--actor name]\n"
 	    "       ledger-admin stats [--db path] [--json]\n"
@@ -164,12 +165,13 @@ actor_of(struct opts *o)
 static int
 erase(struct opts *o, int anonymize)
 {
+	char user[LEDGER_IDENT_MAX + 1];
 	struct note_signer sk;
 	struct policy pol;
 	struct ledger l;
 	struct phk_err e;
 	uint64_t erased = 0;
-	long retention = 6 * 366;
+	long retention;
 	int rc, have_sk;
 
 	if (anonymize && (o->run == NULL || o->reason == NULL || *o->reason == '\0')) {
@@ -180,22 +182,29 @@ erase(struct opts *o, int anonymize)
 		phk_warn("prune needs --before");
 		return PHK_EXIT_USAGE;
 	}
-	if (!anonymize) {
-		if (policy_load(&pol, o->policy ? o->policy : policy_default_path(), &e) < 0) {
-			phk_warn("%s", e.msg);
-			return e.status;
-		}
-		retention = pol.ledger_retention_days;
-		policy_release(&pol);
+	/* the retention period, and who may erase: the access section's anonymize */
+	if (policy_load(&pol, o->policy ? o->policy : policy_default_path(), &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
 	}
-	if ((rc = actor_of(o)) != 0)
+	retention = pol.ledger_retention_days;
+	if ((rc = actor_of(o)) != 0) {
+		policy_release(&pol);
 		return rc;
-	if ((rc = load_key(&sk, o, 0)) < 0)
+	}
+	if ((rc = load_key(&sk, o, 0)) < 0) {
+		policy_release(&pol);
 		return -rc;
+	}
 	have_sk = rc == 0;
 	if ((rc = open_db(&l, o, 0)) != 0)
 		goto out;
-	if ((anonymize ? ledger_anonymize(&l, o->run, o->reason, o->actor,
+	if (ledger_unix_user(user, &e) < 0 ||
+	    hitl_access_check(&l, &pol, user, ACT_ANONYMIZE, "access",
+	    have_sk ? &sk : NULL, &e) < 0) {
+		phk_warn("%s", e.msg);
+		rc = e.status;
+	} else if ((anonymize ? ledger_anonymize(&l, o->run, o->reason, o->actor,
 	    have_sk ? &sk : NULL, &erased, &e) : ledger_prune(&l, o->before, retention, o->actor,
 	    have_sk ? &sk : NULL, &erased, &e)) < 0) {
 		phk_warn("%s", e.msg);
@@ -210,6 +219,7 @@ erase(struct opts *o, int anonymize)
 out:
 	if (have_sk)
 		note_signer_release(&sk);
+	policy_release(&pol);
 	return rc;
 }
 

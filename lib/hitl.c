@@ -568,6 +568,40 @@ roles_text(const struct policy *p, int act, char *out, size_t n)
 		at += (size_t)snprintf(out + at, n - at, "%s%s", i ? " or " : "", sl->v[i]);
 }
 
+int
+hitl_access_check(struct ledger *l, const struct policy *p, const char *user, int act,
+    const char *run, const struct note_signer *sk, struct phk_err *e)
+{
+	char roles[256];
+	struct ledger_rec r;
+	struct buf pay;
+	int rc;
+
+	if (hitl_allowed(p, user, act))
+		return 0;
+	buf_init(&pay, 4096);
+	if (buf_addc(&pay, '{') < 0 || j_str(&pay, "action", action_name(act)) < 0 ||
+	    j_str(&pay, "rule", "role") < 0 || j_str(&pay, "unix_user", user) < 0 ||
+	    j_str(&pay, "policy_sha256", p->sha256) < 0 || buf_addc(&pay, '}') < 0) {
+		buf_release(&pay);
+		return oom(e);
+	}
+	memset(&r, 0, sizeof(r));
+	r.run_id = run;
+	r.actor = user;
+	r.kind = "access.refusal";
+	r.payload = pay.p;
+	r.n = pay.len;
+	rc = ledger_append(l, &r, 1, sk, NULL, e);
+	buf_release(&pay);
+	if (rc < 0)
+		return -1;
+	roles_text(p, act, roles, sizeof(roles));
+	phk_err_set(e, PHK_EXIT_VIOLATION, "refused: %s may not %s (access.actions.%s: %s)", user,
+	    action_name(act), action_name(act), roles);
+	return -1;
+}
+
 /*
  * Logs a refusal (inside the open transaction, which it ends) and sets e.
  * rule: role, alias, not-pending, self-approval, duplicate-reviewer.

@@ -114,6 +114,14 @@ int hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 int hitl_alias_ok(const struct policy *p, const char *user, const char *reviewer);
 /* May user take action (ACT_*) under the policy's access section. */
 int hitl_allowed(const struct policy *p, const char *user, int act);
+/*
+ * The same check for programs outside the queue (ledger-admin anonymize
+ * and prune, trace-export): 0 if allowed; else an access.refusal entry
+ * is appended to l (in run, signed with sk if given) and -1 returned with
+ * e (PHK_EXIT_VIOLATION, "refused: ..."), as the queue's refusals are.
+ */
+int hitl_access_check(struct ledger *l, const struct policy *p, const char *user, int act,
+    const char *run, const struct note_signer *sk, struct phk_err *e);
 /* Refuses release by a user without the role, logging it; 0 or -1 (e set). */
 int hitl_release_check(struct hitl *h, struct phk_err *e);
 /*

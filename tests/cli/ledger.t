@@ -11,6 +11,7 @@ hex64='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
 hex64=$hex64$hex64$hex64$hex64$hex64$hex64$hex64$hex64
 me=$(id -un)
 q() { sqlite3 "$db" "$@"; }
+q_db() { sqlite3 "$@"; }
 
 # ---- ledger-append: what goes downstream, what is logged ----
 
@@ -444,6 +445,38 @@ run "$LADM" anonymize --db "$db" --run victim
 is "$rc" 2 "anonymize without --reason: exit 2"
 is_err "ledger-admin: anonymize needs --run and --reason" "anonymize without --reason: said so"
 is "$(q "SELECT count(*) FROM entries")" 4 "refused erasures append nothing"
+
+# ---- who may erase: the access section's anonymize role ----
+me=$(id -un)
+adb=$tmp/access.db
+"$LA" --db "$adb" --run r-acc --key "$akey" <<<'{"x":"KEEP-UNLESS-ALLOWED"}' >/dev/null
+cat >"$tmp/acc-no.yaml" <<YAML
+name: acc-no
+extends: $tmp/plain.yaml
+access:
+  roles:
+    privacy: {users: [someone-else]}
+  actions:
+    anonymize: [privacy]
+YAML
+run "$LADM" anonymize --db "$adb" --run r-acc --reason x -p "$tmp/acc-no.yaml" --key "$akey"
+is "$rc:$out" "1:" "anonymize without the role: exit 1, nothing done"
+is_err "ledger-admin: refused: $me may not anonymize (access.actions.anonymize: privacy)" \
+	"anonymize without the role: said so, with the role it needs"
+is "$(q_db "$adb" "SELECT kind || ' ' || run_id || ' ' || actor FROM entries ORDER BY seq DESC LIMIT 1")" \
+	"access.refusal access $me" "the refusal is logged, in the run 'access' (which no anonymize erases)"
+is "$(q_db "$adb" "SELECT payload FROM entries ORDER BY seq DESC LIMIT 1" | jq -c '[.action, .rule, .unix_user]')" \
+	"[\"anonymize\",\"role\",\"$me\"]" "the refusal says what, which rule, who"
+is "$(q_db "$adb" "SELECT count(*) FROM entries WHERE payload IS NULL")" 0 "nothing was erased"
+run "$LADM" prune --db "$adb" --before 2000-01-01 -p "$tmp/acc-no.yaml"
+is "$rc" 1 "prune without the role: exit 1"
+is "$(q_db "$adb" "SELECT kind || ' ' || run_id FROM entries ORDER BY seq DESC LIMIT 1")" \
+	"access.refusal access" "a prune refusal is logged too"
+run "$LV" --db "$adb" --key "$avkey"
+is "$rc" 0 "the refusals verify like any entry"
+sed "s/someone-else/$me/" "$tmp/acc-no.yaml" >"$tmp/acc-yes.yaml"
+run "$LADM" anonymize --db "$adb" --run r-acc --reason x -p "$tmp/acc-yes.yaml" --key "$akey"
+is "$rc:$out" "0:anonymized run 'r-acc': 1 payload erased" "anonymize with the role: done"
 
 # ---- prune: never inside the retention period ----
 
