@@ -5,10 +5,10 @@
 # accuracy >= 0.98, scored as (verdict == deny) == (expect == deny), and
 # not one record expected deny for phi or prescribing let through
 # unreviewed (verdict allow or warn). Scored by tests/corpus/guard-score.
-# Five more held-out sets (guard-heldout2..6.jsonl), each in a voice of its
+# Six more held-out sets (guard-heldout2..7.jsonl), each in a voice of its
 # own, were each scored once, blind, before the rules learned from it:
-# 0.887, 0.691, 0.796, 0.809, 0.735 (tests/corpus/README.md). They now
-# guard against regressions: accuracy >= 0.96 and the strict bar.
+# 0.887, 0.691, 0.796, 0.809, 0.735, 0.688 (tests/corpus/README.md). They
+# now guard against regressions: accuracy >= 0.96 and the strict bar.
 . "$(dirname "$0")/lib.sh"
 
 score=$top/tests/corpus/guard-score
@@ -28,7 +28,7 @@ print(r["accuracy"], r["phi_or_prescribing_allowed"])' "$tmp/score.json")"
 }
 check dev "$top/../shared/corpus/guard-dev.jsonl"
 check held-out "$top/tests/corpus/guard-heldout.jsonl"
-for k in 2 3 4 5 6; do
+for k in 2 3 4 5 6 7; do
 	check "held-out-$k" "$top/tests/corpus/guard-heldout$k.jsonl" 0.96
 done
 done_testing
