@@ -45,6 +45,10 @@ LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:.c=.t)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c); make check replays their
+# seeds and past crashes through tests/fuzz/replay.c with the normal build
+FUZZ     = scrub guard policy bundle note
+FUZZ_BIN = $(addprefix tests/fuzz/,$(addsuffix .t,$(FUZZ)))
 MANPAGES = $(wildcard man/*.[0-9])
 BIN      = $(addprefix bin/,$(PROGS))
 
@@ -78,8 +82,14 @@ bin/%: cmd/%.c lib/libphikit.a .flags | .deps-ok
 tests/unit/%.t: tests/unit/%.c tests/unit/*.h lib/libphikit.a .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
-check: all $(UNIT_BIN) lint-man
-	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f --exec '' $(UNIT_BIN) tests/cli/*.t
+tests/fuzz/%.t: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h \
+    lib/libphikit.a .flags | .deps-ok
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz.c \
+	  lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+check: all $(UNIT_BIN) $(FUZZ_BIN) lint-man
+	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f --exec '' $(UNIT_BIN) tests/cli/*.t \
+	  $(FUZZ_BIN)
 
 # cppcheck when the machine has it (make check does not need it).
 lint: lint-man
@@ -94,6 +104,34 @@ lint-man:
 
 demo: all
 	@scripts/demo
+
+# libFuzzer: every harness built with clang over the library built the same
+# way (coverage, ASan, UBSan), each run SECONDS on a scratch copy of its
+# seeds. A crash leaves its input in fuzz-out/<harness>/; copy it into
+# tests/fuzz/corpus/<harness>/ once fixed, so make check replays it.
+SECONDS    ?= 60
+FUZZ_CC    ?= clang
+FUZZ_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
+	      -g -O1 -pthread -fno-omit-frame-pointer -Ilib -Itests/fuzz $(PKG_CFLAGS)
+fuzz: .deps-ok
+	@command -v $(FUZZ_CC) >/dev/null || scripts/install-deps
+	@mkdir -p fuzz-out/lib
+	@for f in $(LIB_SRC); do o=fuzz-out/lib/$$(basename $$f .c).o; \
+	  { [ $$o -nt $$f ] && [ -z "$$(find lib -name '*.h' -newer $$o)" ]; } || \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	    -c -o $$o $$f || exit 1; done
+	@set -e; for h in $(FUZZ); do \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o fuzz-out/fuzz_$$h \
+	    tests/fuzz/fuzz_$$h.c tests/fuzz/fuzz.c fuzz-out/lib/*.o $(PKG_LIBS); \
+	  rm -rf fuzz-out/$$h && mkdir -p fuzz-out/$$h/corpus && cp tests/fuzz/corpus/$$h/* fuzz-out/$$h/corpus/; \
+	  echo "fuzz: $$h for $(SECONDS) s"; \
+	  PHIKIT_POLICY=$(CURDIR)/policies/hipaa.yaml UBSAN_OPTIONS=halt_on_error=1 \
+	    fuzz-out/fuzz_$$h -max_total_time=$(SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -artifact_prefix=fuzz-out/$$h/ -print_final_stats=1 \
+	    fuzz-out/$$h/corpus 2>fuzz-out/$$h/log || { tail -n 40 fuzz-out/$$h/log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' fuzz-out/$$h/log | sed "s/^/  $$h /"; \
+	done
 
 # The CLI suite under valgrind memcheck (slow; not part of check).
 valgrind: all
@@ -113,7 +151,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf bin lib/*.o lib/*.a tests/unit/*.t .flags .deps-ok
+	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok
 
-.PHONY: all check lint lint-man demo valgrind install uninstall clean FORCE
+.PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)

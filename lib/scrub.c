@@ -190,6 +190,8 @@ scrubber_release(struct scrubber *s)
 	free(s->f);
 	free(s->rt);
 	free(s->nset);
+	free(s->pv);
+	free(s->pvtab);
 	buf_release(&s->arena);
 	buf_release(&s->paths);
 	buf_release(&s->tmp);
@@ -530,6 +532,118 @@ collect_names(struct scrubber *s)
 	return 0;
 }
 
+static int
+alnum_at(const char *t, size_t i)
+{
+	unsigned char c = (unsigned char)t[i];
+
+	return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80;
+}
+
+static uint32_t
+pv_hash(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return (v * 2654435761u) >> 7;
+}
+
+/*
+ * The values the rules found (names aside: they propagate by word), four
+ * bytes or more with a letter or digit in them, hashed for pv_propagate.
+ */
+static int
+collect_values(struct scrubber *s)
+{
+	size_t i, k, want;
+
+	s->npv = 0;
+	for (i = 0; i < s->nf; i++) {
+		struct finding *f = &s->f[i];
+		size_t st, n = f->e - f->s;
+		const char *t;
+		int an = 0, digit;
+		if (f->cat == CAT_NAME || n < 4)
+			continue;
+		/* which string: findings are contiguous per string, in order */
+		for (k = 0; k < s->nstrs && !(i >= s->strs[k].f0 && i < s->strs[k].f0 + s->strs[k].nf); k++)
+			;
+		if (k == s->nstrs)
+			continue;
+		st = s->strs[k].ds + f->s;
+		t = s->arena.p + st;
+		for (k = 0, digit = 0; k < n; k++) {
+			an |= alnum_at(t, k);
+			digit |= t[k] >= '0' && t[k] <= '9';
+		}
+		if (!an)
+			continue;
+		if (ARRAY_RESERVE(s->pv, s->cappv, s->npv + 1) < 0)
+			return -1;
+		s->pv[s->npv].off = st;
+		s->pv[s->npv].n = n;
+		s->pv[s->npv].cat = f->cat;
+		s->pv[s->npv].digit = digit;
+		s->npv++;
+	}
+	if (s->npv == 0)
+		return 0;
+	for (want = 16; want < 2 * s->npv; want *= 2)
+		;
+	if (want > s->pvmask + 1 || s->pvtab == NULL) {
+		uint32_t *t = realloc(s->pvtab, want * sizeof(*t));
+		if (t == NULL)
+			return -1;
+		s->pvtab = t;
+		s->pvmask = want - 1;
+	}
+	memset(s->pvtab, 0, (s->pvmask + 1) * sizeof(*s->pvtab));
+	for (i = 0; i < s->npv; i++) {
+		uint32_t h = pv_hash(s->arena.p + s->pv[i].off) & (uint32_t)s->pvmask;
+		s->pv[i].next = s->pvtab[h];
+		s->pvtab[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+/*
+ * A value found in one place is PHI wherever else it stands in the record,
+ * even where no rule would see it (a label mangled, a cue missing): the
+ * same bytes become a finding of the same category. One hash probe per byte, so a record costs linear time
+ * whatever the number of values.
+ */
+static int
+pv_propagate(struct scrubber *s, struct sstr *x)
+{
+	const char *t = s->arena.p + x->ds;
+	size_t p, n = x->dn;
+	uint32_t i;
+
+	if (s->npv == 0 || n < 4)
+		return 0;
+	for (p = 0; p + 4 <= n; p++) {
+		for (i = s->pvtab[pv_hash(t + p) & (uint32_t)s->pvmask]; i; i = s->pv[i - 1].next) {
+			const struct pval *v = &s->pv[i - 1];
+			const char *vt = s->arena.p + v->off;
+			if (v->n > n - p || memcmp(t + p, vt, v->n) != 0)
+				continue;
+			/*
+			 * A value with a digit in it goes wherever it stands: inside
+			 * a longer run it may be exposed once a neighbour is
+			 * replaced ("04/2May 27, 1971" with "04/2" a date). Words
+			 * (a town, say) only where they stand whole.
+			 */
+			if (!v->digit && ((p > 0 && alnum_at(t, p - 1)) ||
+			    (p + v->n < n && alnum_at(t, p + v->n))))
+				continue;
+			if (add_finding(s, p, p + v->n, v->cat, "propagated") < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Every other occurrence of a collected name word becomes a finding. */
 static int
 propagate(struct scrubber *s, struct sstr *x)
@@ -542,11 +656,33 @@ propagate(struct scrubber *s, struct sstr *x)
 	for (k = x->t0; k < x->t0 + x->nt; k++) {
 		const struct rtok *t = &s->rt[k];
 		const struct nset *e = nset_slot(s, t->key, text + t->s, t->e - t->s);
-		if (e->gen != s->gen || (e->eng && !t->cap))
+		const char *w = text + t->s, *h;
+		size_t a, b;
+		if (e->gen == s->gen && !(e->eng && !t->cap)) {
+			if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
+				return -1;
+			x->nf++;
 			continue;
-		if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
-			return -1;
-		x->nf++;
+		}
+		/*
+		 * A hyphenated word is one token, but a name inside it
+		 * ("Hagenes-old") is still the name: its parts are looked up
+		 * too, capitalized ones only.
+		 */
+		if ((h = memchr(w, '-', t->e - t->s)) == NULL)
+			continue;
+		for (a = t->s; a < t->e; a = b + 1) {
+			const char *d = memchr(text + a, '-', t->e - a);
+			b = d ? (size_t)(d - text) : t->e;
+			if (b - a < 2 || !(text[a] >= 'A' && text[a] <= 'Z'))
+				continue;
+			e = nset_slot(s, names_key(text + a, b - a), text + a, b - a);
+			if (e->gen != s->gen)
+				continue;
+			if (add_finding(s, a, b, CAT_NAME, "names.repeat") < 0)
+				return -1;
+			x->nf++;
+		}
 	}
 	return 0;
 }
@@ -769,8 +905,8 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 			r->cap = s->tk.t[k].cap;
 		}
 	}
-	/* A name found anywhere goes everywhere in the record. */
-	if (collect_names(s) < 0)
+	/* A name found anywhere goes everywhere in the record; so does a value. */
+	if (collect_names(s) < 0 || collect_values(s) < 0)
 		goto oom;
 	for (i = 0; i < s->nstrs; i++) {
 		struct sstr *x = &s->strs[i];
@@ -783,7 +919,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 					goto oom;
 			x->f0 = before;
 		}
-		if (propagate(s, x) < 0)
+		if (propagate(s, x) < 0 || pv_propagate(s, x) < 0)
 			goto oom;
 		x->nf = resolve(s->f + x->f0, s->nf - x->f0);
 		s->nf = x->f0 + x->nf;

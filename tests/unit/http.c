@@ -100,11 +100,19 @@ serve(const char *script, const char *log, int *port)
 	if (pid == 0) {
 		dup2(p[1], 1);
 		close(p[0]);
+		/* Debian's own python3 first: a version manager's shim may be slow or chatty */
+		execl("/usr/bin/python3", "python3", "-c", server_py, script, log, (char *)NULL);
 		execlp("python3", "python3", "-c", server_py, script, log, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
-	n = read(p[0], line, sizeof(line) - 1);
+	/* the port, up to its newline, however the pipe splits it */
+	for (n = 0; (size_t)n < sizeof(line) - 1 && (n == 0 || line[n - 1] != '\n');) {
+		ssize_t got = read(p[0], line + n, sizeof(line) - 1 - (size_t)n);
+		if (got <= 0)
+			break;
+		n += got;
+	}
 	close(p[0]);
 	if (n <= 0)
 		return -1;
