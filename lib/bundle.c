@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -193,7 +194,7 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 		/* stream: a run can be long */
 		if (b.len > (1u << 20)) {
 			if (fwrite(b.p, 1, b.len, f) != b.len) {
-				phk_err_set(e, PHK_EXIT_IO, "write error");
+				phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
 				goto out;
 			}
 			buf_reset(&b);
@@ -210,7 +211,7 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 	if (buf_adds(&b, "\n]}\n") < 0)
 		goto oom;
 	if (fwrite(b.p, 1, b.len, f) != b.len) {
-		phk_err_set(e, PHK_EXIT_IO, "write error");
+		phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
 		goto out;
 	}
 	count = n;

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""A collector on loopback for the tests: plays an OTLP/HTTP logs endpoint
+and a Splunk HEC endpoint, answering each POST with the next status of a
+script, and records every request (path, headers, body) as one JSON line.
+
+    mockhttp.py LOG SCRIPT [CERT KEY]
+
+SCRIPT is a comma-separated list of answers, the last repeated: a status
+(200, 429, 500...), "slow" (a 200 after 3 s), or "drop" (the connection
+closed with no answer). A 429 carries Retry-After: 1. With CERT and KEY it
+speaks TLS. It prints its port on the first line of stdout."""
+import http.server, json, socket, ssl, sys, time
+
+log_path, script = sys.argv[1], sys.argv[2].split(",")
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(log_path, "a") as log:
+            log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
+                                  "body": body.decode("utf-8", "replace")}) + "\n")
+        step = script.pop(0) if len(script) > 1 else script[0]
+        if step == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if step == "slow":
+            time.sleep(3)
+            step = "200"
+        code = int(step)
+        self.send_response(code)
+        if code == 429:
+            self.send_header("Retry-After", "1")
+        reply = b'{"text":"Success","code":0}' if code == 200 else b'{"error":"no"}'
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.HTTPServer(("127.0.0.1", 0), H)
+if len(sys.argv) > 4:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
