@@ -735,24 +735,27 @@ check_tool(struct guard *g, const char *line, long args_s, long args_e)
 		    JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		if (j == NULL)
 			goto oom;	/* jscan has validated it: only memory fails */
-		if (json_is_string(j)) {
-			dumped = malloc(json_string_length(j) + 1);
-			if (dumped) {
-				memcpy(dumped, json_string_value(j), json_string_length(j));
-				dumped[json_string_length(j)] = '\0';
-				argn = json_string_length(j);
-			}
-		} else {
-			dumped = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-			argn = dumped ? strlen(dumped) : 0;
+		char *d = json_is_string(j) ? NULL :
+		    json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		const char *src = json_is_string(j) ? json_string_value(j) : d;
+		argn = json_is_string(j) ? json_string_length(j) : d ? strlen(d) : 0;
+		/*
+		 * Zero-padded: PCRE2's JIT reads up to 16 bytes past a subject's
+		 * end with vector loads (as lib/buf.c pads its buffers).
+		 */
+		if (src && (dumped = malloc(argn + 32)) != NULL) {
+			memcpy(dumped, src, argn);
+			memset(dumped + argn, 0, 32);
 		}
+		free(d);
 		json_decref(j);
 		if (dumped == NULL)
 			goto oom;
 		args = dumped;
 	} else if (need_args) {
 		/* no arguments are matched as null, so a rule keyed on them still sees the call */
-		args = "null";
+		static const char null_args[32] = "null";
+		args = null_args;
 		argn = 4;
 	}
 	for (i = 0; i < p->nperms; i++) {
