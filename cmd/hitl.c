@@ -559,6 +559,11 @@ main(int argc, char **argv)
 	int c, k, status;
 
 	phk_setprog(argv[0]);
+	/* the webhook opens a socket: it must not take a closed stdout's number */
+	if (phk_std_fds() < 0) {
+		phk_warn("write error: %s", strerror(errno));
+		return PHK_EXIT_IO;
+	}
 	memset(&o, 0, sizeof(o));
 	o.db = getenv("PHIKIT_DB");
 	o.key = getenv("PHIKIT_LEDGER_KEY");

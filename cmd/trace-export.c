@@ -150,6 +150,10 @@ main(int argc, char **argv)
 	int c, fd, status = 0, format = -1;
 
 	phk_setprog(argv[0]);
+	if (phk_std_fds() < 0) {
+		phk_warn("write error: %s", strerror(errno));
+		return PHK_EXIT_IO;
+	}
 	/* a closed pipe is a write error to report (exit 4), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&bo, 0, sizeof(bo));

@@ -1,6 +1,9 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -49,4 +52,22 @@ void
 phk_input_error(const char *src, long line, const char *msg)
 {
 	fprintf(stderr, "%s: error (at %s:%ld): %s\n", prog, src, line, msg);
+}
+
+int
+phk_std_fds(void)
+{
+	int fd;
+
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && (fd = open("/dev/null", O_RDONLY)) >= 0 &&
+	    fd != STDIN_FILENO)
+		close(fd);
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (fcntl(STDERR_FILENO, F_GETFD) < 0 && (fd = open("/dev/null", O_WRONLY)) >= 0 &&
+	    fd != STDERR_FILENO)
+		close(fd);
+	return 0;
 }

@@ -31,5 +31,12 @@ const char *phk_prog(void);
 void phk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: error (at SRC:LINE): msg" on stderr, as jq does. */
 void phk_input_error(const char *src, long line, const char *msg);
+/*
+ * Before a program opens sockets: a closed standard input or error is
+ * pointed at /dev/null, so no socket can take its number and be read from
+ * or written to by mistake. 0; -1 if standard output is closed (a socket
+ * there would receive the records): the caller reports a write error.
+ */
+int phk_std_fds(void);
 
 #endif

@@ -1,0 +1,107 @@
+#!/bin/bash
+# llm-call against a model API on loopback (tests/cli/mockhttp.py, which
+# echoes the last message and can be told to be slow, to answer 429 or
+# 5xx, to drop the connection or to answer with something that is not a
+# completion): exact records out, input order kept with requests in
+# flight, retries, a failed record withheld and named, the key from a file.
+. "$(dirname "$0")/lib.sh"
+LC=$bin/llm-call
+unset PHIKIT_LLM_ENDPOINT PHIKIT_LLM_API_KEY_FILE PHIKIT_LLM_MODEL
+srv=
+serve() {	# serve SCRIPT: a model API on loopback; sets url
+	[ -z "$srv" ] || { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }
+	: >"$tmp/req.log"
+	rm -f "$tmp/port"
+	python3 "$top/tests/cli/mockhttp.py" "$tmp/req.log" "$1" >"$tmp/port" 2>/dev/null &
+	srv=$!
+	for _ in $(seq 1 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+	port=$(head -n 1 "$tmp/port")
+	url=http://127.0.0.1:$port/v1
+}
+trap '[ -z "$srv" ] || kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT
+reqs() { wc -l <"$tmp/req.log" | tr -d ' '; }
+echo_rec() {	# echo_rec RECORD-WITHOUT-BRACE LAST-MESSAGE PROMPT-TOKENS
+	printf '%s,"choices":[{"index":0,"message":{"role":"assistant","content":"echo: %s"},"finish_reason":"stop"}],"usage":{"prompt_tokens":%s,"completion_tokens":2,"total_tokens":%s}}' \
+		"$1" "$2" "$3" $(($3 + 2))
+}
+
+serve 200
+printf '%s\n' '{"id":"a","text":"hello there"}' \
+	'{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0}}}' >"$tmp/in"
+run "$LC" --endpoint "$url" --model m-1 --temperature 0.2 --max-tokens 50 "$tmp/in"
+is "$rc" 0 "two records: exit 0"
+is_out "$(echo_rec '{"id":"a","text":"hello there"' 'hello there' 2)
+$(echo_rec '{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0}}' hi 1)" \
+	"each record back with choices and usage as its last members, every other byte kept"
+is "$(jq -c '.body | fromjson' "$tmp/req.log" | head -n 1)" \
+	'{"model":"m-1","messages":[{"role":"user","content":"hello there"}],"temperature":0.2,"max_tokens":50}' \
+	"the request: model, text as one user message, temperature, max_tokens"
+is "$(jq -r '.path' "$tmp/req.log" | sort -u)" /v1/chat/completions "a base endpoint gains /chat/completions"
+is "$(jq -c '.body | fromjson | .messages | length' "$tmp/req.log" | tail -n 1)" 2 "messages sent as they are"
+
+# order kept with requests in flight, the slow first
+printf '%s\n' '{"n":1,"text":"sleep=0.8 one"}' '{"n":2,"text":"sleep=0.1 two"}' \
+	'{"n":3,"text":"three"}' '{"n":4,"text":"sleep=0.4 four"}' '{"n":5,"text":"five"}' >"$tmp/in"
+run "$LC" --endpoint "$url/chat/completions" -j 4 "$tmp/in"
+is "$rc:$(jq -c .n "$tmp/out" | tr '\n' ' ')" "0:1 2 3 4 5 " "-j 4: answers come back out of order, records go out in order"
+is "$(jq -r '.path' "$tmp/req.log" | sort -u)" /v1/chat/completions "a whole endpoint URL is kept"
+
+# retries
+serve 500,429,drop,200
+run "$LC" --endpoint "$url" --retries 3 <<<'{"text":"x"}'
+is "$rc:$(reqs):$(jq -r '.choices[0].message.content' "$tmp/out")" "0:4:echo: x" \
+	"500, 429 (Retry-After), a dropped connection, then 200: answered on the fourth attempt"
+serve 503
+printf '%s\n' '{"n":1,"text":"x"}' >"$tmp/in"
+run "$LC" --endpoint "$url" --retries 1 "$tmp/in"
+is "$rc:$out" "4:" "503 every time: exit 4, nothing out"
+is_err "llm-call: error (at $tmp/in:1): 127.0.0.1:$port: the server answered 503 (2 attempts)" \
+	"the failed record, named by line"
+serve 200,400,200
+printf '%s\n' '{"n":1,"text":"x"}' '{"n":2,"text":"y"}' '{"n":3,"text":"z"}' >"$tmp/in"
+run "$LC" --endpoint "$url" -j 1 "$tmp/in"
+is "$rc:$(jq -c .n "$tmp/out" | tr '\n' ' ')" "4:1 " "a 400 on the second: the first out, then stop, exit 4"
+serve 200,400,200
+run "$LC" --endpoint "$url" -j 1 --on-error=skip "$tmp/in"
+is "$rc:$(jq -c .n "$tmp/out" | tr '\n' ' ')" "4:1 3 " "--on-error=skip: the failed record withheld, the rest out, exit 4"
+like "$err" "*llm-call: 1 record withheld" "--on-error=skip: counted"
+serve badjson
+run "$LC" --endpoint "$url" <<<'{"text":"x"}'
+is "$rc:$out:$err" "4::llm-call: error (at <stdin>:1): the answer is not a chat completion (no choices[0].message with content)" \
+	"an answer that is not a completion: withheld, said so"
+
+# bad input
+serve 200
+bad() {	# bad NAME LINE WANT
+	run "$LC" --endpoint "$url" <<<"$2"
+	is "$rc:$out" "3:" "$1: exit 3, nothing out"
+	is_err "llm-call: error (at <stdin>:1): $3" "$1: said so"
+}
+bad "malformed JSON" '{"text":"x",}' "expected a key at byte 13"
+bad "nothing to send" '{"id":1}' "the record has no messages (an array) or text (a string) to send"
+bad "answered already" '{"text":"x","choices":[]}' "the record has choices or usage already (answered?)"
+bad "invalid UTF-8" "$(printf '{"text":"\xff"}')" "invalid UTF-8 at byte 10"
+run "$LC" --endpoint "$url" </dev/null
+is "$rc:$out:$err" "0::" "empty input: exit 0, nothing"
+
+# options and security
+run "$LC" <<<'{"text":"x"}'
+is "$rc:$err" "2:llm-call: no endpoint: give --endpoint or PHIKIT_LLM_ENDPOINT" "no endpoint: exit 2"
+run "$LC" --endpoint http://10.9.8.7/v1 <<<'{"text":"x"}'
+is "$rc:$err" "2:llm-call: --endpoint 'http://10.9.8.7/v1/chat/completions': http:// only to a loopback address; use https:// (or --insecure-http on a network you trust)" \
+	"plain http to another host: refused"
+run "$LC" --endpoint "$url" -j 0
+is "$rc:$err" "2:llm-call: bad --jobs '0' (1 to 64)" "-j 0: exit 2"
+printf 'sk-test-0123456789abcdef\n' >"$tmp/key"
+chmod 600 "$tmp/key"
+serve 200
+PHIKIT_LLM_API_KEY_FILE=$tmp/key run "$LC" --endpoint "$url" <<<'{"text":"x"}'
+is "$rc:$(jq -r '.headers.Authorization' "$tmp/req.log")" "0:Bearer sk-test-0123456789abcdef" \
+	"the key from the file \$PHIKIT_LLM_API_KEY_FILE names, as a bearer token"
+ok "$(grep -c sk-test "$tmp/out" "$tmp/err" | grep -vc ':0$')" "the key appears in no output"
+chmod 644 "$tmp/key"
+run "$LC" --endpoint "$url" --api-key-file "$tmp/key" <<<'{"text":"x"}'
+is "$rc:$err" "2:llm-call: key file '$tmp/key' is readable by others (mode 0644); chmod 600 it" \
+	"a key file others can read: refused"
+
+done_testing
