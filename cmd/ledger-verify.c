@@ -28,35 +28,6 @@ usage(FILE *f)
 	    "                     [--json] [bundle]\n");
 }
 
-/* A verifier key given as itself, or as a file holding it. */
-static int
-parse_key(const char *arg, struct note_verifier *v)
-{
-	struct phk_err e;
-	char line[NOTE_VKEY_MAX + 2];
-	FILE *f;
-	size_t n;
-
-	if (note_verifier_parse(v, arg, &e) == 0)
-		return 0;
-	if ((f = fopen(arg, "r")) == NULL) {
-		phk_warn("--key '%.200s' is neither a verifier key (name+id+key) nor a readable file",
-		    arg);
-		return -1;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-		line[--n] = '\0';
-	if (note_verifier_parse(v, line, &e) < 0) {
-		phk_warn("%s: %s", arg, e.msg);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 json_out(const struct lverify_result *r)
 {
@@ -162,8 +133,10 @@ main(int argc, char **argv)
 				phk_warn("at most %d --key options", MAX_KEYS);
 				return PHK_EXIT_USAGE;
 			}
-			if (parse_key(optarg, &keys[o.nkeys]) < 0)
+			if (note_verifier_load(&keys[o.nkeys], optarg, &e) < 0) {
+				phk_warn("%s", e.msg);
 				return PHK_EXIT_USAGE;
+			}
 			o.nkeys++;
 			break;
 		case O_SINCE:

@@ -15,6 +15,11 @@
 #include "http.h"
 #include "ledger.h"
 #include "policy.h"
+#include "report.h"
+
+#define FMT_BUNDLE (-1)
+#define FMT_HTML (-2)
+#define MAX_KEYS 16
 
 static void
 usage(FILE *f)
@@ -22,6 +27,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: trace-export [-hV] [--db path] [-p policy] --run id [--since checkpoint-file]\n"
 	    "                    [--format json] [-o file]\n"
+	    "       trace-export [--db path] [-p policy] --run id --format html\n"
+	    "                    [--key verifier-key]... [-o file]\n"
 	    "       trace-export [--db path] [-p policy] --format jsonl|otlp|hec [--run id]\n"
 	    "                    [--from ts] [--to ts] [-o file | --post url [--token-file file]\n"
 	    "                    [--cacert file] [--insecure-http] [--timeout s] [--retries n]]\n");
@@ -112,7 +119,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_SINCE, O_FORMAT, O_FROM, O_TO, O_POST, O_TOKEN, O_CACERT,
-		O_INSECURE, O_TIMEOUT, O_RETRIES };
+		O_INSECURE, O_TIMEOUT, O_RETRIES, O_KEY };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -126,6 +133,7 @@ main(int argc, char **argv)
 		{ "insecure-http", no_argument, NULL, O_INSECURE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "key", required_argument, NULL, O_KEY },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -134,6 +142,8 @@ main(int argc, char **argv)
 	};
 	static const char *const json_hdr[] = { "Content-Type: application/json", NULL };
 	static const char *const ndjson_hdr[] = { "Content-Type: application/x-ndjson", NULL };
+	struct note_verifier keys[MAX_KEYS];
+	struct report_opts ro = { NULL, keys, 0 };
 	struct bundle_opts bo;
 	struct export_opts xo;
 	struct http_opts ho;
@@ -147,7 +157,7 @@ main(int argc, char **argv)
 	char tmp[4096], *end, *auth = NULL;
 	FILE *f = stdout;
 	long n, v;
-	int c, fd, status = 0, format = -1;
+	int c, fd, status = 0, format = FMT_BUNDLE;
 
 	phk_setprog(argv[0]);
 	if (phk_std_fds() < 0) {
@@ -177,11 +187,24 @@ main(int argc, char **argv)
 			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "json") == 0)
-				format = -1;
+				format = FMT_BUNDLE;
+			else if (strcmp(optarg, "html") == 0)
+				format = FMT_HTML;
 			else if ((format = export_format(optarg)) < 0) {
-				phk_warn("unknown --format '%.64s' (json, jsonl, otlp, hec)", optarg);
+				phk_warn("unknown --format '%.64s' (json, jsonl, otlp, hec, html)", optarg);
 				return PHK_EXIT_USAGE;
 			}
+			break;
+		case O_KEY:
+			if (ro.nkeys == MAX_KEYS) {
+				phk_warn("at most %d --key options", MAX_KEYS);
+				return PHK_EXIT_USAGE;
+			}
+			if (note_verifier_load(&keys[ro.nkeys], optarg, &e) < 0) {
+				phk_warn("%s", e.msg);
+				return PHK_EXIT_USAGE;
+			}
+			ro.nkeys++;
 			break;
 		case O_FROM:
 		case O_TO:
@@ -237,7 +260,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (format < 0 && (bo.run == NULL || xo.from || xo.to || d.url)) ||
-	    (format >= 0 && since) || (out && d.url)) {
+	    (format >= 0 && since) || (out && d.url) || (format == FMT_HTML && since) ||
+	    (format != FMT_HTML && ro.nkeys)) {
 		usage(stderr);
 		return PHK_EXIT_USAGE;
 	}
@@ -284,9 +308,12 @@ main(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (format < 0)
+	if (format == FMT_BUNDLE)
 		n = bundle_write(&l, &bo, f, &e);
-	else {
+	else if (format == FMT_HTML) {
+		ro.run = bo.run;
+		n = report_html(&l, &ro, f, &e);
+	} else {
 		xo.format = format;
 		d.f = f;
 		d.ho = &ho;

@@ -438,3 +438,33 @@ bad:
 	phk_err_set(e, PHK_EXIT_INPUT, "malformed checkpoint (origin, tree size, root hash)");
 	return -1;
 }
+
+int
+note_verifier_load(struct note_verifier *v, const char *arg, struct phk_err *e)
+{
+	char line[NOTE_VKEY_MAX + 2];
+	FILE *f;
+	size_t n;
+
+	if (note_verifier_parse(v, arg, e) == 0)
+		return 0;
+	if ((f = fopen(arg, "r")) == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "--key '%.200s' is neither a verifier key "
+		    "(name+id+key) nor a readable file", arg);
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (note_verifier_parse(v, line, e) < 0) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%.200s: %.200s", arg, e->msg);
+		phk_err_set(e, PHK_EXIT_USAGE, "%s", msg);
+		sodium_memzero(line, sizeof(line));
+		return -1;
+	}
+	return 0;
+}

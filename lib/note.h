@@ -50,6 +50,11 @@ void note_signer_vkey(const struct note_signer *s, char vkey[NOTE_VKEY_MAX]);
 int note_verifier_parse(struct note_verifier *v, const char *vkey, struct phk_err *e);
 /* "name+hash" for messages. */
 void note_verifier_id(const struct note_verifier *v, char *out, size_t n);
+/*
+ * A verifier key given as itself or as a file holding it on its first
+ * line (a --key argument); 0, or -1 with e set (PHK_EXIT_USAGE).
+ */
+int note_verifier_load(struct note_verifier *v, const char *arg, struct phk_err *e);
 
 /* Appends text (ending in "\n"), a blank line and the signature line to out. */
 int note_sign(const struct note_signer *s, const char *text, size_t n, struct buf *out);

@@ -10,7 +10,13 @@ ekey=$tmp/ex.key
 
 db=$tmp/x.db
 "$PHI_SCRUB" -p "$POLICY" <"$top/examples/notes.jsonl" | "$LA" --db "$db" --key "$ekey" >/dev/null
-"$bin/guard-check" -p "$POLICY" "$top/examples/outputs.jsonl" | "$LA" --db "$db" --key "$ekey" >/dev/null
+cat >"$tmp/outputs.jsonl" <<'JSONL'
+{"run_id":"demo-2","id":"out-1","choices":[{"message":{"role":"assistant","content":"Summary for the care team: the patient reports better sleep since the last visit; the current plan continues. This is not a diagnosis or medical advice; consult a licensed healthcare provider."}}]}
+{"run_id":"demo-2","id":"out-2","choices":[{"message":{"role":"assistant","content":"The bruising sounds minor, so you don't need to see a doctor about it. This is not a diagnosis or medical advice; consult a licensed healthcare provider if it changes."}}]}
+{"run_id":"demo-2","id":"out-3","choices":[{"message":{"role":"assistant","content":"You have atrial fibrillation. Take warfarin 10 mg daily."}}]}
+{"run_id":"demo-2","id":"out-4","tool":"deploy","agent":"release-bot","args":{"service":"triage-summaries","environment":"production"}}
+JSONL
+"$bin/guard-check" -p "$POLICY" "$tmp/outputs.jsonl" | "$LA" --db "$db" --key "$ekey" >/dev/null
 entries=$(sqlite3 "$db" 'SELECT count(*) FROM entries')
 
 # ---- the formats ----
@@ -69,7 +75,7 @@ u() {	# u WANT-ERR ARGS...
 	is "$rc:$out" "2:" "usage: $*: exit 2"
 	like "$err" "$want" "usage: $*: said so"
 }
-u "trace-export: unknown --format 'xml' (json, jsonl, otlp, hec)" --format xml
+u "trace-export: unknown --format 'xml' (json, jsonl, otlp, hec, html)" --format xml
 u "usage: trace-export*" --format jsonl --since "$tmp/x"
 u "usage: trace-export*" --format jsonl --post https://127.0.0.1:1/ -o "$tmp/y"
 u "usage: trace-export*" --post https://127.0.0.1:1/ --run demo-1
