@@ -15,5 +15,7 @@ like "$out" "*ledger OK: 18 entries, 4 runs, checkpoint 18 signed by phikit-demo
 like "$out" "*bundle OK: run demo-2, 7 entries*" "the demo: the exported bundle verifies"
 is "$(wc -l <"$tmp/demo/released.jsonl" | tr -d ' ')" 7 "the demo: seven answers passed on in all"
 is "$(stat -c %a "$tmp/demo")" 700 "the demo's folder is private"
+like "$(cat "$tmp/demo/report_demo-2.html" 2>/dev/null)" "*<h1>Audit report: run <code>demo-2</code></h1>*" \
+	"the demo writes the HTML report"
 ok "$(pgrep -f scripts/replay-llm >/dev/null; [ $? -ne 0 ]; echo $?)" "the demo leaves no replay server behind"
 done_testing
