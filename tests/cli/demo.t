@@ -17,5 +17,5 @@ is "$(wc -l <"$tmp/demo/released.jsonl" | tr -d ' ')" 7 "the demo: seven answers
 is "$(stat -c %a "$tmp/demo")" 700 "the demo's folder is private"
 like "$(cat "$tmp/demo/report_demo-2.html" 2>/dev/null)" "*<h1>Audit report: run <code>demo-2</code></h1>*" \
 	"the demo writes the HTML report"
-ok "$(pgrep -f scripts/replay-llm >/dev/null; [ $? -ne 0 ]; echo $?)" "the demo leaves no replay server behind"
+ok "$(pgrep -f "$top/scripts/replay-llm" >/dev/null; [ $? -ne 0 ]; echo $?)" "the demo leaves no replay server behind"
 done_testing
