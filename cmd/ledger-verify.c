@@ -42,6 +42,8 @@ json_out(const struct lverify_result *r)
 	    r->entries, r->runs, r->erased);
 	if (r->is_bundle && r->run_id[0])
 		buf_printf(&b, "\"run_id\":\"%s\",", r->run_id);
+	if (r->is_bundle && r->range[0])
+		buf_printf(&b, "\"range\":\"%s\",", r->range);
 	if (r->has_ck)
 		buf_printf(&b, "\"checkpoint\":{\"size\":%" PRIu64 ",\"signer\":\"%s\"},",
 		    r->ck_size, r->ck_signer);
@@ -77,10 +79,12 @@ text_out(const struct lverify_result *r)
 		printf("%s OK: ", what);
 	else
 		printf("%s consistent, NOT verified (no --key): ", what);
-	if (r->is_bundle)
+	if (r->is_bundle && r->range[0])
+		printf("entries from %s, ", r->range);
+	else if (r->is_bundle)
 		printf("run %s, ", r->run_id);
 	printf("%" PRIu64 " entr%s", r->entries, r->entries == 1 ? "y" : "ies");
-	if (!r->is_bundle)
+	if (!r->is_bundle || r->range[0])
 		printf(", %" PRIu64 " run%s", r->runs, r->runs == 1 ? "" : "s");
 	if (r->has_ck)
 		printf(", checkpoint %" PRIu64 " %s %s", r->ck_size,

@@ -25,8 +25,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: trace-export [-hV] [--db path] [-p policy] --run id [--since checkpoint-file]\n"
-	    "                    [--format json] [-o file]\n"
+	    "usage: trace-export [-hV] [--db path] [-p policy] --run id | [--from ts] [--to ts]\n"
+	    "                    [--since checkpoint-file] [--format json] [-o file]\n"
 	    "       trace-export [--db path] [-p policy] --run id --format html\n"
 	    "                    [--key verifier-key]... [-o file]\n"
 	    "       trace-export [--db path] [-p policy] --format jsonl|otlp|hec [--run id]\n"
@@ -259,7 +259,12 @@ main(int argc, char **argv)
 			return PHK_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (format < 0 && (bo.run == NULL || xo.from || xo.to || d.url)) ||
+	bo.from = xo.from;
+	bo.to = xo.to;
+	/* a bundle is of one run, or of a time range */
+	if (optind != argc || (format == FMT_BUNDLE && (bo.run == NULL) == (xo.from == NULL &&
+	    xo.to == NULL)) || (format == FMT_BUNDLE && d.url) ||
+	    (format == FMT_HTML && (bo.run == NULL || xo.from || xo.to || d.url)) ||
 	    (format >= 0 && since) || (out && d.url) || (format == FMT_HTML && since) ||
 	    (format != FMT_HTML && ro.nkeys)) {
 		usage(stderr);
@@ -338,7 +343,7 @@ main(int argc, char **argv)
 		}
 		if (status != 0)
 			unlink(tmp);
-		else if (format < 0)
+		else if (format < 0 && bo.run)
 			fprintf(stderr, "%s: %ld entr%s of run '%s' written to '%s'\n", phk_prog(), n,
 			    n == 1 ? "y" : "ies", bo.run, out);
 		else

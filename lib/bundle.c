@@ -88,8 +88,14 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 		goto out;
 	ledger_now(ts);
 	if (buf_adds(&b, "{\"format\":\"phikit-audit-bundle\",\"version\":1,\n\"origin\":\"") < 0 ||
-	    buf_adds(&b, l->origin) < 0 || buf_adds(&b, "\",\n\"run_id\":\"") < 0 ||
-	    buf_adds(&b, o->run) < 0 || buf_adds(&b, "\",\n\"exported\":\"") < 0 ||
+	    buf_adds(&b, l->origin) < 0 || buf_adds(&b, "\"") < 0 ||
+	    (o->run && (buf_adds(&b, ",\n\"run_id\":\"") < 0 || buf_adds(&b, o->run) < 0 ||
+	    buf_addc(&b, '"') < 0)) ||
+	    (o->from && (buf_adds(&b, ",\n\"from\":\"") < 0 || buf_adds(&b, o->from) < 0 ||
+	    buf_addc(&b, '"') < 0)) ||
+	    (o->to && (buf_adds(&b, ",\n\"to\":\"") < 0 || buf_adds(&b, o->to) < 0 ||
+	    buf_addc(&b, '"') < 0)) ||
+	    buf_adds(&b, ",\n\"exported\":\"") < 0 ||
 	    buf_adds(&b, ts) < 0 || buf_adds(&b, "\",\n\"checkpoint\":") < 0 ||
 	    jstr_encode(&b, note.p, note.len) < 0 ||
 	    buf_adds(&b, ",\n\"tree_size\":") < 0 || buf_addu(&b, size) < 0 ||
@@ -143,19 +149,27 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 		goto oom;
 	if (sqlite3_prepare_v2(l->db, "SELECT seq, run_id, run_seq, run_prev, ts, actor, kind, "
 	    "payload_sha256, leaf_hash, payload, (SELECT by_seq FROM erasures x WHERE x.seq = "
-	    "entries.seq) FROM entries WHERE run_id = ?1 ORDER BY run_seq", -1, &q, NULL) != SQLITE_OK) {
+	    "entries.seq) FROM entries WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR ts >= ?2) "
+	    "AND (?3 IS NULL OR ts < ?3) ORDER BY seq", -1, &q, NULL) != SQLITE_OK) {
 		dberr(l, e);
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, o->run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, o->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, o->to, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct ledger_entry x;
 		uint64_t seq = (uint64_t)sqlite3_column_int64(q, 0);
 
 		if (seq >= size) {
-			phk_err_set(e, PHK_EXIT_USAGE, "run '%s' has entries after the latest "
-			    "checkpoint (size %" PRIu64 "); sign one first: ledger-admin checkpoint",
-			    o->run, size);
+			if (o->run)
+				phk_err_set(e, PHK_EXIT_USAGE, "run '%s' has entries after the latest "
+				    "checkpoint (size %" PRIu64 "); sign one first: ledger-admin "
+				    "checkpoint", o->run, size);
+			else
+				phk_err_set(e, PHK_EXIT_USAGE, "the range has entries after the latest "
+				    "checkpoint (size %" PRIu64 "); sign one first: ledger-admin "
+				    "checkpoint", size);
 			goto out;
 		}
 		memset(&x, 0, sizeof(x));
@@ -205,7 +219,10 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 		goto out;
 	}
 	if (n == 0) {
-		phk_err_set(e, PHK_EXIT_USAGE, "no run '%s' in the ledger", o->run);
+		if (o->run)
+			phk_err_set(e, PHK_EXIT_USAGE, "no run '%s' in the ledger", o->run);
+		else
+			phk_err_set(e, PHK_EXIT_USAGE, "no entries stamped in that range");
 		goto out;
 	}
 	if (buf_adds(&b, "\n]}\n") < 0)

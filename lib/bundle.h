@@ -14,7 +14,8 @@
 #include "ledger.h"
 
 struct bundle_opts {
-	const char *run;
+	const char *run;	/* one run; or NULL and a time range: */
+	const char *from, *to;	/* ts >= from, ts < to (prefixes of a ts), or NULL */
 	const char *since;	/* saved checkpoint notes (the largest tree size counts), or NULL */
 	size_t since_len;
 };

@@ -650,9 +650,19 @@ jproof(json_t *a, mhash *p, size_t *np)
 	return 0;
 }
 
+/* In a range bundle: the last entry seen of each run, to link the next to. */
+struct rlast {
+	char run[LEDGER_IDENT_MAX + 1];
+	uint64_t run_seq;
+	char leaf[2 * HASH_LEN + 1];
+};
+
 static int
-bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash root)
+bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash root,
+    int range, const char *from, const char *to)
 {
+	struct rlast *runs = NULL, *t;
+	size_t nruns = 0, capruns = 0, ri;
 	static const char *const fields[] = { "actor", "kind", "payload_sha256", "run_id",
 	    "run_prev", "run_seq", "seq", "ts", "v" };
 	json_t *arr = json_object_get(doc, "entries"), *it, *en;
@@ -750,6 +760,52 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 			    "root (not in the signed log at that place)", at);
 			goto out;
 		}
+		if (range) {
+			/*
+			 * A range: every entry stamped within it, in seq order; each
+			 * links to its run's previous entry where the bundle holds that
+			 * one (an entry before the range it cannot show).
+			 */
+			if ((from && strcmp(x.ts, from) < 0) || (to && strcmp(x.ts, to) >= 0)) {
+				fail(r, at, "entry %lld is stamped %s, outside the bundle's range", at, x.ts);
+				goto out;
+			}
+			if ((long long)x.seq <= prev_seq) {
+				fail(r, at, "entry %lld: out of seq order", at);
+				goto out;
+			}
+			for (ri = 0; ri < nruns && strcmp(runs[ri].run, x.run_id); ri++)
+				;
+			if (ri == nruns) {
+				if (ARRAY_RESERVE(runs, capruns, nruns + 1) < 0) {
+					fail(r, at, "out of memory");
+					goto out;
+				}
+				t = &runs[nruns++];
+				snprintf(t->run, sizeof(t->run), "%s", x.run_id);
+				t->run_seq = (uint64_t)-1;
+				r->runs = nruns;
+			}
+			t = &runs[ri];
+			/* after a run's first entry in the range, its next must follow on */
+			if (t->run_seq != (uint64_t)-1 && x.run_seq != t->run_seq + 1) {
+				fail(r, at, "entry %lld is entry %" PRIu64 " of its run where %" PRIu64
+				    " was expected (an entry is missing or out of order)", at, x.run_seq,
+				    t->run_seq + 1);
+				goto out;
+			}
+			if ((x.run_seq == 0 && x.run_prev[0] != '\0') ||
+			    (t->run_seq != (uint64_t)-1 && strcmp(x.run_prev, t->leaf) != 0)) {
+				fail(r, at, "entry %lld: run_prev does not link to the run's previous "
+				    "entry", at);
+				goto out;
+			}
+			t->run_seq = x.run_seq;
+			hex32(t->leaf, lh);
+			prev_seq = (long long)x.seq;
+			r->entries++;
+			continue;
+		}
 		/* the run's chain, from its first entry on */
 		if (i == 0)
 			snprintf(r->run_id, sizeof(r->run_id), "%s", x.run_id);
@@ -773,6 +829,7 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 	}
 	ret = 0;
 out:
+	free(runs);
 	buf_release(&leaf);
 	return ret;
 }
@@ -785,9 +842,10 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	size_t nself = 0, i;
 	json_error_t je;
 	json_t *doc, *keys;
-	const char *s, *origin;
+	const char *s, *origin, *from = NULL, *to = NULL;
 	uint64_t v;
 	mhash root, given;
+	int range;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = 1;
@@ -844,9 +902,24 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 		fail(r, -1, "the bundle's root_hash is not its checkpoint's");
 		goto done;
 	}
-	if (bundle_entries(doc, r, r->ck_size, root) < 0)
+	/* a run's bundle names its run; a range's names from and/or to instead */
+	range = json_object_get(doc, "run_id") == NULL;
+	if (range) {
+		from = jstr(doc, "from");
+		to = jstr(doc, "to");
+		if ((from == NULL && to == NULL) ||
+		    (json_object_get(doc, "from") && from == NULL) ||
+		    (json_object_get(doc, "to") && to == NULL)) {
+			fail(r, -1, "the bundle names neither a run_id nor a range (from, to)");
+			goto done;
+		}
+		r->runs = 0;
+		snprintf(r->range, sizeof(r->range), "%.40s to %.40s", from ? from : "the start",
+		    to ? to : "the end");
+	}
+	if (bundle_entries(doc, r, r->ck_size, root, range, from, to) < 0)
 		goto done;
-	if ((s = jstr(doc, "run_id")) == NULL || strcmp(s, r->run_id) != 0) {
+	if (!range && ((s = jstr(doc, "run_id")) == NULL || strcmp(s, r->run_id) != 0)) {
 		fail(r, -1, "the bundle's run_id is not its entries' run ('%s')", r->run_id);
 		goto done;
 	}

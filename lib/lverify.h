@@ -36,6 +36,7 @@ struct lverify_result {
 	long long bad_seq;	/* the entry a failure is about, or -1 */
 	char what[512];		/* the first failure */
 	char run_id[LEDGER_IDENT_MAX + 1];	/* a bundle's run */
+	char range[96];		/* or its range, "FROM to TO" */
 	char origin[256];
 	mhash root;		/* of the whole ledger, or the bundle's checkpoint */
 };

@@ -67,6 +67,29 @@ is "$(o "[.resourceLogs[0].scopeLogs[0].logRecords[] | select(.severityText == \
 is "$(o "[.resourceLogs[0].scopeLogs[0].logRecords[].attributes[] | select(.key == \"phikit.guard.rules\")][0].value.arrayValue.values | length")" \
 	0 "otlp: rules as an array value"
 
+# ---- the audit bundle of a time range ----
+ts9=$(sqlite3 "$db" 'SELECT ts FROM entries WHERE seq = 4')
+run "$TEX" --db "$db" --from "$ts9" -o "$tmp/range.json"
+is "$rc:$err" "0:trace-export: $((entries - 4)) entries written to '$tmp/range.json'" "a range's bundle: written"
+is "$(jq -c '[.from, .run_id, (.entries | map(.entry.seq) | min)]' "$tmp/range.json")" "[\"$ts9\",null,4]" \
+	"a range's bundle: from, no run_id, entries from the range on"
+run "$LV" --key "$vkey" "$tmp/range.json"
+is "$rc" 0 "a range's bundle verifies"
+like "$out" "bundle OK: entries from $ts9 to the end, $((entries - 4)) entries, * runs, checkpoint * signed by ex+*" \
+	"a range's bundle: said so"
+jq --arg t "$(sqlite3 "$db" 'SELECT ts FROM entries WHERE seq = 6')" '.from = $t' "$tmp/range.json" >"$tmp/narrow.json"
+run "$LV" --key "$vkey" "$tmp/narrow.json"
+like "$rc:$out" "1:bundle INVALID: entry 4 is stamped *, outside the bundle's range" \
+	"a range narrowed after the export: caught"
+jq 'del(.entries[5])' "$tmp/range.json" >"$tmp/gap.json"	# seq 9, run demo-2's fourth
+run "$LV" --key "$vkey" "$tmp/gap.json"
+is "$rc:$out" "1:bundle INVALID: entry 10 is entry 4 of its run where 3 was expected (an entry is missing or out of order)" \
+	"an entry left out where its run goes on: caught"
+run "$TEX" --db "$db" --from "$ts9" --run demo-1
+is "$rc" 2 "a bundle of a run or of a range, not both: exit 2"
+run "$TEX" --db "$db" --from 2000-01-01 --to 2000-01-02
+is "$rc:$err" "2:trace-export: no entries stamped in that range" "an empty range: exit 2, said so"
+
 # ---- options ----
 u() {	# u WANT-ERR ARGS...
 	local want=$1
