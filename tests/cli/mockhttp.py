@@ -65,6 +65,9 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# a backlog for many clients at once (the default, 5, drops SYNs: 1 s stalls)
+http.server.ThreadingHTTPServer.request_queue_size = 256
+http.server.ThreadingHTTPServer.daemon_threads = True
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 if len(sys.argv) > 4:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
