@@ -7,7 +7,7 @@ BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 DATADIR  = $(PREFIX)/share/phikit
 
-PKGS = libpcre2-8 libsodium libcrypto jansson yaml-0.1 sqlite3 libcurl
+PKGS = libpcre2-8 libsodium libcrypto jansson yaml-0.1 sqlite3 libcurl libutf8proc
 PKG_CONFIG ?= pkg-config
 
 CC      ?= cc
@@ -33,7 +33,7 @@ endif
 # Recursive (=) so pkg-config runs after the deps step below has installed
 # whatever a fresh machine lacks.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
@@ -86,6 +86,12 @@ tests/fuzz/%.t: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.c tests/
     lib/libphikit.a .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz.c \
 	  lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# Development tools (not installed): tools/clf-train trains the models in
+# data/ with liblinear, which only it links (scripts/install-deps train).
+tools/%: tools/%.c lib/libphikit.a .flags | .deps-ok
+	@test -f /usr/include/linear.h || scripts/install-deps train
+	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS) -llinear
 
 check: all $(UNIT_BIN) $(FUZZ_BIN) lint-man
 	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f --exec '' $(UNIT_BIN) tests/cli/*.t \
@@ -151,7 +157,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok
+	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
+	  tools/clf-train
 
 .PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)
