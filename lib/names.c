@@ -187,6 +187,15 @@ load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *
 		n = strcspn(line, "\r\n");
 		if (n == 0 || line[0] == '#')
 			continue;
+		if (flags & NF_MED) {
+			/*
+			 * A hunspell dictionary: a count first, a header of
+			 * indented lines, then word[/affix flags]
+			 */
+			if (line[0] == ' ' || line[0] == '\t' || strspn(line, "0123456789") == n)
+				continue;
+			n = strcspn(line, "/\r\n");
+		}
 		if (lex_add(lx, line, n, flags) == NULL) {
 			fclose(f);
 			phk_err_set(e, PHK_EXIT_IO, "out of memory");
@@ -222,7 +231,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 		goto oom;
 	if (load_list(&nm->dict, c->first_names, NF_FIRST, e) < 0 ||
 	    load_list(&nm->dict, c->surnames, NF_LAST, e) < 0 ||
-	    load_list(&nm->dict, c->english, NF_ENG, e) < 0)
+	    load_list(&nm->dict, c->english, NF_ENG, e) < 0 ||
+	    load_list(&nm->dict, c->medical, NF_MED, e) < 0)
 		goto fail;
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
 	    add_words(&nm->cues, &c->relations, NF_REL) < 0 ||

@@ -16,7 +16,8 @@
 enum {
 	NF_FIRST = 1 << 0, NF_LAST = 1 << 1, NF_ENG = 1 << 2, NF_TITLE = 1 << 3,
 	NF_CUE = 1 << 4, NF_CRED = 1 << 5, NF_LABEL = 1 << 6, NF_NOT = 1 << 7,
-	NF_EPONYM = 1 << 8, NF_REL = 1 << 9, NF_VERB = 1 << 10, NF_PARTICLE = 1 << 11
+	NF_EPONYM = 1 << 8, NF_REL = 1 << 9, NF_VERB = 1 << 10, NF_PARTICLE = 1 << 11,
+	NF_MED = 1 << 12	/* in the medical vocabulary */
 };
 
 /* Open-addressed words, folded to lowercase ASCII (Latin-1 accents too). */

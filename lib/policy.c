@@ -464,6 +464,8 @@ load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_path(l, v, key, &nc->surnames);
 		else if (!strcmp(key, "english_words"))
 			rc = get_path(l, v, key, &nc->english);
+		else if (!strcmp(key, "medical_words"))
+			rc = get_path(l, v, key, &nc->medical);
 		else if (!strcmp(key, "titles"))
 			rc = get_list(l, v, key, &nc->titles, 0);
 		else if (!strcmp(key, "relations"))
@@ -1711,6 +1713,7 @@ policy_release(struct policy *p)
 	free(p->names.first_names);
 	free(p->names.surnames);
 	free(p->names.english);
+	free(p->names.medical);
 	strlist_free(&p->names.titles);
 	strlist_free(&p->names.cues_before);
 	strlist_free(&p->names.relations);

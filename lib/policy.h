@@ -54,6 +54,7 @@ struct scrub_rule {
 struct names_conf {
 	int enabled;
 	char *first_names, *surnames, *english;	/* resolved paths */
+	char *medical;		/* a medical word list (hunspell .dic), or NULL */
 	struct strlist titles, relations, cues_before, cues_after, labels,
 	    verbs_after, particles, not_names, eponym_next;
 };
