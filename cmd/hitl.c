@@ -65,6 +65,16 @@ queued(void *ctx, long long item, const char *run, const char *reason)
 		fprintf(stderr, "%s: queued item %lld (run %s): %s\n", phk_prog(), item, run, reason);
 }
 
+static void
+denied(void *ctx, const char *run)
+{
+	const struct opts *o = ctx;
+
+	if (!o->quiet)
+		fprintf(stderr, "%s: withheld a denied record (run %s), logged as hitl.deny\n",
+		    phk_prog(), run);
+}
+
 /* A whole number of seconds from the environment; -1 if bad. */
 static int
 env_secs(const char *name, long *out)
@@ -175,6 +185,7 @@ gate(struct opts *o, int argc, char **argv)
 	g.w = &w;
 	g.report = report;
 	g.queued = queued;
+	g.denied = denied;
 	g.ctx = o;
 	if (argc == 0)
 		status = hitl_gate_fd(&c.h, &g, STDIN_FILENO, "<stdin>");

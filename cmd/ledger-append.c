@@ -175,8 +175,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	have_pol = 1;
+	a.pol = &pol;
 	if (pol.ledger_require_scrubbed)
 		a.require_scrubbed = 1;
+	if (ledger_kind_reserved(a.kind)) {
+		phk_warn("--kind %s is reserved: only the program it belongs to writes it "
+		    "(anonymize and prune: ledger-admin; hitl.*: hitl; access.*, policy.*, vault.*)",
+		    a.kind);
+		status = PHK_EXIT_USAGE;
+		goto out;
+	}
 	if (actor[0] == '\0' && ledger_unix_user(actor, &e) < 0) {
 		phk_warn("%s", e.msg);
 		status = e.status;

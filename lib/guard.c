@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "filter.h"
 #include "guard.h"
 #include "jscan.h"
@@ -17,12 +18,22 @@ struct gaux {
 	size_t nviol;
 	double cost;
 	size_t runlen;		/* 0: no run_id */
+	size_t sha_at;		/* content_sha256's digits in the output line */
 	char run[128];
 };
 
-static const char *const default_fields[] = {
-	".choices[].message.content", ".text", ".output",
+/*
+ * Without --field: in a record that holds a model's answer, the answer is
+ * what is checked and the request is context (DESIGN.md); in any other
+ * record, its text.
+ */
+static const char *const answer_fields[] = {
+	".choices[].message.content", ".choices[].text", ".choices[].delta.content",
+	".output[].content[].text", ".output_text",
 };
+static const char *const plain_fields[] = { ".text", ".output" };
+#define NANSWER (sizeof(answer_fields) / sizeof(answer_fields[0]))
+#define NPLAIN (sizeof(plain_fields) / sizeof(plain_fields[0]))
 
 /* Lower-case FNV-1a of a word: how triggers and text words are compared. */
 static uint64_t
@@ -140,17 +151,15 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 	memset(g, 0, sizeof(*g));
 	g->pol = p;
 	g->o = *o;
-	if (o->nfields == 0) {
-		for (i = 0; i < sizeof(default_fields) / sizeof(default_fields[0]); i++) {
-			if (fieldpath_parse(&g->defaults[i], default_fields[i], e) < 0) {
-				guard_release(g);
-				return -1;
-			}
-			g->ndefaults++;
+	for (i = 0; i < NANSWER + NPLAIN; i++) {
+		if (fieldpath_parse(&g->defaults[i], i < NANSWER ? answer_fields[i] :
+		    plain_fields[i - NANSWER], e) < 0) {
+			guard_release(g);
+			return -1;
 		}
-		g->o.fields = g->defaults;
-		g->o.nfields = (size_t)g->ndefaults;
+		g->ndefaults++;
 	}
+	toolcalls_init(&g->tc);
 	buf_init(&g->arena, (size_t)1 << 34);
 	buf_init(&g->paths, (size_t)1 << 30);
 	buf_init(&g->fixed, (size_t)1 << 34);
@@ -196,6 +205,8 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 	g->pol = src->pol;
 	g->o = src->o;
 	g->borrowed = 1;	/* the default field paths and triggers stay src's */
+	memcpy(g->defaults, src->defaults, sizeof(g->defaults));
+	toolcalls_init(&g->tc);
 	g->trig = src->trig;
 	g->tmask = src->tmask;
 	g->tbit = src->tbit;
@@ -232,6 +243,7 @@ guard_release(struct guard *g)
 	}
 	for (i = 0; i < g->ndefaults; i++)
 		fieldpath_release(&g->defaults[i]);
+	toolcalls_release(&g->tc);
 	rx_engine_release(&g->rx);
 	free(g->strs);
 	free(g->v);
@@ -255,62 +267,10 @@ seg_is(const struct jseg *s, const char *k)
 }
 
 static int
-path_match(const struct fieldpath *fp, const struct jpath *jp)
+add_str(struct guard *g, const struct jpath *jp, size_t st, size_t en, int esc, int cls)
 {
-	int i;
-
-	if (fp->n > jp->n)
-		return 0;
-	for (i = 0; i < fp->n; i++) {
-		const struct fseg *f = &fp->seg[i];
-		const struct jseg *j = &jp->seg[i];
-		if (f->key) {
-			if (j->key == NULL || strlen(f->key) != j->klen ||
-			    memcmp(f->key, j->key, j->klen) != 0)
-				return 0;
-		} else if (j->key != NULL || (f->index >= 0 && f->index != j->index))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-render_path(struct buf *b, const struct jpath *jp)
-{
-	int i;
-
-	if (jp->n == 0)
-		return buf_addc(b, '.');
-	for (i = 0; i < jp->n; i++) {
-		const struct jseg *s = &jp->seg[i];
-		if (s->key) {
-			if (buf_addc(b, '.') < 0 || buf_add(b, s->key, s->klen) < 0)
-				return -1;
-		} else if (buf_addc(b, '[') < 0 || buf_addu(b, (unsigned long long)s->index) < 0 ||
-		    buf_addc(b, ']') < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
-{
-	struct guard *g = ctx;
 	struct gstr *x;
-	size_t i;
 
-	/* our own earlier annotation is replaced, never checked */
-	if (jp->n >= 1 && seg_is(&jp->seg[0], "phikit") &&
-	    (jp->n == 1 || seg_is(&jp->seg[1], "guard")))
-		return 0;
-	if (jp->n == 1 && (seg_is(&jp->seg[0], "tool") || seg_is(&jp->seg[0], "agent") ||
-	    seg_is(&jp->seg[0], "run_id")))
-		return 0;	/* identifiers, found by jscan's key search */
-	for (i = 0; i < g->o.nfields && !path_match(&g->o.fields[i], jp); i++)
-		;
-	if (i == g->o.nfields)
-		return 0;
 	if (ARRAY_RESERVE(g->strs, g->capstrs, g->nstrs + 1) < 0) {
 		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
 		return -1;
@@ -319,13 +279,55 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 	x->rs = st;
 	x->re = en;
 	x->esc = esc;
+	x->cls = cls;
 	x->fn = (size_t)-1;
 	x->path = g->paths.len;
-	if (render_path(&g->paths, jp) < 0 || buf_addc(&g->paths, '\0') < 0) {
+	if (fieldpath_render(&g->paths, jp) < 0 || buf_addc(&g->paths, '\0') < 0) {
 		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
 		return -1;
 	}
 	g->nstrs++;
+	return 0;
+}
+
+static int
+on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
+{
+	struct guard *g = ctx;
+	size_t i;
+	int rc;
+
+	/* our own earlier annotation is replaced, never checked */
+	if (jp->n >= 1 && seg_is(&jp->seg[0], "phikit") &&
+	    (jp->n == 1 || seg_is(&jp->seg[1], "guard")))
+		return 0;
+	if (jp->n == 1 && (seg_is(&jp->seg[0], "tool") || seg_is(&jp->seg[0], "agent") ||
+	    seg_is(&jp->seg[0], "run_id")))
+		return 0;	/* identifiers, found by jscan's key search */
+	if ((rc = toolcalls_string(&g->tc, NULL, jp, st, en, esc)) != 0) {
+		if (rc < 0) {
+			phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+			return -1;
+		}
+		g->has_answer = 1;
+		/* what a call sends is looked at for identifiers */
+		if (g->tc.v[g->tc.n - 1].args_s == (long)st)
+			return add_str(g, jp, st, en, esc, GSTR_ARGS);
+		return 0;
+	}
+	if (g->o.nfields) {
+		for (i = 0; i < g->o.nfields && !fieldpath_match(&g->o.fields[i], jp); i++)
+			;
+		return i == g->o.nfields ? 0 : add_str(g, jp, st, en, esc, GSTR_ANSWER);
+	}
+	for (i = 0; i < NANSWER; i++)
+		if (fieldpath_match(&g->defaults[i], jp)) {
+			g->has_answer = 1;
+			return add_str(g, jp, st, en, esc, GSTR_ANSWER);
+		}
+	for (; i < NANSWER + NPLAIN; i++)
+		if (fieldpath_match(&g->defaults[i], jp))
+			return add_str(g, jp, st, en, esc, GSTR_PLAIN);
 	return 0;
 }
 
@@ -623,9 +625,14 @@ check_text(struct guard *g, struct gstr *x)
 	for (i = 0; i < p->nguard; i++) {
 		if (g->tbit[i] >= 0 && !(g->words & (uint64_t)1 << g->tbit[i]))
 			continue;
+		/* what a tool call sends: identifiers only, no disclaimer owed */
+		if (x->cls == GSTR_ARGS && !p->guard[i].detect_phi)
+			continue;
 		if (check_rule(g, &p->guard[i], g->tbit[i], path, t, n) < 0)
 			return -1;
 	}
+	if (x->cls == GSTR_ARGS)
+		return 0;
 	w = t;
 	wn = n;
 	if (lm->max_output_chars > 0 && (cps = cpcount(t, n)) > (size_t)lm->max_output_chars) {
@@ -696,66 +703,118 @@ oom:
 
 /* ---- tool calls ---- */
 
+/*
+ * A call's arguments as its permission rules read them: compact JSON (a
+ * string as its text), so a pattern does not depend on how the caller
+ * spaced them; OpenAI's string of JSON text is parsed first, and read as
+ * text if it is none. Zero-padded into *out (PCRE2's JIT reads up to 16
+ * bytes past a subject's end). 0, or -1 with e set.
+ */
 static int
-check_tool(struct guard *g, const char *line, long args_s, long args_e)
+call_args(struct guard *g, const char *line, const struct toolcall *c, char **out,
+    size_t *outn)
+{
+	static const char null_args[] = "null";
+	const char *src = null_args;
+	size_t sn = 4;
+	json_error_t je;
+	json_t *j = NULL;
+	char *d = NULL;
+
+	buf_reset(&g->tmp);
+	if (c->args_s >= 0 && c->args_str) {
+		if (jstr_decode(line + c->args_s, (size_t)(c->args_e - c->args_s), &g->tmp) < 0)
+			goto oom;
+		src = g->tmp.p;
+		sn = g->tmp.len;
+		j = json_loadb(src, sn, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+	} else if (c->args_s >= 0)
+		j = json_loadb(line + c->args_s, (size_t)(c->args_e - c->args_s),
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL && c->args_s >= 0) {
+		switch (json_error_code(&je)) {
+		case json_error_out_of_memory:
+			goto oom;
+		case json_error_duplicate_key:
+		case json_error_numeric_overflow:
+		case json_error_null_byte_in_key:
+		case json_error_stack_overflow:
+			/* two readers could see two calls: refused, never guessed */
+			phk_err_set(g->e, PHK_EXIT_INPUT, "a tool call's arguments are past what "
+			    "phikit reads (a duplicate key, a number too large, a NUL in a key, or "
+			    "nesting too deep)");
+			return -1;
+		default:
+			/* a string of text that is no JSON: matched as the text it is */
+			if (!c->args_str) {
+				phk_err_set(g->e, PHK_EXIT_INPUT, "\"args\" is past what phikit reads");
+				return -1;
+			}
+		}
+	}
+	if (j != NULL) {
+		if (json_is_string(j)) {
+			src = json_string_value(j);
+			sn = json_string_length(j);
+		} else {
+			if ((d = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) == NULL)
+				goto oom;
+			src = d;
+			sn = strlen(d);
+		}
+	}
+	if ((*out = malloc(sn + 32)) == NULL)
+		goto oom;
+	memcpy(*out, src, sn);
+	memset(*out + sn, 0, 32);
+	*outn = sn;
+	free(d);
+	json_decref(j);
+	return 0;
+oom:
+	free(d);
+	json_decref(j);
+	phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+/* One call (or, c NULL, an agent with no call) against the permissions. */
+static int
+check_call(struct guard *g, const char *line, const struct toolcall *c, const char *agent,
+    size_t an)
 {
 	const struct policy *p = g->pol;
-	const char *tool = NULL, *agent = NULL, *args = NULL;
-	size_t tn = 0, an = 0, argn = 0, i;
+	char *args = NULL, *tool = NULL;
+	size_t argn = 0, tn = 0, i;
+	long path = -1;
 	int best = -1, need_args = 0, hit;
-	char *dumped = NULL;
 
-	g->tmp.len = 0;
-	/* decoded tool and agent, NUL-separated in tmp */
-	if (g->tool_s >= 0) {
-		if (jstr_decode(line + g->tool_s + 1, (size_t)(g->tool_e - g->tool_s - 2), &g->tmp) < 0 ||
-		    buf_addc(&g->tmp, '\0') < 0)
+	if (c) {
+		struct buf nb;
+		buf_init(&nb, 1 << 16);
+		if (toolcall_name(c, line, &nb) < 0 || (tool = malloc(nb.len + 32)) == NULL) {
+			buf_release(&nb);
 			goto oom;
-		tn = g->tmp.len - 1;
+		}
+		memcpy(tool, nb.p, nb.len);
+		memset(tool + nb.len, 0, 32);
+		tn = nb.len;
+		buf_release(&nb);
+		if (c->shape != TC_TOP) {
+			path = (long)g->paths.len;
+			if (toolcall_path(c, &g->paths) < 0 || buf_addc(&g->paths, '\0') < 0)
+				goto oom;
+		}
 	}
-	if (g->agent_s >= 0) {
-		if (jstr_decode(line + g->agent_s + 1, (size_t)(g->agent_e - g->agent_s - 2),
-		    &g->tmp) < 0 || buf_addc(&g->tmp, '\0') < 0)
-			goto oom;
-		an = g->tmp.len - 1 - (g->tool_s >= 0 ? tn + 1 : 0);
-	}
-	if (g->tool_s >= 0)
-		tool = g->tmp.p;
-	if (g->agent_s >= 0)
-		agent = g->tmp.p + (g->tool_s >= 0 ? tn + 1 : 0);
 	for (i = 0; i < p->nperms; i++)
 		need_args |= p->perms[i].args.code != NULL;
-	if (need_args && args_s >= 0) {
-		/*
-		 * Arguments are matched as compact JSON (a string as its text),
-		 * so a pattern does not depend on how the caller spaced them.
-		 */
-		json_error_t je;
-		json_t *j = json_loadb(line + args_s, (size_t)(args_e - args_s),
-		    JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-		if (j == NULL)
-			goto oom;	/* jscan has validated it: only memory fails */
-		char *d = json_is_string(j) ? NULL :
-		    json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-		const char *src = json_is_string(j) ? json_string_value(j) : d;
-		argn = json_is_string(j) ? json_string_length(j) : d ? strlen(d) : 0;
-		/*
-		 * Zero-padded: PCRE2's JIT reads up to 16 bytes past a subject's
-		 * end with vector loads (as lib/buf.c pads its buffers).
-		 */
-		if (src && (dumped = malloc(argn + 32)) != NULL) {
-			memcpy(dumped, src, argn);
-			memset(dumped + argn, 0, 32);
-		}
-		free(d);
-		json_decref(j);
-		if (dumped == NULL)
-			goto oom;
-		args = dumped;
-	} else if (need_args) {
+	if (need_args && c && call_args(g, line, c, &args, &argn) < 0)
+		goto err;
+	if (need_args && !c) {
 		/* no arguments are matched as null, so a rule keyed on them still sees the call */
-		static const char null_args[32] = "null";
-		args = null_args;
+		if ((args = calloc(1, 40)) == NULL)
+			goto oom;
+		memcpy(args, "null", 4);
 		argn = 4;
 	}
 	for (i = 0; i < p->nperms; i++) {
@@ -788,20 +847,57 @@ check_tool(struct guard *g, const char *line, long args_s, long args_e)
 		    -1, NULL, 0, 0) < 0)
 			goto err;
 		g->v[g->nv - 1].reason = r->reason;
+		g->v[g->nv - 1].path = path;
 	}
-	if (best < 0 && p->perm_default != SEV_ALLOW &&
-	    add_viol(g, "permissions.default", "permission", "", p->perm_default, -1, NULL, 0, 0) < 0)
-		goto err;
-	free(dumped);
+	if (best < 0 && p->perm_default != SEV_ALLOW) {
+		if (add_viol(g, "permissions.default", "permission", "", p->perm_default, -1, NULL,
+		    0, 0) < 0)
+			goto err;
+		g->v[g->nv - 1].path = path;
+	}
+	free(args);
+	free(tool);
 	return 0;
 fail:
-	free(dumped);
+	free(args);
+	free(tool);
 	return failed_closed(g, p->perms[i].id);
 oom:
 	phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
 err:
-	free(dumped);
+	free(args);
+	free(tool);
 	return -1;
+}
+
+/* Every call the record asks for, each on its own. */
+static int
+check_tools(struct guard *g, const char *line)
+{
+	const char *agent = NULL;
+	struct buf ab;
+	size_t i, an = 0;
+	int rc = 0;
+
+	if (g->tc.n == 0 && g->agent_s < 0)
+		return 0;
+	buf_init(&ab, 1 << 16);
+	if (g->agent_s >= 0) {
+		if (jstr_decode(line + g->agent_s + 1, (size_t)(g->agent_e - g->agent_s - 2), &ab) < 0 ||
+		    buf_adds(&ab, "") < 0) {
+			buf_release(&ab);
+			phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+			return -1;
+		}
+		agent = ab.p;
+		an = ab.len;
+	}
+	if (g->tc.n == 0)
+		rc = check_call(g, line, NULL, agent, an);
+	for (i = 0; i < g->tc.n && rc == 0; i++)
+		rc = check_call(g, line, &g->tc.v[i], agent, an);
+	buf_release(&ab);
+	return rc;
 }
 
 /* The run's cost from usage: the policy's field, a non-negative number. */
@@ -883,15 +979,20 @@ annotate(struct guard *g, struct buf *a, int verdict, struct gaux *ax, size_t ba
 	if (buf_adds(a, "],\"policy\":") < 0 ||
 	    jstr_encode(a, g->pol->name, strlen(g->pol->name)) < 0 ||
 	    buf_adds(a, ",\"policy_sha256\":\"") < 0 || buf_adds(a, g->pol->sha256) < 0 ||
-	    buf_adds(a, "\"}") < 0)
+	    buf_adds(a, "\",\"content_sha256\":\"") < 0)
 		return -1;
-	return 0;
+	/* what it judged, bound in once the record is written (lib/bind) */
+	ax->sha_at = base + a->len;
+	for (i = 0; i < 64; i++)
+		if (buf_addc(a, '0') < 0)
+			return -1;
+	return buf_adds(a, "\"}");
 }
 
 /* ---- the record ---- */
 
-enum { K_TOOL, K_AGENT, K_ARGS, K_USAGE, K__N };
-static const char *const top_keys[K__N] = { "tool", "agent", "args", "usage" };
+enum { K_TOOL, K_AGENT, K_ARGS, K_USAGE, K_CHOICES, K_OUTPUT, K__N };
+static const char *const top_keys[K__N] = { "tool", "agent", "args", "usage", "choices", "output" };
 
 int
 guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct phk_err *e)
@@ -904,6 +1005,8 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 
 	g->e = e;
 	g->nstrs = g->nv = 0;
+	g->has_answer = 0;
+	toolcalls_reset(&g->tc);
 	buf_reset(&g->arena);
 	buf_reset(&g->paths);
 	buf_reset(&g->fixed);
@@ -930,14 +1033,36 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 		ax.runlen = rl - 2;
 		memcpy(ax.run, line + js.run_start + 1, ax.runlen);
 	}
-	g->tool_s = span[K_TOOL][0];
-	g->tool_e = span[K_TOOL][1];
 	g->agent_s = span[K_AGENT][0];
 	g->agent_e = span[K_AGENT][1];
-	if ((g->tool_s >= 0 && line[g->tool_s] != '"') || (g->agent_s >= 0 && line[g->agent_s] != '"')) {
-		phk_err_set(e, PHK_EXIT_INPUT, "%s must be a string",
-		    g->tool_s >= 0 && line[g->tool_s] != '"' ? "tool" : "agent");
+	if (g->agent_s >= 0 && line[g->agent_s] != '"') {
+		phk_err_set(e, PHK_EXIT_INPUT, "agent must be a string");
 		return -1;
+	}
+	if (toolcalls_finish(&g->tc, line, span[K_TOOL][0], span[K_TOOL][1], span[K_ARGS][0],
+	    span[K_ARGS][1], e) < 0)
+		return -1;
+	if (span[K_TOOL][0] >= 0 && span[K_ARGS][0] >= 0) {
+		/* phikit's own call: what it sends is looked at for identifiers too */
+		long as = span[K_ARGS][0], ae = span[K_ARGS][1];
+		struct jpath ap;
+		int str = line[as] == '"';
+		ap.n = 1;
+		ap.seg[0].key = "args";
+		ap.seg[0].klen = 4;
+		if (add_str(g, &ap, (size_t)as + (size_t)str, (size_t)ae - (size_t)str,
+		    str && memchr(line + as + 1, '\\', (size_t)(ae - as - 2)) != NULL, GSTR_ARGS) < 0)
+			return -1;
+	}
+	/* a model's answer: the request it came with is context, not output */
+	g->has_answer |= (span[K_CHOICES][0] >= 0 && line[span[K_CHOICES][0]] == '[') ||
+	    (span[K_OUTPUT][0] >= 0 && line[span[K_OUTPUT][0]] == '[');
+	if (g->has_answer && g->o.nfields == 0) {
+		size_t k = 0;
+		for (i = 0; i < g->nstrs; i++)
+			if (g->strs[i].cls != GSTR_PLAIN)
+				g->strs[k++] = g->strs[i];
+		g->nstrs = k;
 	}
 	if (g->pol->limits.max_run_cost > 0 && g->pol->limits.cost_field &&
 	    usage_cost(g, line, span[K_USAGE][0], span[K_USAGE][1], &ax.cost) < 0)
@@ -958,8 +1083,7 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 	for (i = 0; i < g->nstrs; i++)
 		if (check_text(g, &g->strs[i]) < 0)
 			return -1;
-	if ((g->tool_s >= 0 || g->agent_s >= 0) &&
-	    check_tool(g, line, span[K_ARGS][0], span[K_ARGS][1]) < 0)
+	if (check_tools(g, line) < 0)
 		return -1;
 	for (i = 0; i < g->nv; i++)
 		if (g->v[i].sev > verdict)
@@ -1018,6 +1142,18 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 	}
 	if (buf_add(out, line + last, n - last) < 0)
 		goto oom;
+	{
+		/* the content as it leaves, checked and perhaps fixed */
+		char hex[65];
+		jscan_init(&js, NULL);
+		if (jscan_record(&js, out->p, out->len, e) < 0) {
+			buf_reset(out);
+			phk_err_set(e, PHK_EXIT_IO, "internal error: checked record does not scan");
+			return -1;
+		}
+		bind_content_hex(out->p, out->len, &js, hex);
+		memcpy(out->p + ax.sha_at, hex, 64);
+	}
 	/* the ordered stage's trailer */
 	if (buf_add(out, &ax, sizeof(ax)) < 0)
 		goto oom;

@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "rules.h"
 #include "scrub.h"
+#include "toolcall.h"
 
 #define GUARD_MAX_FIELDS 32
 
@@ -32,7 +33,11 @@ struct gstr {
 	size_t ds, dn;		/* decoded text in the arena */
 	size_t path;		/* its rendered path in paths */
 	size_t fs, fn;		/* its fixed text in fixed, when fn != (size_t)-1 */
+	int cls;		/* GSTR_* */
 };
+
+/* What a checked text is: an answer, a record's plain text, a tool call's arguments. */
+enum { GSTR_ANSWER, GSTR_PLAIN, GSTR_ARGS };
 
 struct gviol {
 	const char *rule, *kind, *citation, *reason;
@@ -45,8 +50,8 @@ struct gviol {
 struct guard {
 	const struct policy *pol;
 	struct guard_opts o;
-	struct fieldpath defaults[3];
-	int ndefaults;
+	struct fieldpath defaults[8];	/* answer fields, then plain text fields */
+	int ndefaults;			/* parsed here (a clone borrows them) */
 	struct scrubber sc;	/* the PHI detectors: phi-scrub's own engine */
 	int has_sc, borrowed;
 	struct rx_engine rx;
@@ -70,7 +75,9 @@ struct guard {
 	struct gviol *v;
 	size_t nv, capv;
 	struct buf arena, paths, fixed, ann, tmp;
-	long tool_s, tool_e, agent_s, agent_e;	/* raw string spans, or -1 */
+	long agent_s, agent_e;	/* raw string span, or -1 */
+	struct toolcalls tc;	/* the calls the record asks for */
+	int has_answer;		/* it holds a model's answer (choices, output) */
 	struct phk_err *e;
 };
 

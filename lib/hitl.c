@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "annot.h"
+#include "bind.h"
 #include "hitl.h"
 #include "http.h"
 #include "jscan.h"
 #include "sha256.h"
+#include "toolcall.h"
 
 /*
  * The queue's tables. Items change state (triggers keep a decided item
@@ -219,6 +221,7 @@ hitl_init(struct hitl *h)
 	memset(h, 0, sizeof(*h));
 	buf_init(&h->pay, 1 << 20);
 	buf_init(&h->tmp, (size_t)-1 / 4);
+	toolcalls_init(&h->tc);
 }
 
 void
@@ -226,6 +229,7 @@ hitl_release(struct hitl *h)
 {
 	buf_release(&h->pay);
 	buf_release(&h->tmp);
+	toolcalls_release(&h->tc);
 }
 
 int
@@ -992,101 +996,87 @@ hitl_wait(struct hitl *h, long long id, long long timeout_ms, char status[16],
 /* ---- the gate ---- */
 
 static int
-sub_scan(struct jscan *js, const char *p, size_t n, const char *find, struct phk_err *e)
+gate_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 {
-	jscan_init(js, find);
-	return jscan_record(js, p, n, e);
+	struct hitl *h = ctx;
+
+	return toolcalls_string(&h->tc, NULL, jp, st, en, esc) < 0 ? -1 : 0;
 }
 
-/* A string value (raw JSON with its quotes) decoded into out. */
+/* Whether the normalized tool name is one of the policy's irreversible tools. */
 static int
-decode(const char *raw, size_t n, struct buf *out)
+irreversible(struct hitl *h, const char *name)
 {
-	buf_reset(out);
-	return jstr_decode(raw + 1, n - 2, out);
+	const struct strlist *irr = &h->pol->hitl.irreversible_tools;
+	struct buf nb;
+	size_t i;
+	int hit = 0;
+
+	buf_init(&nb, 1 << 16);
+	for (i = 0; i < irr->n && !hit; i++)
+		hit = toolcall_norm(irr->v[i], strlen(irr->v[i]), &nb) == 0 && !strcmp(nb.p, name);
+	buf_release(&nb);
+	return hit;
 }
 
 /*
- * What the gate does with one record: 0 pass, 1 queue (reason and tool
- * filled), -1 bad input (e set).
+ * What the gate does with one record, scanned into js: 0 pass, 1 queue
+ * (reason and tool filled), 2 withhold and log (deny), -1 bad input (e).
  */
 static int
-classify(struct hitl *h, const char *line, size_t n, const struct jscan *js, char reason[32],
-    char tool[LEDGER_IDENT_MAX + 1], struct phk_err *e)
+classify(struct hitl *h, const char *line, size_t n, const struct jscan *js,
+    long (*span)[2], char reason[32], char tool[LEDGER_IDENT_MAX + 1], struct phk_err *e)
 {
-	const struct strlist *irr = &h->pol->hitl.irreversible_tools;
-	struct jscan pk, g, t;
-	const char *v;
-	size_t vn;
-	int ask = 0;
+	char verdict[8];
+	size_t i;
 
 	reason[0] = tool[0] = '\0';
-	if (js->pk_key >= 0) {
-		v = line + js->pk_start;
-		vn = (size_t)(js->pk_end - js->pk_start);
-		if (v[0] != '{') {
-			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
-			return -1;
-		}
-		if (sub_scan(&pk, v, vn, "guard", e) < 0)
-			return -1;
-		if (pk.find_start >= 0) {
-			const char *gv = v + pk.find_start;
-			size_t gn = (size_t)(pk.find_end - pk.find_start);
-			if (gv[0] != '{') {
-				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard is not an object");
-				return -1;
-			}
-			if (sub_scan(&g, gv, gn, "verdict", e) < 0)
-				return -1;
-			if (g.find_start < 0) {
-				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard has no verdict");
-				return -1;
-			}
-			if (gv[g.find_start] != '"') {
-				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict is not a string");
-				return -1;
-			}
-			if (decode(gv + g.find_start, (size_t)(g.find_end - g.find_start), &h->tmp) < 0)
-				return oom(e);
-			if (!strcmp(h->tmp.p, "ask"))
-				ask = 1;
-			else if (strcmp(h->tmp.p, "allow") && strcmp(h->tmp.p, "warn") &&
-			    strcmp(h->tmp.p, "deny")) {
-				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict '%.64s' is not allow, "
-				    "warn, ask or deny", h->tmp.p);
-				return -1;
-			}
-		}
+	/* a verdict guard-check gave this very content, and a scrub that covers it */
+	if (bind_guard_verdict(line, n, js, verdict, e) < 0)
+		return -1;
+	if (h->pol->ledger_require_scrubbed && bind_check_scrub(line, n, js, h->pol, e) < 0)
+		return -1;
+	if (!strcmp(verdict, "deny")) {
+		snprintf(reason, 32, "deny");
+		return 2;
 	}
-	if (irr->n > 0 && js->find_start >= 0) {
-		v = line + js->find_start;
-		vn = (size_t)(js->find_end - js->find_start);
-		if (v[0] == '{') {
-			if (sub_scan(&t, v, vn, "name", e) < 0)
-				return -1;
-			if (t.find_start < 0 || v[t.find_start] != '"') {
-				phk_err_set(e, PHK_EXIT_INPUT, "\"tool\" must be a string or an object "
-				    "with a string \"name\"");
-				return -1;
-			}
-			v += t.find_start;
-			vn = (size_t)(t.find_end - t.find_start);
-		} else if (v[0] != '"') {
-			phk_err_set(e, PHK_EXIT_INPUT, "\"tool\" must be a string or an object with "
-			    "a string \"name\"");
-			return -1;
-		}
-		if (decode(v, vn, &h->tmp) < 0)
+	if (toolcalls_finish(&h->tc, line, span[0][0], span[0][1], span[1][0], span[1][1], e) < 0)
+		return -1;
+	for (i = 0; i < h->tc.n && !tool[0]; i++) {
+		buf_reset(&h->tmp);
+		if (toolcall_name(&h->tc.v[i], line, &h->tmp) < 0)
 			return oom(e);
-		if (in_list(irr, h->tmp.p))
-			snprintf(tool, LEDGER_IDENT_MAX + 1, "%s", h->tmp.p);
+		if (irreversible(h, h->tmp.p))
+			snprintf(tool, LEDGER_IDENT_MAX + 1, "%.*s", LEDGER_IDENT_MAX, h->tmp.p);
 	}
-	if (ask || tool[0]) {
-		snprintf(reason, 32, "%s", ask ? "ask" : "irreversible_tool");
+	if (!strcmp(verdict, "ask") || tool[0]) {
+		snprintf(reason, 32, "%s", !strcmp(verdict, "ask") ? "ask" : "irreversible_tool");
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * A denied record is withheld and logged (hitl.deny: the record itself,
+ * scrubbed, with its verdict and rules), so the trail shows what was
+ * stopped as well as what went through.
+ */
+static int
+log_denied(struct hitl *h, const char *line, size_t n, const char *run, struct phk_err *e)
+{
+	struct ledger_rec r;
+
+	if (begin(h, e) < 0)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.run_id = run;
+	r.actor = h->user;
+	r.kind = "hitl.deny";
+	r.payload = line;
+	r.n = n;
+	if (ledger_append_locked(h->l, &r, 1, e) < 0)
+		return fail(h);
+	return finish(h, e);
 }
 
 /* Queues one record and logs it, in one transaction. */
@@ -1138,18 +1128,26 @@ enqueue(struct hitl *h, const char *line, size_t n, const char *run, const char 
 	return finish(h, e);
 }
 
-/* 0 passed, 1 queued, -1 e set. */
+/* 0 passed, 1 queued, 2 withheld (denied), -1 e set. */
 static int
 gate_one(struct hitl *h, struct hitl_gate_opts *o, const char *line, size_t n,
     struct phk_err *e)
 {
+	static const char *const keys[] = { "tool", "args" };
 	char reason[32], tool[LEDGER_IDENT_MAX + 1], run[LEDGER_IDENT_MAX + 1];
+	long span[2][2];
 	struct jscan js;
 	long long id;
 	size_t len;
 	int rc;
 
-	jscan_init(&js, "tool");
+	toolcalls_reset(&h->tc);
+	jscan_init(&js, NULL);
+	js.more = keys;
+	js.nmore = 2;
+	js.more_span = span;
+	js.on_string = gate_string;
+	js.ctx = h;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;
 	if (js.run_start >= 0 && !jscan_is_ident(line + js.run_start,
@@ -1158,7 +1156,7 @@ gate_one(struct hitl *h, struct hitl_gate_opts *o, const char *line, size_t n,
 		    "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
 		return -1;
 	}
-	if ((rc = classify(h, line, n, &js, reason, tool, e)) < 0)
+	if ((rc = classify(h, line, n, &js, span, reason, tool, e)) < 0)
 		return -1;
 	if (rc == 0) {
 		if (jsonl_write(o->w, line, n) < 0) {
@@ -1168,9 +1166,9 @@ gate_one(struct hitl *h, struct hitl_gate_opts *o, const char *line, size_t n,
 		return 0;
 	}
 	if (js.run_start < 0) {
-		phk_err_set(e, PHK_EXIT_INPUT, "a record held for review needs a run_id "
-		    "(this one is %s)", !strcmp(reason, "ask") ? "guard verdict ask" :
-		    "an irreversible tool call");
+		phk_err_set(e, PHK_EXIT_INPUT, "a record held for review or withheld needs a run_id "
+		    "(this one is %s)", rc == 2 ? "denied by guard-check" :
+		    !strcmp(reason, "ask") ? "guard verdict ask" : "an irreversible tool call");
 		return -1;
 	}
 	len = (size_t)(js.run_end - js.run_start);
@@ -1179,6 +1177,13 @@ gate_one(struct hitl *h, struct hitl_gate_opts *o, const char *line, size_t n,
 	if (jstr_decode(line + js.run_start + 1, len - 2, &h->tmp) < 0)
 		return oom(e);
 	snprintf(run, sizeof(run), "%s", h->tmp.p);
+	if (rc == 2) {
+		if (log_denied(h, line, n, run, e) < 0)
+			return -1;
+		if (o->denied)
+			o->denied(o->ctx, run);
+		return 2;
+	}
 	if (enqueue(h, line, n, run, reason, tool, &id, e) < 0)
 		return -1;
 	notify(h, "enqueue", id, run, reason, "pending");
@@ -1216,7 +1221,9 @@ hitl_gate_fd(struct hitl *h, struct hitl_gate_opts *o, int fd, const char *name)
 			}
 		}
 		if (rc > 0 && (rc = gate_one(h, o, line, n, &e)) >= 0) {
-			if (rc)
+			if (rc == 2)
+				o->denied_n++;
+			else if (rc)
 				o->queued_n++;
 			else
 				o->passed++;

@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
+#include "toolcall.h"
 
 /* The run that entries about no one item (a refused release) go to. */
 #define HITL_RUN "phikit:hitl"
@@ -40,6 +41,7 @@ struct hitl {
 	void *wctx;
 	/* private */
 	struct buf pay, tmp;
+	struct toolcalls tc;
 };
 
 struct hitl_item {
@@ -76,8 +78,9 @@ struct hitl_gate_opts {
 	struct jsonl_writer *w;
 	hitl_report_fn report;
 	hitl_queued_fn queued;		/* or NULL */
+	void (*denied)(void *ctx, const char *run);	/* a deny withheld and logged, or NULL */
 	void *ctx;
-	unsigned long passed, queued_n, bad;	/* results */
+	unsigned long passed, queued_n, denied_n, bad;	/* results */
 };
 
 /* Zeroes h; the caller then sets its public members. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "annot.h"
+#include "bind.h"
 #include "jscan.h"
 #include "lappend.h"
 #include "sha256.h"
@@ -172,16 +173,8 @@ stage(struct lappend *a, const char *line, size_t n, struct phk_err *e)
 			ledger_uuid(a->uuid);
 		snprintf(r->run, sizeof(r->run), "%s", a->uuid);
 	}
-	if (a->require_scrubbed) {
-		struct annot_pos p;
-		if (annot_locate(line, n, &js, "scrub", &p, e) < 0)
-			return -1;
-		if (!p.has_member || line[p.at] != '{') {
-			phk_err_set(e, PHK_EXIT_INPUT, "record has no phikit.scrub annotation; the "
-			    "policy requires records scrubbed by phi-scrub before they are logged");
-			return -1;
-		}
-	}
+	if (a->require_scrubbed && bind_check_scrub(line, n, &js, a->pol, e) < 0)
+		return -1;
 	if (js.run_start >= 0) {
 		if (annot_locate(line, n, &js, "ledger", &r->pos, e) < 0)
 			return -1;

@@ -15,6 +15,7 @@
 #include "jsonl.h"
 #include "ledger.h"
 #include "note.h"
+#include "policy.h"
 
 typedef void (*lappend_report_fn)(void *ctx, const char *src, long lineno,
     const struct phk_err *e);
@@ -28,7 +29,8 @@ struct lappend {
 	int ckfd;			/* --checkpoint-out, or -1 */
 	const char *run;		/* for records without run_id, or NULL */
 	const char *actor, *kind;
-	int require_scrubbed;
+	int require_scrubbed;		/* the scrub binding of lib/bind, under pol */
+	const struct policy *pol;
 	int skip;			/* on-error=skip */
 	size_t max_line;
 	size_t batch_max;		/* records */

@@ -164,6 +164,22 @@ ledger_ts_ok(const char *ts)
 }
 
 int
+ledger_kind_reserved(const char *kind)
+{
+	static const char *const exact[] = { "anonymize", "prune" };
+	static const char *const prefix[] = { "hitl.", "access.", "policy.", "vault." };
+	size_t i;
+
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (!strcmp(kind, exact[i]))
+			return 1;
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (!strncmp(kind, prefix[i], strlen(prefix[i])))
+			return 1;
+	return 0;
+}
+
+int
 ledger_ident_ok(const char *s)
 {
 	size_t n = strlen(s);

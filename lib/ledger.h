@@ -121,6 +121,11 @@ int ledger_latest_checkpoint(struct ledger *l, struct buf *out, struct phk_err *
 /* Helpers shared with verification and export. */
 void ledger_now(char ts[LEDGER_TS_LEN + 1]);
 int ledger_ts_ok(const char *ts);
+/*
+ * Whether kind is one only its own program writes (DESIGN.md): anonymize,
+ * prune, hitl.*, access.*, policy.*, vault.*.
+ */
+int ledger_kind_reserved(const char *kind);
 int ledger_ident_ok(const char *s);
 /* Unix user name of the effective uid, when it is an identifier. */
 int ledger_unix_user(char out[LEDGER_IDENT_MAX + 1], struct phk_err *e);

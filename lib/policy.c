@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "fieldpath.h"
 #include "policy.h"
 
 /* Room for one more element at the end of a policy array; -1 leaves it as it was. */
@@ -1223,6 +1224,22 @@ load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 		} else if (!strcmp(key, "retention")) {
 			if (get_period(l, v, key, &p->ledger_retention_days) < 0)
 				return -1;
+		} else if (!strcmp(key, "content_fields")) {
+			size_t i;
+			if (get_list(l, v, key, &p->ledger_content_fields, 0) < 0)
+				return -1;
+			for (i = 0; i < p->ledger_content_fields.n; i++) {
+				struct fieldpath fp;
+				struct phk_err fe;
+				int bad = fieldpath_parse(&fp, p->ledger_content_fields.v[i], &fe) < 0;
+				if (!bad) {
+					bad = fp.optional;
+					fieldpath_release(&fp);
+				}
+				if (bad)
+					return errat(l, v, "%s", "ledger.content_fields: each a field "
+					    "path such as . or .messages[].content");
+			}
 		} else
 			return errat(l, k, "unknown key '%s' in ledger", key);
 	}
@@ -1710,6 +1727,7 @@ policy_release(struct policy *p)
 	free(p->rules);
 	free(p->name);
 	strlist_free(&p->zip_restricted);
+	strlist_free(&p->ledger_content_fields);
 	free(p->names.first_names);
 	free(p->names.surnames);
 	free(p->names.english);

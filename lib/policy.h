@@ -165,6 +165,7 @@ struct policy {
 	/* ledger: */
 	int ledger_require_scrubbed;	/* ledger-append refuses unscrubbed records */
 	long ledger_retention_days;	/* prune refuses anything younger */
+	struct strlist ledger_content_fields;	/* what phi-scrub must have searched; none: "." */
 	/* the review queue: who may do what, and when items escalate */
 	struct access_conf access;
 	struct hitl_conf hitl;

@@ -7,89 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bind.h"
 #include "scrub.h"
 #include "validate.h"
-
-/* ---- field paths ---- */
-
-int
-fieldpath_parse(struct fieldpath *fp, const char *s, struct phk_err *e)
-{
-	const char *p = s;
-
-	memset(fp, 0, sizeof(*fp));
-	if (*p != '.')
-		goto bad;
-	if (p[1] == '\0')
-		return 0;	/* "." is the whole record */
-	while (*p) {
-		struct fseg *g;
-		if (fp->n == (int)(sizeof(fp->seg) / sizeof(fp->seg[0])))
-			goto bad;
-		g = &fp->seg[fp->n];
-		if (*p == '.' && p[1] != '[') {
-			size_t n;
-			p++;
-			n = strcspn(p, ".[");
-			if (n == 0)
-				goto bad;
-			if ((g->key = strndup(p, n)) == NULL)
-				goto bad;
-			p += n;
-		} else if (*p == '[' || (*p == '.' && p[1] == '[')) {
-			char *end;
-			p += *p == '.' ? 2 : 1;
-			g->key = NULL;
-			if (*p == ']') {
-				g->index = -1;
-				p++;
-			} else {
-				g->index = strtol(p, &end, 10);
-				if (end == p || *end != ']' || g->index < 0)
-					goto bad;
-				p = end + 1;
-			}
-		} else
-			goto bad;
-		fp->n++;
-	}
-	return 0;
-bad:
-	fieldpath_release(fp);
-	phk_err_set(e, PHK_EXIT_USAGE, "bad field path '%s' (try .text or .messages[].content)", s);
-	return -1;
-}
-
-void
-fieldpath_release(struct fieldpath *fp)
-{
-	int i;
-
-	for (i = 0; i < fp->n; i++)
-		free(fp->seg[i].key);
-	memset(fp, 0, sizeof(*fp));
-}
-
-/* A field path selects a string when it is a prefix of the string's path. */
-static int
-field_match(const struct fieldpath *fp, const struct jpath *jp)
-{
-	int i;
-
-	if (fp->n > jp->n)
-		return 0;
-	for (i = 0; i < fp->n; i++) {
-		const struct fseg *g = &fp->seg[i];
-		const struct jseg *j = &jp->seg[i];
-		if (g->key) {
-			if (j->key == NULL || strlen(g->key) != j->klen ||
-			    memcmp(g->key, j->key, j->klen) != 0)
-				return 0;
-		} else if (j->key != NULL || (g->index >= 0 && g->index != j->index))
-			return 0;
-	}
-	return 1;
-}
 
 /* ---- set-up ---- */
 
@@ -322,24 +242,6 @@ oom:
 /* ---- the record ---- */
 
 static int
-render_path(struct buf *b, const struct jpath *jp)
-{
-	int i;
-
-	if (jp->n == 0)
-		return buf_addc(b, '.');
-	for (i = 0; i < jp->n; i++) {
-		const struct jseg *g = &jp->seg[i];
-		if (g->key) {
-			if (buf_addc(b, '.') < 0 || buf_add(b, g->key, g->klen) < 0)
-				return -1;
-		} else if (buf_printf(b, "[%ld]", g->index) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
 on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 {
 	struct scrubber *s = ctx;
@@ -364,9 +266,11 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 		return 0;
 	}
 	if (s->o.nfields) {
-		for (i = 0; i < s->o.nfields && !field_match(&s->o.fields[i], jp); i++)
-			;
-		if (i == s->o.nfields)
+		int any = 0;
+		for (i = 0; i < s->o.nfields; i++)
+			if (fieldpath_match(&s->o.fields[i], jp))
+				any = s->fhit[i] = 1;
+		if (!any)
 			return 0;
 	}
 	if (ARRAY_RESERVE(s->strs, s->capstrs, s->nstrs + 1) < 0)
@@ -378,7 +282,7 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 	x->esc = esc;
 	if (s->o.report) {
 		x->path = s->paths.len;
-		if (render_path(&s->paths, jp) < 0 || buf_addc(&s->paths, '\0') < 0)
+		if (fieldpath_render(&s->paths, jp) < 0 || buf_addc(&s->paths, '\0') < 0)
 			goto oom;
 	}
 	s->nstrs++;
@@ -798,11 +702,22 @@ annotate(struct scrubber *s, struct buf *a)
 	long total = 0;
 
 	/* The head is the same for every record: made once. */
-	if (s->head.len == 0 && (buf_adds(&s->head, "{\"policy\":") < 0 ||
-	    jstr_encode(&s->head, s->pol->name, strlen(s->pol->name)) < 0 ||
-	    buf_printf(&s->head, ",\"policy_sha256\":\"%s\",\"mode\":\"%s\",\"counts\":{",
-	    s->pol->sha256, modes[s->replace]) < 0))
-		return -1;
+	if (s->head.len == 0) {
+		if (buf_adds(&s->head, "{\"policy\":") < 0 ||
+		    jstr_encode(&s->head, s->pol->name, strlen(s->pol->name)) < 0 ||
+		    buf_printf(&s->head, ",\"policy_sha256\":\"%s\",\"mode\":\"%s\",\"fields\":[",
+		    s->pol->sha256, modes[s->replace]) < 0)
+			return -1;
+		/* what it searched: the record, or the --field paths */
+		if (s->o.nfields == 0 && buf_adds(&s->head, "\".\"") < 0)
+			return -1;
+		for (i = 0; i < s->o.nfields; i++)
+			if ((i && buf_addc(&s->head, ',') < 0) ||
+			    jstr_encode(&s->head, s->o.fields[i].text, strlen(s->o.fields[i].text)) < 0)
+				return -1;
+		if (buf_adds(&s->head, "],\"counts\":{") < 0)
+			return -1;
+	}
 	if (buf_add(a, s->head.p, s->head.len) < 0)
 		return -1;
 	for (i = 0; i < CAT__N; i++) {
@@ -841,21 +756,30 @@ annotate(struct scrubber *s, struct buf *a)
 		if (buf_addc(a, ']') < 0)
 			return -1;
 	}
-	return buf_addc(a, '}');
+	/* the content it was given and (filled in once written) the content it leaves */
+	if (buf_adds(a, ",\"input_sha256\":\"") < 0 || buf_adds(a, s->input_hex) < 0 ||
+	    buf_adds(a, "\",\"content_sha256\":\"") < 0)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (buf_addc(a, '0') < 0)
+			return -1;
+	return buf_adds(a, "\"}");
 }
 
 int
 scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, struct phk_err *e)
 {
 	struct jscan js;
-	size_t i, k, last, pk_at, pk_end;
+	size_t i, k, last, pk_at, pk_end, ann_at = 0;
 	int pk_done = 0, pk_comma = 0;
+	char hex[65];
 
 	s->e = e;
 	s->line = line;
 	s->nstrs = s->nf = s->nrt = 0;
 	s->has_run = 0;
 	memset(s->counts, 0, sizeof(s->counts));
+	memset(s->fhit, 0, sizeof(s->fhit));
 	buf_reset(&s->arena);
 	buf_reset(&s->paths);
 	buf_reset(&s->ann);
@@ -872,6 +796,14 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
 		return -1;
 	}
+	/* a --field that selects nothing scrubs nothing: the record is not passed on as scrubbed */
+	for (i = 0; i < s->o.nfields; i++)
+		if (!s->fhit[i] && !s->o.fields[i].optional) {
+			phk_err_set(e, PHK_EXIT_INPUT, "--field %.200s selects no string in this record "
+			    "(write %.200s? if that is expected)", s->o.fields[i].text, s->o.fields[i].text);
+			return -1;
+		}
+	bind_content_hex(line, n, &js, s->input_hex);
 
 	/* Decode and search every string in scope. */
 	for (i = 0; i < s->nstrs; i++) {
@@ -972,14 +904,14 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 				goto oom;
 			if (js.pk_key < 0) {
 				if (buf_adds(out, js.top_members ? ",\"phikit\":{\"scrub\":" :
-				    "\"phikit\":{\"scrub\":") < 0 ||
-				    buf_add(out, s->ann.p, s->ann.len) < 0 || buf_addc(out, '}') < 0)
+				    "\"phikit\":{\"scrub\":") < 0)
 					goto oom;
-			} else if (pk_at == pk_end) {
-				if (buf_adds(out, pk_comma ? ",\"scrub\":" : "\"scrub\":") < 0 ||
-				    buf_add(out, s->ann.p, s->ann.len) < 0)
-					goto oom;
-			} else if (buf_add(out, s->ann.p, s->ann.len) < 0)
+			} else if (pk_at == pk_end &&
+			    buf_adds(out, pk_comma ? ",\"scrub\":" : "\"scrub\":") < 0)
+				goto oom;
+			ann_at = out->len;
+			if (buf_add(out, s->ann.p, s->ann.len) < 0 ||
+			    (js.pk_key < 0 && buf_addc(out, '}') < 0))
 				goto oom;
 			last = pk_end;
 			pk_done = 1;
@@ -1003,6 +935,15 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	}
 	if (buf_add(out, line + last, n - last) < 0)
 		goto oom;
+	/* what it leaves, bound into the annotation (lib/bind) */
+	jscan_init(&js, NULL);
+	if (jscan_record(&js, out->p, out->len, e) < 0) {
+		buf_reset(out);
+		phk_err_set(e, PHK_EXIT_IO, "internal error: scrubbed record does not scan");
+		return -1;
+	}
+	bind_content_hex(out->p, out->len, &js, hex);
+	memcpy(out->p + ann_at + s->ann.len - 66, hex, 64);
 	return 0;
 oom:
 	buf_reset(out);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "fieldpath.h"
 #include "jscan.h"
 #include "names.h"
 #include "policy.h"
@@ -21,18 +22,6 @@
 
 #define SCRUB_MAX_FIELDS 32
 #define SCRUB_KEY_BYTES 32
-
-struct fieldpath {
-	struct fseg {
-		char *key;	/* NULL: an array index */
-		long index;	/* -1: any index ("[]") */
-	} seg[16];
-	int n;
-};
-
-/* Parses ".messages[].content"; 0 or -1 with e set. */
-int fieldpath_parse(struct fieldpath *fp, const char *s, struct phk_err *e);
-void fieldpath_release(struct fieldpath *fp);
 
 struct scrub_opts {
 	int replace;		/* REPLACE_*, or -1 for the policy's */
@@ -112,6 +101,9 @@ struct scrubber {
 	struct phk_err *e;
 	/* totals over the whole run, for --stats */
 	unsigned long long total[CAT__N], records;
+	/* per record: which --field paths selected a string */
+	unsigned char fhit[SCRUB_MAX_FIELDS];
+	char input_hex[65];	/* the content it was given (lib/bind) */
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

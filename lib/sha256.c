@@ -31,6 +31,17 @@ sha256_pre(unsigned char out[32], unsigned char pre, const void *p, size_t n)
 }
 
 void
+sha256_2(unsigned char out[32], const void *a, size_t an, const void *b, size_t bn)
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, a, an);
+	SHA256_Update(&c, b, bn);
+	SHA256_Final(out, &c);
+}
+
+void
 hex32(char *out, const unsigned char h[32])
 {
 	static const char dig[] = "0123456789abcdef";

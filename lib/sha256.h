@@ -13,6 +13,9 @@ void sha256(unsigned char out[32], const void *p, size_t n);
 /* SHA-256(pre || p): RFC 6962's leaf and node hashes. */
 void sha256_pre(unsigned char out[32], unsigned char pre, const void *p, size_t n);
 
+/* SHA-256(a || b). */
+void sha256_2(unsigned char out[32], const void *a, size_t an, const void *b, size_t bn);
+
 /* Lowercase hex (65 bytes with the NUL): hashes are public, so no need for sodium's constant time. */
 void hex32(char *out, const unsigned char h[32]);
 

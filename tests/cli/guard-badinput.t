@@ -25,8 +25,18 @@ around '{"text":"x\ud800"}'
 bad "a lone surrogate" "lone UTF-16 surrogate at byte 11"
 { printf '%s\n\n%s\n' "$good" "$good"; } >"$tmp/in"
 bad "an empty line" "empty line"
-around '{"tool":{"name":"web_search"},"agent":"phi-bot"}'
-bad "a tool that is not a string" "tool must be a string"
+around '{"tool":7,"agent":"phi-bot"}'
+bad "a tool that is neither a string nor an object with a name" '"tool" must be a string or an object with a string "name"'
+around '{"tool":{"id":1},"agent":"phi-bot"}'
+bad "a tool object without a name" '"tool" must be a string or an object with a string "name"'
+around '{"choices":[{"message":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]}'
+bad "an OpenAI tool call without a name" 'a tool call has no "name"'
+around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"a","name":"export_raw_data","arguments":"{}"}}]}}]}'
+bad "an OpenAI tool call with its name twice" "a tool call has a duplicate key"
+around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"export_raw_data","arguments":{"q":"x"}}}]}}]}'
+bad "OpenAI arguments that are not a string" 'a tool call'"'"'s "arguments" must be a string of JSON text, as the API sends them'
+around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"export_raw_data","arguments":"{\"deidentified\":true,\"deidentified\":false}"}}]}}]}'
+bad "OpenAI arguments with a key twice" "a tool call's arguments are past what phikit reads (a duplicate key, a number too large, a NUL in a key, or nesting too deep)"
 around '{"tool":"web_search","agent":7}'
 bad "an agent that is not a string" "agent must be a string"
 around '{"text":"ok","run_id":"r 1"}'

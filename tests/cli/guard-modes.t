@@ -21,7 +21,7 @@ is "$(jq -r '.phikit.guard | .verdict + " " + ([.violations[] | "\(.rule):\(.sev
 is "$(jq -r '.text' <"$tmp/out" | sed -n 4p)" "Gout flares can follow a rich meal. Talk to your doctor. This is not a diagnosis or medical advice." \
 	"--fix appends only what is missing"
 is "$(verdict "$(sed -n 2p "$tmp/out")")" "deny diagnosis" "--fix: a diagnosis is still denied"
-is "$(sed -n 3p "$tmp/out")" '{"id":3,"text":"Parking is in garage B.",'"$(gann allow '')"'}' "--fix leaves a clean record byte for byte"
+is "$(masked "$(sed -n 3p "$tmp/out")")" '{"id":3,"text":"Parking is in garage B.",'"$(gann allow '')"'}' "--fix leaves a clean record byte for byte"
 
 # --drop-denied, --fail, --stats
 guard --drop-denied <"$tmp/in"
@@ -51,6 +51,29 @@ tool "ask HIPAA-003" '{"tool":"deploy","agent":"ci","args":{"env":"production"}}
 tool "allow " '{"tool":"deploy","agent":"ci","args":{"env":"staging"}}'
 tool "allow " '{"tool":"ehr_lookup","agent":"clinical-assistant","args":{"id":"p-1"}}'
 tool "ask HIPAA-003" '{"tool":"deploy","args" : { "env" :  "prod" }}'
+# the shapes the APIs send calls in, each call on its own
+oai() { printf '{"choices":[{"message":{"role":"assistant","content":null,"tool_calls":[%s]}}]%s}' "$1" "${2:-}"; }
+call() { printf '{"id":"c%s","type":"function","function":{"name":"%s","arguments":%s}}' "$1" "$2" "$(jq -Rc . <<<"$3")"; }
+tool "deny HIPAA-001" "$(oai "$(call 1 export_raw_data '{"table":"patients"}')")"
+tool "allow " "$(oai "$(call 1 export_raw_data '{"table":"patients","mode":"de-identified"}')")"
+tool "deny HIPAA-002" "$(oai "$(call 1 web_search '{"q":"gout"}')" ',"agent":"clinical-summarizer"')"
+tool "deny phi-in-output,phi-in-output" "$(oai "$(call 1 web_search '{"q":"Marisol Quintero MRN 004418273"}')")"
+tool "ask HIPAA-003" "$(oai "$(call 1 deploy '{"env":"production"}')")"
+tool "allow " "$(oai "$(call 1 ehr_lookup '{"id":"p-1"}')")"
+tool "deny HIPAA-001" "$(oai "$(call 1 ehr_lookup '{"id":"p-1"}'),$(call 2 db_dump '{}')")"
+guard <<<"$(oai "$(call 1 ehr_lookup '{"id":"p-1"}'),$(call 2 db_dump '{}')")"
+is "$(field "$out" '.phikit.guard.violations[0].field')" ".choices[0].message.tool_calls[1]" \
+	"each call is checked on its own, and the violation names the call"
+tool "deny HIPAA-001" '{"choices":[{"message":{"function_call":{"name":"db_dump","arguments":"{}"}}}]}'
+tool "deny HIPAA-001" "$(oai "$(call 1 export_raw_data 'not json at all')")"
+# the Responses API: function calls and built-in tools
+tool "deny HIPAA-001" '{"output":[{"type":"message","content":[{"type":"output_text","text":"Exporting now."}]},{"type":"function_call","call_id":"c1","name":"exportPatients","arguments":"{}"}]}'
+tool "deny HIPAA-002" '{"agent":"phi-intake","output":[{"type":"web_search_call","id":"ws_1","status":"completed"}]}'
+# names as the policy's rules read them: case, spacing, camelCase, separators
+for name in Export_Raw_Data 'export_raw_data ' exportRawData export-raw-data 'EXPORT RAW DATA'; do
+	tool "deny HIPAA-001" "$(oai "$(call 1 "$name" '{}')")"
+	tool "deny HIPAA-001" "{\"tool\":\"$name\"}"
+done
 guard <<<'{"tool":"web_search","agent":"phi-intake","args":{}}'
 is "$(field "$out" '.phikit.guard.violations[0] | .kind + " | " + .reason')" \
 	"permission | a query can carry PHI to a search provider with no business associate agreement" "a permission violation carries its reason"
@@ -90,7 +113,7 @@ lim() { run "$GUARD_CHECK" -p "$tmp/lim.yaml" "$@"; }
 lim <<<'{"text":"0123456789abc"}'
 is "$(verdict "$out")" "deny limits.max_output_chars" "over max_output_chars: denied without --fix"
 lim --fix <<<'{"text":"0123456789abcé"}'
-is "$out" '{"text":"0123456789…[cut]","phikit":{"guard":{"verdict":"warn","violations":[{"rule":"limits.max_output_chars","kind":"limit","citation":"45 CFR 164.502(b)","severity":"warn","field":".text","offset":10,"length":4}],"policy":"lim","policy_sha256":"'"$(sha256sum "$tmp/lim.yaml" | cut -d' ' -f1)"'"}}}' \
+is "$(masked "$out")" '{"text":"0123456789…[cut]","phikit":{"guard":{"verdict":"warn","violations":[{"rule":"limits.max_output_chars","kind":"limit","citation":"45 CFR 164.502(b)","severity":"warn","field":".text","offset":10,"length":4}],"policy":"lim","policy_sha256":"'"$(sha256sum "$tmp/lim.yaml" | cut -d' ' -f1)"'","content_sha256":"OUT"}}}' \
 	"--fix truncates to max_output_chars code points and adds the marker"
 for i in 1 2 3 4 5; do echo "{\"run_id\":\"r1\",\"text\":\"a$i\"}"; done >"$tmp/run"
 lim <"$tmp/run"

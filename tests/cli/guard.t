@@ -117,7 +117,16 @@ guard <<<'{"text":"Café: you have gout. '"$D"'"}'
 is "$(field "$out" '.phikit.guard.violations[0] | "\(.offset) \(.length)"')" "6 13" "offsets count code points, not bytes"
 # all default fields, and -f narrowing them
 guard <<<'{"choices":[{"message":{"content":"ok"}},{"message":{"content":"You have gout. '"$D"'"}}],"output":"Your MRN is 48213377."}'
-is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".choices[1].message.content .output" "choices[].message.content, text and output are checked"
+is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".choices[1].message.content" \
+	"a chat completion: its answers are checked, the record's other text is not"
+guard <<<'{"text":"You have gout. '"$D"'","output":"Your MRN is 48213377."}'
+is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".text .output" \
+	"a record with no answer: its text and output are checked"
+guard <<<'{"messages":[{"role":"user","content":"I have a headache. What should I do?"}],"text":"I have a headache. What should I do?","choices":[{"message":{"role":"assistant","content":"Rest, drink water and keep a diary of when it comes. '"$D"'"}}]}'
+is "$(verdict "$out")" "allow " "an answer with both disclaimers after a prompt without them: allow (the prompt is context)"
+guard <<<'{"output":[{"type":"message","content":[{"type":"output_text","text":"You have gout. '"$D"'"}]}],"text":"Your MRN is 48213377."}'
+is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".output[0].content[0].text" \
+	"the Responses API: output[].content[].text is the answer"
 guard -f .output <<<'{"text":"You have gout. '"$D"'","output":"fine"}'
 is "$(verdict "$out")" "allow " "-f replaces the default fields"
 guard -f .a.b <<<'{"a":{"b":["You have gout. '"$D"'"]}}'
@@ -126,10 +135,10 @@ guard <<<'{"messages":[{"role":"user","content":"Do I have gout? My SSN is 219-0
 is "$(verdict "$out")" "allow " "the prompt (messages) is not output: not checked"
 # an earlier annotation is replaced, other members kept byte for byte
 guard <<<'{"text":"ok","phikit":{"scrub":{"a" : 1},"guard":{"verdict":"deny"}}}'
-is_out '{"text":"ok","phikit":{"scrub":{"a" : 1},"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'"}}}' \
+is_out '{"text":"ok","phikit":{"scrub":{"a" : 1},"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","content_sha256":"OUT"}}}' \
 	"phikit.guard replaced in place, phikit.scrub kept"
 guard <<<'{"text":"ok","phikit":{}}'
-is_out '{"text":"ok","phikit":{"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'"}}}' "an empty phikit object gets guard"
+is_out '{"text":"ok","phikit":{"guard":{"verdict":"allow","violations":[],"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","content_sha256":"OUT"}}}' "an empty phikit object gets guard"
 guard <<<'{}'
 is_out "{$(gann allow '')}" "an empty record gets the annotation"
 done_testing

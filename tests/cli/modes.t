@@ -111,7 +111,7 @@ is_out '{"t":"diagnosed in 2019, age 45, BP 117/62",'"$(ann '' 0)"'}' "--date-sh
 
 # --report: where, never what
 scrub --report <<<'{"text":"call (857) 261-9798 now","m":[{"c":"SSN 869-36-0459"}]}'
-is_out '{"text":"call [PHONE] now","m":[{"c":"SSN [SSN]"}],"phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","counts":{"PHONE":1,"SSN":1},"total":2,"findings":[{"category":"PHONE","rule":"phone.cue","path":".text","offset":5,"length":14},{"category":"SSN","rule":"ssn.cue","path":".m[0].c","offset":4,"length":11}]}}}' \
+is_out '{"text":"call [PHONE] now","m":[{"c":"SSN [SSN]"}],"phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","fields":["."],"counts":{"PHONE":1,"SSN":1},"total":2,"findings":[{"category":"PHONE","rule":"phone.cue","path":".text","offset":5,"length":14},{"category":"SSN","rule":"ssn.cue","path":".m[0].c","offset":4,"length":11}],"input_sha256":"IN","content_sha256":"OUT"}}}' \
 	"--report: category, rule, path, offset and length of each"
 unlike "$out" "*261-9798*" "--report: the phone number is not in the output"
 unlike "$out" "*869-36-0459*" "--report: the SSN is not in the output"

@@ -82,11 +82,11 @@ for j in 1 4; do
 	echo '{"t":"SSN 869-36-0459"}' >&"${SCRUB[1]}"
 	line=
 	read -t 10 -r line <&"${SCRUB[0]}"
-	is "$line" '{"t":"SSN [SSN]",'"$(ann '"SSN":1' 1)"'}' "-j $j: a record is written while the input stays open"
+	is "$(masked "$line")" '{"t":"SSN [SSN]",'"$(ann '"SSN":1' 1)"'}' "-j $j: a record is written while the input stays open"
 	echo '{"t":"call (857) 261-9798"}' >&"${SCRUB[1]}"
 	line=
 	read -t 10 -r line <&"${SCRUB[0]}"
-	is "$line" '{"t":"call [PHONE]",'"$(ann '"PHONE":1' 1)"'}' "-j $j: and the next one"
+	is "$(masked "$line")" '{"t":"call [PHONE]",'"$(ann '"PHONE":1' 1)"'}' "-j $j: and the next one"
 	fd=${SCRUB[1]}
 	exec {fd}>&-
 	wait "$SCRUB_PID"

@@ -122,7 +122,7 @@ EOF2
 site_sha=$(cat "$POLICY" "$tmp/site.yaml" | sha256sum | cut -d' ' -f1)
 with site.yaml <<<'{"text":"Re H2289011: Ms. Rivera on Nightingale ward, SSN 869-36-0459, seen 03/02/2024, call (857) 261-9798."}'
 is "$rc" 0 "a site policy: exit 0"
-is_out '{"text":"Re [MRN]: Ms. [NAME] on Nightingale ward, SSN [SSN], seen [DATE], call [PHONE].","phikit":{"scrub":{"policy":"general-hospital","policy_sha256":"'"$site_sha"'","mode":"tag","counts":{"NAME":1,"DATE":1,"PHONE":1,"SSN":1,"MRN":1},"total":5}}}' \
+is_out '{"text":"Re [MRN]: Ms. [NAME] on Nightingale ward, SSN [SSN], seen [DATE], call [PHONE].","phikit":{"scrub":{"policy":"general-hospital","policy_sha256":"'"$site_sha"'","mode":"tag","fields":["."],"counts":{"NAME":1,"DATE":1,"PHONE":1,"SSN":1,"MRN":1},"total":5,"input_sha256":"IN","content_sha256":"OUT"}}}' \
 	"a site policy: its MRN format, the preset's rules, its own words; its name; sha256 over both files, the base first"
 scrub <<<'{"text":"Re H2289011"}'
 is_out '{"text":"Re [ID]",'"$(ann '"ID":1' 1)"'}' "without the site policy the same code is a generic [ID]"
@@ -170,7 +170,7 @@ done
 { echo '{"text":"ok"}'; cat "$tmp/in"; echo '{"text":"SSN 869-36-0459"}'; } >"$tmp/in2"
 with evil.yaml --on-error=skip <"$tmp/in2"
 is "$rc" 2 "--on-error=skip does not skip a failed rule: exit 2"
-is_out '{"text":"ok","phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$(cat "$POLICY" "$tmp/evil.yaml" | sha256sum | cut -d' ' -f1)"'","mode":"tag","counts":{},"total":0}}}' \
+is_out '{"text":"ok","phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$(cat "$POLICY" "$tmp/evil.yaml" | sha256sum | cut -d' ' -f1)"'","mode":"tag","fields":["."],"counts":{},"total":0,"input_sha256":"IN","content_sha256":"OUT"}}}' \
 	"--on-error=skip: the line before written, the failing one and all after withheld"
 
 # PHIKIT_POLICY names the policy when -p is not given

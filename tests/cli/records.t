@@ -27,17 +27,17 @@ is_out '{"t":"SSN [SSN]","t":"SSN [SSN]",'"$(ann '"SSN":2' 2)"'}' "duplicate key
 
 # the reserved key "phikit"
 scrub <<<'{"phikit":{"ledger":{"seq":3}},"text":"call (857) 261-9798"}'
-is_out '{"phikit":{"ledger":{"seq":3},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","counts":{"PHONE":1},"total":1}},"text":"call [PHONE]"}' \
+is_out '{"phikit":{"ledger":{"seq":3},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","fields":["."],"counts":{"PHONE":1},"total":1,"input_sha256":"IN","content_sha256":"OUT"}},"text":"call [PHONE]"}' \
 	"an existing phikit object keeps its place and members, and gains scrub"
 scrub <<<'{"phikit":{"scrub":{"old":1},"z":1}}'
-is_out '{"phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","counts":{},"total":0},"z":1}}' \
+is_out '{"phikit":{"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","fields":["."],"counts":{},"total":0,"input_sha256":"IN","content_sha256":"OUT"},"z":1}}' \
 	"an earlier phikit.scrub is replaced in place"
 scrub <<<'{"phikit":{"ledger":{"seq":3,"w":2.50,"e":1E+2}}}'
-is_out '{"phikit":{"ledger":{"seq":3,"w":2.50,"e":1E+2},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","counts":{},"total":0}}}' \
+is_out '{"phikit":{"ledger":{"seq":3,"w":2.50,"e":1E+2},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","fields":["."],"counts":{},"total":0,"input_sha256":"IN","content_sha256":"OUT"}}}' \
 	"other programs' phikit members are kept byte for byte (number spelling too)"
 scrub <<<'{"phikit":{"ledger":{"n":123456789012345678901234567890}}}'
 is "$rc" 0 "a phikit member holding a large integer is valid JSON: exit 0"
-is_out '{"phikit":{"ledger":{"n":123456789012345678901234567890},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","counts":{},"total":0}}}' \
+is_out '{"phikit":{"ledger":{"n":123456789012345678901234567890},"scrub":{"policy":"hipaa","policy_sha256":"'"$POLICY_SHA"'","mode":"tag","fields":["."],"counts":{},"total":0,"input_sha256":"IN","content_sha256":"OUT"}}}' \
 	"a large integer in phikit is kept"
 for v in '"x"' '[]' 'null' '3' 'true'; do
 	scrub <<<'{"text":"SSN 869-36-0459","phikit":'"$v"'}'
