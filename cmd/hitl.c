@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ckpt.h"
+#include "dbpolicy.h"
 #include "diag.h"
 #include "hitl.h"
 #include "jscan.h"
@@ -15,6 +17,7 @@
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
+#include "scrub.h"
 
 static void
 usage(FILE *f)
@@ -23,16 +26,16 @@ usage(FILE *f)
 	    "usage: hitl gate [-q] [--on-error=stop|skip] [--max-line bytes] [common] [file ...]\n"
 	    "       hitl list [--status status] [--run id] [--json] [common]\n"
 	    "       hitl show id [--record] [--json] [common]\n"
-	    "       hitl approve id --reviewer name --notes text [common]\n"
-	    "       hitl reject id --reviewer name --notes text [common]\n"
+	    "       hitl approve id --reviewer name --notes text | --notes-file file [common]\n"
+	    "       hitl reject id --reviewer name --notes text | --notes-file file [common]\n"
 	    "       hitl release [--run id] [--limit n] [common]\n"
 	    "       hitl wait id [--timeout seconds] [common]\n"
 	    "       hitl -h | -V\n"
-	    "common: [--db path] [-p policy] [--key keyfile]\n");
+	    "common: [--db path] [-p policy] [--key keyfile] [--checkpoint-out file]\n");
 }
 
 struct opts {
-	const char *db, *policy, *key, *status, *run, *reviewer, *notes;
+	const char *db, *policy, *key, *status, *run, *reviewer, *notes, *notes_file, *ckout;
 	int json, record, quiet, skip;
 	long max_line, limit;	/* limit: release at most this many; 0 all */
 	double timeout;		/* < 0: none */
@@ -75,6 +78,29 @@ denied(void *ctx, const char *run)
 		    phk_prog(), run);
 }
 
+/*
+ * PHIKIT_HITL_*: the environment may shorten the queue policy's timeouts
+ * (or set one it leaves at 0, never), never lengthen them or turn them off.
+ */
+static int env_secs(const char *name, long *out);
+static int
+env_tighten(const char *name, const char *key, long *v)
+{
+	long env = -1;
+
+	if (env_secs(name, &env) < 0)
+		return -1;
+	if (env < 0)
+		return 0;
+	if (*v > 0 && (env == 0 || env > *v)) {
+		phk_warn("%s=%ld would loosen the queue policy's hitl.%s (%ld): the environment may "
+		    "only shorten it", name, env, key, *v);
+		return -1;
+	}
+	*v = env;
+	return 0;
+}
+
 /* A whole number of seconds from the environment; -1 if bad. */
 static int
 env_secs(const char *name, long *out)
@@ -102,7 +128,8 @@ struct ctx {
 	struct ledger l;
 	struct hitl h;
 	char user[LEDGER_IDENT_MAX + 1];
-	int have_pol, have_sk, have_l;
+	struct scrubber sc;
+	int have_pol, have_sk, have_l, have_sc;
 };
 
 /*
@@ -112,7 +139,7 @@ struct ctx {
 static int
 setup(struct ctx *c, const struct opts *o, int create)
 {
-	const char *hook = getenv("PHIKIT_HITL_WEBHOOK");
+	const char *hook = getenv("PHIKIT_HITL_WEBHOOK"), *ck;
 	struct phk_err e;
 
 	memset(c, 0, sizeof(*c));
@@ -123,8 +150,8 @@ setup(struct ctx *c, const struct opts *o, int create)
 	c->h.pol = &c->pol;
 	c->h.timeout_s = c->pol.hitl.timeout_s;
 	c->h.expire_s = c->pol.hitl.expire_s;
-	if (env_secs("PHIKIT_HITL_TIMEOUT_S", &c->h.timeout_s) < 0 ||
-	    env_secs("PHIKIT_HITL_EXPIRE_S", &c->h.expire_s) < 0)
+	if (env_tighten("PHIKIT_HITL_TIMEOUT_S", "timeout_s", &c->h.timeout_s) < 0 ||
+	    env_tighten("PHIKIT_HITL_EXPIRE_S", "expire_s", &c->h.expire_s) < 0)
 		return PHK_EXIT_USAGE;
 	if (hook == NULL || *hook == '\0')
 		hook = c->pol.hitl.webhook;
@@ -143,10 +170,25 @@ setup(struct ctx *c, const struct opts *o, int create)
 		c->have_sk = 1;
 		c->h.sk = &c->sk;
 	}
+	if ((ck = ckpt_path(o->ckout)) != NULL) {
+		if (!c->have_sk) {
+			phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
+			return PHK_EXIT_USAGE;
+		}
+		if ((c->h.ckfd = ckpt_open(ck, &e)) < 0)
+			goto err;
+	}
 	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
 		goto err;
 	c->have_l = 1;
 	c->h.l = &c->l;
+	/* the queue's policy is fixed when it is made: every command is judged by it */
+	buf_reset(&c->h.note);
+	if (dbpolicy_enforce(&c->l, &c->pol, 1, c->user, c->h.sk, &c->h.note, &e) < 0)
+		goto err;
+	if (c->h.ckfd >= 0 && c->h.note.len &&
+	    ckpt_write(c->h.ckfd, c->h.note.p, c->h.note.len, &e) < 0)
+		goto err;
 	if (hitl_open(&c->h, &e) < 0)
 		goto err;
 	return 0;
@@ -158,6 +200,10 @@ err:
 static void
 teardown(struct ctx *c)
 {
+	if (c->h.ckfd >= 0)
+		close(c->h.ckfd);
+	if (c->have_sc)
+		scrubber_release(&c->sc);
 	hitl_release(&c->h);
 	if (c->have_l)
 		ledger_close(&c->l);
@@ -426,15 +472,60 @@ decide(struct opts *o, int approve)
 	struct hitl_outcome res;
 	struct phk_err e;
 	struct ctx c;
+	struct buf nb;
+	const char *notes;
 	int status;
 
-	if (o->reviewer == NULL || o->notes == NULL) {
-		phk_warn("%s needs --reviewer and --notes", approve ? "approve" : "reject");
+	if (o->reviewer == NULL || (o->notes == NULL) == (o->notes_file == NULL)) {
+		phk_warn("%s needs --reviewer, and --notes or --notes-file", approve ? "approve" :
+		    "reject");
 		return PHK_EXIT_USAGE;
 	}
+	buf_init(&nb, 4001);
+	if (o->notes_file) {
+		/* from a file or stdin: notes on argv show in ps */
+		int fd = strcmp(o->notes_file, "-") ? open(o->notes_file, O_RDONLY | O_CLOEXEC) : 0;
+		ssize_t got;
+		char chunk[4096];
+		while (fd >= 0 && (got = read(fd, chunk, sizeof(chunk))) > 0)
+			if (buf_add(&nb, chunk, (size_t)got) < 0) {
+				phk_warn("--notes-file: notes must be 1 to 4000 bytes");
+				if (fd > 0)
+					close(fd);
+				buf_release(&nb);
+				return PHK_EXIT_USAGE;
+			}
+		if (fd < 0 || got < 0) {
+			phk_warn("%s: %s", o->notes_file, strerror(errno));
+			if (fd > 0)
+				close(fd);
+			buf_release(&nb);
+			return PHK_EXIT_IO;
+		}
+		if (fd > 0)
+			close(fd);
+		while (nb.len && (nb.p[nb.len - 1] == '\n' || nb.p[nb.len - 1] == '\r'))
+			nb.p[--nb.len] = '\0';
+		if (memchr(nb.p, '\0', nb.len) != NULL) {
+			phk_warn("--notes-file holds a NUL byte");
+			buf_release(&nb);
+			return PHK_EXIT_USAGE;
+		}
+		notes = nb.p ? nb.p : "";
+	} else
+		notes = o->notes;
 	if ((status = setup(&c, o, 0)) != 0)
 		goto out;
-	if (hitl_decide(&c.h, o->id, approve, o->reviewer, o->notes, &res, &e) < 0) {
+	/* the notes are logged: scrubbed first, under the queue's policy */
+	if (scrubber_init(&c.sc, &c.pol, &(struct scrub_opts){ .replace = REPLACE_TAG,
+	    .keep_year = -1 }, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+		goto out;
+	}
+	c.have_sc = 1;
+	c.h.sc = &c.sc;
+	if (hitl_decide(&c.h, o->id, approve, o->reviewer, notes, &res, &e) < 0) {
 		phk_warn("%s", e.msg);
 		status = e.status;
 		goto out;
@@ -446,6 +537,7 @@ decide(struct opts *o, int approve)
 		printf("item %lld: %s\n", o->id, res.status);
 out:
 	teardown(&c);
+	buf_release(&nb);
 	return status;
 }
 
@@ -490,6 +582,8 @@ release(struct opts *o)
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;
 	}
+	if (c.h.skipped && status == 0)
+		status = PHK_EXIT_VIOLATION;	/* passed over, each said why */
 done:
 	buf_release(&out);
 	teardown(&c);
@@ -542,7 +636,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_KEY, O_STATUS, O_RUN, O_JSON, O_RECORD, O_REVIEWER, O_NOTES,
-	    O_TIMEOUT, O_ONERR, O_MAXLINE, O_LIMIT };
+	    O_TIMEOUT, O_ONERR, O_MAXLINE, O_LIMIT, O_NOTESFILE, O_CKOUT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "policy", required_argument, NULL, 'p' },
@@ -553,6 +647,8 @@ main(int argc, char **argv)
 		{ "record", no_argument, NULL, O_RECORD },
 		{ "reviewer", required_argument, NULL, O_REVIEWER },
 		{ "notes", required_argument, NULL, O_NOTES },
+		{ "notes-file", required_argument, NULL, O_NOTESFILE },
+		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "on-error", required_argument, NULL, O_ONERR },
 		{ "max-line", required_argument, NULL, O_MAXLINE },
@@ -612,6 +708,8 @@ main(int argc, char **argv)
 		case O_RECORD: o.record = 1; break;
 		case O_REVIEWER: o.reviewer = optarg; break;
 		case O_NOTES: o.notes = optarg; break;
+		case O_NOTESFILE: o.notes_file = optarg; break;
+		case O_CKOUT: o.ckout = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case O_TIMEOUT:
 			errno = 0;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ckpt.h"
+#include "dbpolicy.h"
 #include "diag.h"
 #include "hitl.h"
 #include "ledger.h"
@@ -21,10 +23,12 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: ledger-admin keygen --name name [-o keyfile]\n"
 	    "       ledger-admin checkpoint [--db path] [--key keyfile] [--checkpoint-out file]\n"
-	    "       ledger-admin anonymize --run id --reason text [--db path] [-p policy]\n"
-	    "                    [--key keyfile] [--actor name]\n"
-	    "       ledger-admin prune --before date [--db path] [-p policy] [--key keyfile]\n"
-	    "                    [--actor name]\n"
+	    "       ledger-admin anonymize --run id --reason text --key keyfile [--db path]\n"
+	    "                    [-p policy] [--actor name] [--checkpoint-out file]\n"
+	    "       ledger-admin prune --before date --key keyfile [--db path] [-p policy]\n"
+	    "                    [--actor name] [--checkpoint-out file]\n"
+	    "       ledger-admin policy [--db path] [-p policy] [--key keyfile]\n"
+	    "                    [--checkpoint-out file]\n"
 	    "       ledger-admin stats [--db path] [--json]\n"
 	    "       ledger-admin -h | -V\n");
 }
@@ -113,6 +117,25 @@ load_key(struct note_signer *sk, const struct opts *o, int required)
 	return 0;
 }
 
+/* Appends a signed note to --checkpoint-out (or PHIKIT_CHECKPOINT_OUT), if any. */
+static int
+save_note(const struct opts *o, const struct buf *note)
+{
+	const char *path = ckpt_path(o->ckout);
+	struct phk_err e;
+	int fd, rc = 0;
+
+	if (path == NULL || note->len == 0)
+		return 0;
+	if ((fd = ckpt_open(path, &e)) < 0 || ckpt_write(fd, note->p, note->len, &e) < 0) {
+		phk_warn("%s", e.msg);
+		rc = PHK_EXIT_IO;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int
 checkpoint(struct opts *o)
 {
@@ -120,7 +143,7 @@ checkpoint(struct opts *o)
 	struct ledger l;
 	struct phk_err e;
 	struct buf note;
-	int rc, fd;
+	int rc;
 
 	if ((rc = load_key(&sk, o, 1)) != 0)
 		return -rc;
@@ -134,15 +157,7 @@ checkpoint(struct opts *o)
 		rc = e.status;
 	} else {
 		fwrite(note.p, 1, note.len, stdout);
-		if (o->ckout) {
-			fd = open(o->ckout, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-			if (fd < 0 || write(fd, note.p, note.len) != (ssize_t)note.len || fsync(fd) < 0) {
-				phk_warn("%s: %s", o->ckout, strerror(errno));
-				rc = PHK_EXIT_IO;
-			}
-			if (fd >= 0)
-				close(fd);
-		}
+		rc = save_note(o, &note);
 	}
 	buf_release(&note);
 	ledger_close(&l);
@@ -170,9 +185,9 @@ erase(struct opts *o, int anonymize)
 	struct policy pol;
 	struct ledger l;
 	struct phk_err e;
+	struct buf note;
 	uint64_t erased = 0;
-	long retention;
-	int rc, have_sk;
+	int rc;
 
 	if (anonymize && (o->run == NULL || o->reason == NULL || *o->reason == '\0')) {
 		phk_warn("anonymize needs --run and --reason");
@@ -182,31 +197,31 @@ erase(struct opts *o, int anonymize)
 		phk_warn("prune needs --before");
 		return PHK_EXIT_USAGE;
 	}
-	/* the retention period, and who may erase: the access section's anonymize */
+	/* an erasure is signed: no one without the ledger's key can erase */
+	if (o->key == NULL || *o->key == '\0') {
+		phk_warn("an erasure is signed with the ledger's key, so that no one without it can "
+		    "erase: give --key (or PHIKIT_LEDGER_KEY)");
+		return PHK_EXIT_USAGE;
+	}
+	if ((rc = load_key(&sk, o, 1)) != 0)
+		return -rc;
+	/* the retention period, and who may erase: the bound policy's, never the caller's */
 	if (policy_load(&pol, o->policy ? o->policy : policy_default_path(), &e) < 0) {
 		phk_warn("%s", e.msg);
+		note_signer_release(&sk);
 		return e.status;
 	}
-	retention = pol.ledger_retention_days;
-	if ((rc = actor_of(o)) != 0) {
-		policy_release(&pol);
-		return rc;
-	}
-	if ((rc = load_key(&sk, o, 0)) < 0) {
-		policy_release(&pol);
-		return -rc;
-	}
-	have_sk = rc == 0;
-	if ((rc = open_db(&l, o, 0)) != 0)
+	buf_init(&note, 1 << 16);
+	if ((rc = actor_of(o)) != 0 || (rc = open_db(&l, o, 0)) != 0)
 		goto out;
 	if (ledger_unix_user(user, &e) < 0 ||
-	    hitl_access_check(&l, &pol, user, ACT_ANONYMIZE, "access",
-	    have_sk ? &sk : NULL, &e) < 0) {
+	    dbpolicy_enforce(&l, &pol, 1, user, &sk, &note, &e) < 0 ||
+	    hitl_access_check(&l, &pol, user, ACT_ANONYMIZE, "access", &sk, &note, &e) < 0) {
 		phk_warn("%s", e.msg);
 		rc = e.status;
-	} else if ((anonymize ? ledger_anonymize(&l, o->run, o->reason, o->actor,
-	    have_sk ? &sk : NULL, &erased, &e) : ledger_prune(&l, o->before, retention, o->actor,
-	    have_sk ? &sk : NULL, &erased, &e)) < 0) {
+	} else if ((anonymize ? ledger_anonymize(&l, o->run, o->reason, o->actor, &sk, &note,
+	    &erased, &e) : ledger_prune(&l, o->before, pol.ledger_retention_days, o->actor, &sk,
+	    &note, &erased, &e)) < 0) {
 		phk_warn("%s", e.msg);
 		rc = e.status;
 	} else if (anonymize)
@@ -216,10 +231,90 @@ erase(struct opts *o, int anonymize)
 		printf("pruned: %llu payload%s before %s erased\n", (unsigned long long)erased,
 		    erased == 1 ? "" : "s", o->before);
 	ledger_close(&l);
+	if (save_note(o, &note) && rc == 0)
+		rc = PHK_EXIT_IO;
 out:
+	buf_release(&note);
+	note_signer_release(&sk);
+	policy_release(&pol);
+	return rc;
+}
+
+/*
+ * The database's bound policy: shown; bound (if none is); or changed to -p,
+ * by a user the bound policy's access section gives the "policy" action,
+ * judged by that policy as its file still holds it.
+ */
+static int
+policy_cmd(struct opts *o)
+{
+	char user[LEDGER_IDENT_MAX + 1];
+	struct note_signer sk;
+	struct dbpolicy cur;
+	struct policy next, bound;
+	struct ledger l;
+	struct phk_err e;
+	struct buf note;
+	int rc, have_sk, have_next = 0, have_bound = 0;
+
+	if ((rc = load_key(&sk, o, 0)) < 0)
+		return -rc;
+	have_sk = rc == 0;
+	buf_init(&note, 1 << 16);
+	if ((rc = open_db(&l, o, o->policy ? 0 : LEDGER_RDONLY)) != 0)
+		goto out;
+	if (dbpolicy_read(&l, &cur, &e) < 0)
+		goto fail;
+	if (o->policy == NULL) {
+		if (!cur.bound)
+			printf("no policy bound yet (the first hitl or ledger-admin command binds its own)\n");
+		else
+			printf("policy %s sha256 %s\nfile %s\nbound at entry %llu\n", cur.name,
+			    cur.sha256, cur.path, (unsigned long long)cur.seq);
+		goto close;
+	}
+	if (policy_load(&next, o->policy, &e) < 0)
+		goto fail;
+	have_next = 1;
+	if (ledger_unix_user(user, &e) < 0)
+		goto fail;
+	if (cur.bound && !strcmp(cur.sha256, next.sha256)) {
+		printf("policy %s sha256 %s is bound already\n", cur.name, cur.sha256);
+		goto close;
+	}
+	if (cur.bound) {
+		/* who may change it is the bound policy's say, read from the file it was bound from */
+		if (policy_load(&bound, cur.path, &e) < 0 || (have_bound = 1, strcmp(bound.sha256,
+		    cur.sha256))) {
+			phk_err_set(&e, PHK_EXIT_USAGE, "the bound policy's file %.200s no longer holds "
+			    "the policy bound (sha256 %.12s...): restore it, so that its access section "
+			    "can say who may change it", cur.path, cur.sha256);
+			goto fail;
+		}
+		if (hitl_access_check(&l, &bound, user, ACT_POLICY, DBPOLICY_RUN,
+		    have_sk ? &sk : NULL, &note, &e) < 0)
+			goto fail;
+	}
+	if (dbpolicy_change(&l, &next, &cur, user, have_sk ? &sk : NULL, &note, &e) < 0)
+		goto fail;
+	printf("policy %s sha256 %s bound%s%s\n", next.name, next.sha256,
+	    cur.bound ? " in place of " : "", cur.bound ? cur.name : "");
+	goto close;
+fail:
+	phk_warn("%s", e.msg);
+	rc = e.status;
+close:
+	ledger_close(&l);
+	if (save_note(o, &note) && rc == 0)
+		rc = PHK_EXIT_IO;
+out:
+	if (have_next)
+		policy_release(&next);
+	if (have_bound)
+		policy_release(&bound);
 	if (have_sk)
 		note_signer_release(&sk);
-	policy_release(&pol);
+	buf_release(&note);
 	return rc;
 }
 
@@ -349,10 +444,12 @@ main(int argc, char **argv)
 		status = erase(&o, 1);
 	else if (!strcmp(cmd, "prune"))
 		status = erase(&o, 0);
+	else if (!strcmp(cmd, "policy"))
+		status = policy_cmd(&o);
 	else if (!strcmp(cmd, "stats"))
 		status = stats(&o);
 	else {
-		phk_warn("unknown command '%s' (keygen, checkpoint, anonymize, prune, stats)", cmd);
+		phk_warn("unknown command '%s' (keygen, checkpoint, anonymize, prune, policy, stats)", cmd);
 		return PHK_EXIT_USAGE;
 	}
 	if (fclose(stdout) != 0 && status == 0) {

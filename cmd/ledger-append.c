@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ckpt.h"
+#include "dbpolicy.h"
 #include "diag.h"
 #include "jsonl.h"
 #include "lappend.h"
@@ -200,15 +202,14 @@ main(int argc, char **argv)
 		have_sk = 1;
 		a.sk = &sk;
 	}
-	if (ckout) {
+	if ((ckout = ckpt_path(ckout)) != NULL) {
 		if (!a.sk) {
 			phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
 			status = PHK_EXIT_USAGE;
 			goto out;
 		}
-		if ((a.ckfd = open(ckout, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		    0600)) < 0) {
-			phk_warn("%s: %s", ckout, strerror(errno));
+		if ((a.ckfd = ckpt_open(ckout, &e)) < 0) {
+			phk_warn("%s", e.msg);
 			status = PHK_EXIT_IO;
 			goto out;
 		}
@@ -220,6 +221,24 @@ main(int argc, char **argv)
 	}
 	have_l = 1;
 	a.l = &l;
+	{
+		/*
+		 * The database's bound policy may tighten what this one asks:
+		 * if it requires scrubbed records, so does every writer.
+		 */
+		static struct policy strict;	/* no content_fields: the whole record */
+		struct dbpolicy b;
+		if (dbpolicy_read(&l, &b, &e) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+			goto out;
+		}
+		if (b.bound && b.require_scrubbed && strcmp(b.sha256, pol.sha256) &&
+		    (!a.require_scrubbed || pol.ledger_content_fields.n)) {
+			a.require_scrubbed = 1;
+			a.pol = &strict;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
 	a.w = &w;

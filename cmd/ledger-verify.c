@@ -24,8 +24,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: ledger-verify [-hV] [--db path] [--key verifier-key]... [--since file]\n"
-	    "                     [--json] [bundle]\n");
+	    "usage: ledger-verify [-hV] [--db path] [--key verifier-key]... [--self-asserted]\n"
+	    "                     [--since file] [--json] [bundle]\n");
 }
 
 static void
@@ -104,12 +104,13 @@ text_out(const struct lverify_result *r)
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_KEY, O_SINCE, O_JSON };
+	enum { O_DB = 256, O_KEY, O_SINCE, O_JSON, O_SELF };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "self-asserted", no_argument, NULL, O_SELF },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -121,7 +122,7 @@ main(int argc, char **argv)
 	struct phk_err e;
 	const char *db = NULL, *since = NULL;
 	struct buf sb = { NULL, 0, 0, 0 };
-	int c, json = 0, status = 0, rc;
+	int c, json = 0, status = 0, rc, self_ok = 0;
 
 	phk_setprog(argv[0]);
 	/* a closed pipe is a write error to report (exit 4), not a silent death */
@@ -148,6 +149,9 @@ main(int argc, char **argv)
 			break;
 		case O_JSON:
 			json = 1;
+			break;
+		case O_SELF:
+			self_ok = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,7 +208,16 @@ main(int argc, char **argv)
 	status = r.ok ? 0 : PHK_EXIT_VIOLATION;
 	if (fclose(stdout) != 0) {
 		phk_warn("write error: %s", strerror(errno));
-		status = PHK_EXIT_IO;
+		return PHK_EXIT_IO;
 	}
+	if (r.ok && !r.key_verified && !self_ok) {
+		/* a CI job that forgot its key must not stay green */
+		phk_warn("not verified: no trusted key was given, so its checkpoints are only "
+		    "self-asserted; pass --key VERIFIER-KEY (or --self-asserted to accept that)");
+		status = PHK_EXIT_VIOLATION;
+	}
+	if (r.ok && !r.has_since && !json)
+		phk_warn("note: a truncated tail or a rollback is caught only against a checkpoint "
+		    "saved elsewhere: use --since FILE");
 	return status;
 }

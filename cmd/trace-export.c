@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "dbpolicy.h"
 #include "diag.h"
 #include "export.h"
 #include "hitl.h"
@@ -99,12 +100,21 @@ may_export(const char *db, const char *policy, struct phk_err *e)
 		policy_release(&pol);
 		return -1;
 	}
+	/* the export role is the bound policy's, never the one the caller names */
+	if (ledger_open(&w, db, LEDGER_RDONLY, e) == 0) {
+		rc = dbpolicy_enforce(&w, &pol, 0, user, NULL, NULL, e);
+		ledger_close(&w);
+		if (rc < 0) {
+			policy_release(&pol);
+			return -1;
+		}
+	}
 	if (hitl_allowed(&pol, user, ACT_EXPORT)) {
 		policy_release(&pol);
 		return 0;
 	}
 	if (ledger_open(&w, db, 0, e) == 0) {
-		rc = hitl_access_check(&w, &pol, user, ACT_EXPORT, "access", NULL, e);
+		rc = hitl_access_check(&w, &pol, user, ACT_EXPORT, "access", NULL, NULL, e);
 		ledger_close(&w);
 	} else {
 		phk_err_set(e, PHK_EXIT_VIOLATION, "refused: %s may not export (access.actions.export), "

@@ -66,11 +66,117 @@ head_checkpoint(struct ledger *l, struct buf *note, uint64_t *size, mhash root, 
 	return 0;
 }
 
+#define ENTRY_COLS "seq, run_id, run_seq, run_prev, ts, actor, kind, payload_sha256, " \
+    "leaf_hash, payload, (SELECT by_seq FROM erasures x WHERE x.seq = entries.seq)"
+
+/* One entry of a query over ENTRY_COLS, with its inclusion proof, as the bundle holds it. */
+static int
+put_entry(struct ledger *l, sqlite3_stmt *q, uint64_t size, int comma, struct buf *b,
+    struct phk_err *e)
+{
+	mhash proof[MERKLE_MAX_PROOF];
+	struct ledger_entry x;
+	uint64_t seq = (uint64_t)sqlite3_column_int64(q, 0);
+	int np;
+
+	memset(&x, 0, sizeof(x));
+	x.seq = seq;
+	x.run_seq = (uint64_t)sqlite3_column_int64(q, 2);
+	snprintf(x.run_id, sizeof(x.run_id), "%s", (const char *)sqlite3_column_text(q, 1));
+	snprintf(x.run_prev, sizeof(x.run_prev), "%s", (const char *)sqlite3_column_text(q, 3));
+	snprintf(x.ts, sizeof(x.ts), "%s", (const char *)sqlite3_column_text(q, 4));
+	snprintf(x.actor, sizeof(x.actor), "%s", (const char *)sqlite3_column_text(q, 5));
+	snprintf(x.kind, sizeof(x.kind), "%s", (const char *)sqlite3_column_text(q, 6));
+	snprintf(x.payload_sha256, sizeof(x.payload_sha256), "%s",
+	    (const char *)sqlite3_column_text(q, 7));
+	if (sqlite3_column_bytes(q, 8) != HASH_LEN) {
+		phk_err_set(e, PHK_EXIT_IO, "entry %" PRIu64 " is damaged; run ledger-verify", seq);
+		return -1;
+	}
+	if ((np = merkle_prove_inclusion(ledger_get_node, l, seq, size, proof)) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "cannot read the tree to prove entry %" PRIu64, seq);
+		return -1;
+	}
+	if (buf_adds(b, comma ? ",\n{\"entry\":" : "\n{\"entry\":") < 0 ||
+	    ledger_entry_json(&x, b) < 0 || buf_adds(b, ",\"leaf_hash\":") < 0 ||
+	    put_hex(b, sqlite3_column_blob(q, 8)) < 0 || buf_adds(b, ",\"payload\":") < 0)
+		goto oom;
+	if (sqlite3_column_type(q, 9) == SQLITE_NULL) {
+		if (buf_adds(b, "null,\"erased_by\":") < 0 ||
+		    buf_addu(b, (unsigned long long)sqlite3_column_int64(q, 10)) < 0)
+			goto oom;
+	} else if (jstr_encode(b, sqlite3_column_blob(q, 9), (size_t)sqlite3_column_bytes(q, 9)) < 0)
+		goto oom;
+	if (buf_adds(b, ",\"inclusion_proof\":") < 0 || put_proof(b, proof, np) < 0 ||
+	    buf_addc(b, '}') < 0)
+		goto oom;
+	return 0;
+oom:
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return -1;
+}
+
+/*
+ * The entries that erased payloads of the bundle and are not among its
+ * entries (a prune, in run phikit:retention), so the bundle shows what
+ * authorized every erasure it holds.
+ */
+static int
+put_erasures(struct ledger *l, const struct bundle_opts *o, const uint64_t *by, size_t nby,
+    uint64_t size, struct buf *b, struct phk_err *e)
+{
+	sqlite3_stmt *q;
+	size_t i;
+	int n = 0, rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT " ENTRY_COLS " FROM entries WHERE seq = ?1", -1, &q,
+	    NULL) != SQLITE_OK)
+		return dberr(l, e);
+	for (i = 0; i < nby; i++) {
+		const char *run, *ts;
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)by[i]);
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+			sqlite3_finalize(q);
+			if (rc == SQLITE_DONE)
+				phk_err_set(e, PHK_EXIT_IO, "erasing entry %" PRIu64 " is missing; run "
+				    "ledger-verify", by[i]);
+			else
+				dberr(l, e);
+			return -1;
+		}
+		run = (const char *)sqlite3_column_text(q, 1);
+		ts = (const char *)sqlite3_column_text(q, 4);
+		if ((o->run && run && !strcmp(run, o->run)) || (!o->run && ts &&
+		    (!o->from || strcmp(ts, o->from) >= 0) && (!o->to || strcmp(ts, o->to) < 0)))
+			continue;	/* among the entries already */
+		if (by[i] >= size) {
+			sqlite3_finalize(q);
+			phk_err_set(e, PHK_EXIT_USAGE, "erasing entry %" PRIu64 " is after the latest "
+			    "checkpoint (size %" PRIu64 "); sign one first: ledger-admin checkpoint",
+			    by[i], size);
+			return -1;
+		}
+		if ((n == 0 && buf_adds(b, "\n],\n\"erasures\":[") < 0) ||
+		    put_entry(l, q, size, n > 0, b, e) < 0) {
+			sqlite3_finalize(q);
+			if (n == 0)
+				phk_err_set(e, PHK_EXIT_IO, "out of memory");
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_finalize(q);
+	return n;
+}
+
 long
 bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_err *e)
 {
 	sqlite3_stmt *q = NULL, *k = NULL;
 	struct buf b, note;
+	uint64_t *erasers = NULL;
+	size_t nby = 0, capby = 0;
 	mhash root, proof[MERKLE_MAX_PROOF];
 	char ts[LEDGER_TS_LEN + 1];
 	uint64_t size;
@@ -147,10 +253,9 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 	}
 	if (buf_adds(&b, "\"entries\":[") < 0)
 		goto oom;
-	if (sqlite3_prepare_v2(l->db, "SELECT seq, run_id, run_seq, run_prev, ts, actor, kind, "
-	    "payload_sha256, leaf_hash, payload, (SELECT by_seq FROM erasures x WHERE x.seq = "
-	    "entries.seq) FROM entries WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR ts >= ?2) "
-	    "AND (?3 IS NULL OR ts < ?3) ORDER BY seq", -1, &q, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(l->db, "SELECT " ENTRY_COLS " FROM entries WHERE (?1 IS NULL OR "
+	    "run_id = ?1) AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) ORDER BY seq",
+	    -1, &q, NULL) != SQLITE_OK) {
 		dberr(l, e);
 		goto out;
 	}
@@ -158,7 +263,6 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 	sqlite3_bind_text(q, 2, o->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, o->to, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct ledger_entry x;
 		uint64_t seq = (uint64_t)sqlite3_column_int64(q, 0);
 
 		if (seq >= size) {
@@ -172,38 +276,20 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 				    "checkpoint", size);
 			goto out;
 		}
-		memset(&x, 0, sizeof(x));
-		x.seq = seq;
-		x.run_seq = (uint64_t)sqlite3_column_int64(q, 2);
-		snprintf(x.run_id, sizeof(x.run_id), "%s", (const char *)sqlite3_column_text(q, 1));
-		snprintf(x.run_prev, sizeof(x.run_prev), "%s", (const char *)sqlite3_column_text(q, 3));
-		snprintf(x.ts, sizeof(x.ts), "%s", (const char *)sqlite3_column_text(q, 4));
-		snprintf(x.actor, sizeof(x.actor), "%s", (const char *)sqlite3_column_text(q, 5));
-		snprintf(x.kind, sizeof(x.kind), "%s", (const char *)sqlite3_column_text(q, 6));
-		snprintf(x.payload_sha256, sizeof(x.payload_sha256), "%s",
-		    (const char *)sqlite3_column_text(q, 7));
-		if (sqlite3_column_bytes(q, 8) != HASH_LEN) {
-			phk_err_set(e, PHK_EXIT_IO, "entry %" PRIu64 " is damaged; run ledger-verify", seq);
+		if (put_entry(l, q, size, n > 0, &b, e) < 0)
 			goto out;
-		}
-		if ((np = merkle_prove_inclusion(ledger_get_node, l, seq, size, proof)) < 0) {
-			phk_err_set(e, PHK_EXIT_IO, "cannot read the tree to prove entry %" PRIu64, seq);
-			goto out;
-		}
-		if (buf_adds(&b, n ? ",\n{\"entry\":" : "\n{\"entry\":") < 0 ||
-		    ledger_entry_json(&x, &b) < 0 || buf_adds(&b, ",\"leaf_hash\":") < 0 ||
-		    put_hex(&b, sqlite3_column_blob(q, 8)) < 0 || buf_adds(&b, ",\"payload\":") < 0)
-			goto oom;
 		if (sqlite3_column_type(q, 9) == SQLITE_NULL) {
-			if (buf_adds(&b, "null,\"erased_by\":") < 0 ||
-			    buf_addu(&b, (unsigned long long)sqlite3_column_int64(q, 10)) < 0)
-				goto oom;
-		} else if (jstr_encode(&b, sqlite3_column_blob(q, 9),
-		    (size_t)sqlite3_column_bytes(q, 9)) < 0)
-			goto oom;
-		if (buf_adds(&b, ",\"inclusion_proof\":") < 0 || put_proof(&b, proof, np) < 0 ||
-		    buf_addc(&b, '}') < 0)
-			goto oom;
+			/* what erased it, once: a prune erases many */
+			uint64_t by = (uint64_t)sqlite3_column_int64(q, 10);
+			size_t i;
+			for (i = 0; i < nby && erasers[i] != by; i++)
+				;
+			if (i == nby) {
+				if (ARRAY_RESERVE(erasers, capby, nby + 1) < 0)
+					goto oom;
+				erasers[nby++] = by;
+			}
+		}
 		n++;
 		/* stream: a run can be long */
 		if (b.len > (1u << 20)) {
@@ -225,6 +311,8 @@ bundle_write(struct ledger *l, const struct bundle_opts *o, FILE *f, struct phk_
 			phk_err_set(e, PHK_EXIT_USAGE, "no entries stamped in that range");
 		goto out;
 	}
+	if ((rc = put_erasures(l, o, erasers, nby, size, &b, e)) < 0)
+		goto out;
 	if (buf_adds(&b, "\n]}\n") < 0)
 		goto oom;
 	if (fwrite(b.p, 1, b.len, f) != b.len) {
@@ -238,6 +326,7 @@ oom:
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(k);
+	free(erasers);
 	sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 	buf_release(&b);
 	buf_release(&note);

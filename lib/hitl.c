@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -10,11 +12,13 @@
 
 #include "annot.h"
 #include "bind.h"
+#include "ckpt.h"
 #include "hitl.h"
 #include "http.h"
 #include "jscan.h"
 #include "sha256.h"
 #include "toolcall.h"
+#include "trail.h"
 
 /*
  * The queue's tables. Items change state (triggers keep a decided item
@@ -140,15 +144,32 @@ begin(struct hitl *h, struct phk_err *e)
 	return ledger_begin(h->l, e);
 }
 
-/* Signs the new head (with a key) and commits; rolls back on failure. */
+/*
+ * Signs the new head (with a key) and commits; rolls back on failure. The
+ * signed note goes to the checkpoint file, once committed.
+ */
 static int
 finish(struct hitl *h, struct phk_err *e)
 {
-	if (h->sk && ledger_sign_locked(h->l, h->sk, NULL, e) < 0) {
+	buf_reset(&h->note);
+	if (h->sk && ledger_sign_locked(h->l, h->sk, h->ckfd >= 0 ? &h->note : NULL, e) < 0) {
 		ledger_rollback(h->l);
 		return -1;
 	}
-	return ledger_commit(h->l, e);
+	if (ledger_commit(h->l, e) < 0)
+		return -1;
+	if (h->ckfd >= 0 && h->note.len && ckpt_write(h->ckfd, h->note.p, h->note.len, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* The approvals an item needs: what it was queued under, and no fewer than the policy now. */
+static int
+needed(const struct hitl *h, const struct trail *t)
+{
+	int now = h->pol->hitl.approvals_required > 0 ? h->pol->hitl.approvals_required : 1;
+
+	return t->required > now ? t->required : now;
 }
 
 static int
@@ -221,7 +242,10 @@ hitl_init(struct hitl *h)
 	memset(h, 0, sizeof(*h));
 	buf_init(&h->pay, 1 << 20);
 	buf_init(&h->tmp, (size_t)-1 / 4);
+	buf_init(&h->note, 1 << 16);
+	buf_init(&h->clean, 1 << 16);
 	toolcalls_init(&h->tc);
+	h->ckfd = -1;
 }
 
 void
@@ -229,6 +253,8 @@ hitl_release(struct hitl *h)
 {
 	buf_release(&h->pay);
 	buf_release(&h->tmp);
+	buf_release(&h->note);
+	buf_release(&h->clean);
 	toolcalls_release(&h->tc);
 }
 
@@ -574,7 +600,7 @@ roles_text(const struct policy *p, int act, char *out, size_t n)
 
 int
 hitl_access_check(struct ledger *l, const struct policy *p, const char *user, int act,
-    const char *run, const struct note_signer *sk, struct phk_err *e)
+    const char *run, const struct note_signer *sk, struct buf *note, struct phk_err *e)
 {
 	char roles[256];
 	struct ledger_rec r;
@@ -596,7 +622,7 @@ hitl_access_check(struct ledger *l, const struct policy *p, const char *user, in
 	r.kind = "access.refusal";
 	r.payload = pay.p;
 	r.n = pay.len;
-	rc = ledger_append(l, &r, 1, sk, NULL, e);
+	rc = ledger_append(l, &r, 1, sk, note, e);
 	buf_release(&pay);
 	if (rc < 0)
 		return -1;
@@ -666,6 +692,41 @@ notes_ok(const char *s, struct phk_err *e)
 	return 0;
 }
 
+/* A reviewer's notes through the scrub engine, as a record's text is; into out. */
+static int
+scrub_notes(struct hitl *h, const char *notes, struct buf *out, struct phk_err *e)
+{
+	struct buf rec, res;
+	struct jscan js;
+	int rc = -1;
+
+	buf_init(&rec, 1 << 16);
+	buf_init(&res, 1 << 20);
+	if (buf_adds(&rec, "{\"notes\":") < 0 || jstr_encode(&rec, notes, strlen(notes)) < 0 ||
+	    buf_addc(&rec, '}') < 0) {
+		oom(e);
+		goto out;
+	}
+	if (scrub_line(h->sc, rec.p, rec.len, &res, e) < 0)
+		goto out;
+	jscan_init(&js, "notes");
+	if (jscan_record(&js, res.p, res.len, e) < 0 || js.find_start < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "internal error: scrubbed notes");
+		goto out;
+	}
+	buf_reset(out);
+	if (jstr_decode(res.p + js.find_start + 1, (size_t)(js.find_end - js.find_start - 2), out) < 0 ||
+	    buf_add(out, "", 0) < 0) {
+		oom(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&rec);
+	buf_release(&res);
+	return rc;
+}
+
 int
 hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
     const char *notes, struct hitl_outcome *out, struct phk_err *e)
@@ -673,6 +734,7 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 	const char *action = approve ? "approve" : "reject";
 	int act = approve ? ACT_APPROVE : ACT_REJECT, rc, dup = 0, required, self;
 	struct hitl_item it;
+	struct trail t;
 	sqlite3_stmt *s;
 	char ts[LEDGER_TS_LEN + 1], roles[256];
 	struct ledger_rec r;
@@ -684,7 +746,11 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 	}
 	if (notes_ok(notes, e) < 0)
 		return -1;
-	required = h->pol->hitl.approvals_required > 0 ? h->pol->hitl.approvals_required : 1;
+	/* what reviewers write is logged: scrubbed first, as any record is */
+	if (h->sc && scrub_notes(h, notes, &h->clean, e) < 0)
+		return -1;
+	if (h->sc)
+		notes = h->clean.p;
 	if (begin(h, e) < 0)
 		return -1;
 	if ((rc = hitl_get(h, id, &it, e)) <= 0) {
@@ -692,6 +758,18 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 			phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", id);
 		return fail(h);
 	}
+	/* the signed ledger decides, not the queue's columns */
+	if (trail_read(h->l->db, it.run_id, id, UINT64_MAX, &t) < 0) {
+		dberr(h, e, "read the item's ledger entries");
+		return fail(h);
+	}
+	required = needed(h, &t);
+	if (t.enqueued)
+		snprintf(it.queued_by, sizeof(it.queued_by), "%s", t.queued_by);
+	/* where the row and the ledger disagree, the ledger is what happened */
+	snprintf(it.status, sizeof(it.status), "%s", t.released ? "released" : t.rejected ?
+	    "rejected" : t.expired ? "expired" : t.approvals >= required ? "approved" :
+	    !strcmp(it.status, "escalated") ? "escalated" : "pending");
 	if (!hitl_allowed(h->pol, h->user, act)) {
 		roles_text(h->pol, act, roles, sizeof(roles));
 		return refuse(h, id, it.run_id, action, "role", reviewer, e,
@@ -710,18 +788,9 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 		return refuse(h, id, it.run_id, action, "self-approval", reviewer, e,
 		    "%s queued item %lld and cannot approve it (separation of duties)", h->user, id);
 	if (approve) {
-		if ((s = prep(h, "SELECT EXISTS(SELECT 1 FROM hitl_decisions WHERE item = ?1 AND "
-		    "decision = 'approve' AND unix_user = ?2)", e)) == NULL)
-			return fail(h);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_text(s, 2, h->user, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		dup = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_ROW) {
-			dberr(h, e, "read decisions");
-			return fail(h);
-		}
+		int k;
+		for (k = 0; k < t.approvals && !dup; k++)
+			dup = !strcmp(t.approvers[k], h->user);
 		if (dup)
 			return refuse(h, id, it.run_id, action, "duplicate-reviewer", reviewer, e,
 			    "%s has already approved item %lld (the %d approvals it needs come from "
@@ -729,7 +798,7 @@ hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
 	}
 	memset(out, 0, sizeof(*out));
 	out->required = required;
-	out->approvals = it.approvals + (approve ? 1 : 0);
+	out->approvals = t.approvals + (approve ? 1 : 0);
 	snprintf(out->status, sizeof(out->status), "%s",
 	    !approve ? "rejected" : out->approvals >= required ? "approved" : it.status);
 
@@ -802,69 +871,46 @@ hitl_release_check(struct hitl *h, struct phk_err *e)
 	    "%s may not release (access.actions.release: %s)", h->user, roles);
 }
 
-/* phikit.hitl for a released record: {item, status, reviewers}. */
+/* phikit.hitl for a released record: {item, status, reviewers}, from the ledger. */
 static int
-release_annot(struct hitl *h, long long id, struct buf *v, struct phk_err *e)
+release_annot(long long id, const struct trail *t, struct buf *v, struct phk_err *e)
 {
-	sqlite3_stmt *s = prep(h, "SELECT reviewer FROM hitl_decisions WHERE item = ?1 AND "
-	    "decision = 'approve' ORDER BY id", e);
-	const char *rv;
-	int rc, k = 0;
+	int k;
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
 	if (buf_printf(v, "{\"item\":%lld,\"status\":\"approved\",\"reviewers\":[", id) < 0)
-		goto nomem;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		rv = (const char *)sqlite3_column_text(s, 0);
-		if ((k++ && buf_addc(v, ',') < 0) || jstr_encode(v, rv ? rv : "", rv ? strlen(rv) : 0) < 0)
-			goto nomem;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return dberr(h, e, "read decisions");
-	if (buf_adds(v, "]}") < 0)
 		return oom(e);
-	return 0;
-nomem:
-	sqlite3_finalize(s);
-	return oom(e);
+	for (k = 0; k < t->approvals; k++)
+		if ((k && buf_addc(v, ',') < 0) ||
+		    jstr_encode(v, t->reviewers[k], strlen(t->reviewers[k])) < 0)
+			return oom(e);
+	return buf_adds(v, "]}") < 0 ? oom(e) : 0;
 }
 
 /*
- * The record about to be released is the one queued: its hash matches the
- * one its hitl.enqueue ledger entry holds (while that payload is kept).
+ * Whether the next candidate may go: the ledger's trail allows it and the
+ * stored record is the one queued. 1 yes; 0 no, with why.
  */
 static int
-record_intact(struct hitl *h, long long id, const char *run, const char *sha,
-    struct phk_err *e)
+releasable(struct hitl *h, long long id, const char *run, const char *sha,
+    struct trail *t, char *why, size_t n, struct phk_err *e)
 {
-	char hex[2 * HASH_LEN + 1], logged[2 * HASH_LEN + 1] = "";
-	sqlite3_stmt *s;
+	char hex[2 * HASH_LEN + 1];
 	mhash d;
-	int rc;
+	int sod;
 
+	if (trail_read(h->l->db, run, id, UINT64_MAX, t) < 0)
+		return dberr(h, e, "read the item's ledger entries");
+	sod = t->sod >= 0 ? t->sod || h->pol->hitl.separation_of_duties :
+	    h->pol->hitl.separation_of_duties;
+	if (!trail_releasable(t, needed(h, t), sod, why, n))
+		return 0;
 	sha256(d, (const unsigned char *)h->tmp.p, h->tmp.len);
 	hex32(hex, d);
-	if ((s = prep(h, "SELECT json_extract(payload, '$.record_sha256') FROM entries "
-	    "WHERE run_id = ?1 AND kind = 'hitl.enqueue' AND payload IS NOT NULL "
-	    "AND json_extract(payload, '$.item') = ?2", e)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		copy_col(logged, sizeof(logged), s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return dberr(h, e, "read the enqueue entry");
-	if (strcmp(hex, sha) || (logged[0] && strcmp(hex, logged))) {
-		phk_err_set(e, PHK_EXIT_IO, "item %lld: the stored record does not match the hash "
-		    "logged when it was queued; not released (run ledger-verify)", id);
-		return -1;
+	if (strcmp(hex, sha) || strcmp(hex, t->record_sha256)) {
+		snprintf(why, n, "the stored record does not match the hash logged when it was queued");
+		return 0;
 	}
-	return 0;
+	return 1;
 }
 
 int
@@ -872,22 +918,27 @@ hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *ou
     struct phk_err *e)
 {
 	char ts[LEDGER_TS_LEN + 1], run_id[LEDGER_IDENT_MAX + 1], sha[2 * HASH_LEN + 1];
+	char why[256], msg[400];
 	struct annot_pos pos;
+	struct trail t;
 	struct jscan js;
 	struct buf v;
 	sqlite3_stmt *s;
 	int rc;
 
 	buf_init(&v, 1 << 20);
+again:
 	buf_reset(&h->tmp);
+	buf_reset(&v);
 	if (begin(h, e) < 0)
 		goto bad_nofail;
 	if ((s = prep(h, "SELECT id, run_id, record, record_sha256 FROM hitl_items WHERE "
 	    "status = 'approved' AND released_at IS NULL AND (?1 IS NULL OR run_id = ?1) "
-	    "ORDER BY id LIMIT 1", e)) == NULL)
+	    "AND id > ?2 ORDER BY id LIMIT 1", e)) == NULL)
 		goto bad;
 	if (run)
 		sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, h->release_after);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
@@ -909,8 +960,19 @@ hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *ou
 		dberr(h, e, "read approved items");
 		goto bad;
 	}
-	if (record_intact(h, *id, run_id, sha, e) < 0)
+	h->release_after = *id;
+	if ((rc = releasable(h, *id, run_id, sha, &t, why, sizeof(why), e)) < 0)
 		goto bad;
+	if (rc == 0) {
+		/* a row that disagrees with the ledger is reported and passed over, not a wall */
+		ledger_rollback(h->l);
+		h->skipped++;
+		snprintf(msg, sizeof(msg), "item %lld is marked approved but not released: %s "
+		    "(run ledger-verify)", *id, why);
+		if (h->warn)
+			h->warn(h->wctx, msg);
+		goto again;
+	}
 	ledger_now(ts);
 	if ((s = prep(h, "UPDATE hitl_items SET released_at = ?1, released_by = ?2 WHERE id = ?3 "
 	    "AND released_at IS NULL", e)) == NULL)
@@ -927,11 +989,13 @@ hitl_release_next(struct hitl *h, const char *run, long long *id, struct buf *ou
 	buf_reset(&h->pay);
 	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", *id) < 0 ||
 	    j_str(&h->pay, "released_by", h->user) < 0 || j_str(&h->pay, "record_sha256", sha) < 0 ||
+	    j_int(&h->pay, "approvals", t.approvals) < 0 ||
+	    j_int(&h->pay, "approvals_required", needed(h, &t)) < 0 ||
 	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
 		oom(e);
 		goto bad;
 	}
-	if (log_entry(h, run_id, "hitl.release", &h->pay, e) < 0 || release_annot(h, *id, &v, e) < 0)
+	if (log_entry(h, run_id, "hitl.release", &h->pay, e) < 0 || release_annot(*id, &t, &v, e) < 0)
 		goto bad;
 	/* the record as it will be printed is made before the commit: nothing can fail after */
 	jscan_init(&js, NULL);
@@ -1119,6 +1183,10 @@ enqueue(struct hitl *h, const char *line, size_t n, const char *run, const char 
 	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", *id) < 0 ||
 	    j_str(&h->pay, "reason", reason) < 0 || (tool[0] && j_str(&h->pay, "tool", tool) < 0) ||
 	    j_str(&h->pay, "record_sha256", hex) < 0 || j_str(&h->pay, "queued_by", h->user) < 0 ||
+	    j_int(&h->pay, "approvals_required", h->pol->hitl.approvals_required > 0 ?
+	    h->pol->hitl.approvals_required : 1) < 0 ||
+	    buf_adds(&h->pay, h->pol->hitl.separation_of_duties ? ",\"separation_of_duties\":true" :
+	    ",\"separation_of_duties\":false") < 0 ||
 	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
 		oom(e);
 		return fail(h);

@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
+#include "scrub.h"
 #include "toolcall.h"
 
 /* The run that entries about no one item (a refused release) go to. */
@@ -39,9 +40,13 @@ struct hitl {
 	const char *webhook;		/* checked URL, or NULL */
 	hitl_warn_fn warn;
 	void *wctx;
+	int ckfd;			/* checkpoint notes appended here, or -1 (hitl_init) */
+	struct scrubber *sc;		/* reviewer notes are scrubbed with it, or NULL */
 	/* private */
-	struct buf pay, tmp;
+	struct buf pay, tmp, note, clean;
 	struct toolcalls tc;
+	long long release_after;	/* hitl_release_next's cursor */
+	unsigned long skipped;		/* items release found disagreeing with the ledger */
 };
 
 struct hitl_item {
@@ -124,7 +129,7 @@ int hitl_allowed(const struct policy *p, const char *user, int act);
  * e (PHK_EXIT_VIOLATION, "refused: ..."), as the queue's refusals are.
  */
 int hitl_access_check(struct ledger *l, const struct policy *p, const char *user, int act,
-    const char *run, const struct note_signer *sk, struct phk_err *e);
+    const char *run, const struct note_signer *sk, struct buf *note, struct phk_err *e);
 /* Refuses release by a user without the role, logging it; 0 or -1 (e set). */
 int hitl_release_check(struct hitl *h, struct phk_err *e);
 /*

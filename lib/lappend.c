@@ -8,6 +8,7 @@
 
 #include "annot.h"
 #include "bind.h"
+#include "ckpt.h"
 #include "jscan.h"
 #include "lappend.h"
 #include "sha256.h"
@@ -61,23 +62,6 @@ input_ready(int fd)
 	return poll(&p, 1, 0) > 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Commits the open batch, then (and only then) passes its records on. */
 static int
 flush_batch(struct lappend *a, struct phk_err *e)
@@ -103,7 +87,7 @@ flush_batch(struct lappend *a, struct phk_err *e)
 	buf_reset(&a->note);
 	rc = ledger_append(a->l, lr, a->n, a->sk, a->sk ? &a->note : NULL, e);
 	if (rc == 0 && a->ckfd >= 0 && a->note.len &&
-	    (write_all(a->ckfd, a->note.p, a->note.len) < 0 || fdatasync(a->ckfd) < 0)) {
+	    ckpt_write(a->ckfd, a->note.p, a->note.len, e) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "checkpoint file: %s (entries up to %llu are in the "
 		    "ledger, not passed on)", strerror(errno), (unsigned long long)lr[a->n - 1].seq);
 		rc = -1;

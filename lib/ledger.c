@@ -358,6 +358,56 @@ wal_mode(struct ledger *l, long timeout_ms)
 	}
 }
 
+/*
+ * Whether path lies where its reader cannot create files (read-only media,
+ * an auditor's copy in a directory of someone else's) and no write-ahead
+ * log with content sits beside it.
+ */
+static int
+readonly_place(const char *path)
+{
+	char *dir = strdup(path), *slash, wal[4096];
+	struct stat st;
+	int ro;
+
+	if (dir == NULL)
+		return 0;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	ro = access(slash ? dir : ".", W_OK) != 0;
+	free(dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return ro && !(stat(wal, &st) == 0 && st.st_size > 0);
+}
+
+/* file:PATH?immutable=1, the path percent-encoded where a URI needs it. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), i, k = 0;
+	char *u = malloc(3 * n + 32);
+
+	if (u == NULL)
+		return NULL;
+	memcpy(u, "file:", 5);
+	k = 5;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c == '?' || c == '#' || c == '%' || c < 0x21 || c >= 0x7f) {
+			u[k++] = '%';
+			u[k++] = hex[c >> 4];
+			u[k++] = hex[c & 15];
+		} else
+			u[k++] = (char)c;
+	}
+	memcpy(u + k, "?immutable=1", 13);
+	return u;
+}
+
 int
 ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 {
@@ -391,7 +441,28 @@ ledger_open(struct ledger *l, const char *path, int flags, struct phk_err *e)
 			goto fail;
 		oflags = SQLITE_OPEN_READWRITE;
 	}
-	if (sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if ((flags & LEDGER_RDONLY) && readonly_place(path)) {
+		/*
+		 * Read-only media, or a directory the reader cannot write: SQLite
+		 * cannot make the WAL's shared-memory file there. With no write-
+		 * ahead log left to read, the file is all there is: read it as
+		 * immutable.
+		 */
+		char *uri = immutable_uri(path);
+		int rc;
+		if (uri == NULL) {
+			phk_err_set(e, PHK_EXIT_IO, "out of memory");
+			goto fail;
+		}
+		rc = sqlite3_open_v2(uri, &l->db, oflags | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+		    SQLITE_OPEN_NOMUTEX, NULL);
+		free(uri);
+		if (rc != SQLITE_OK) {
+			dberr(l, e, "open");
+			goto fail;
+		}
+	} else if (sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
 		dberr(l, e, "open");
 		goto fail;
 	}
@@ -845,6 +916,42 @@ flush_wal(struct ledger *l)
 	sqlite3_wal_checkpoint_v2(l->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
+int
+ledger_erasure_text(struct buf *out, const char *origin, const char *kind, const char *scope,
+    uint64_t seq, uint64_t erased)
+{
+	return buf_printf(out, "phikit erasure v1\norigin %s\nkind %s\n%s %s\nseq %llu\n"
+	    "erased %llu\n", origin, kind, !strcmp(kind, "prune") ? "before" : "run", scope,
+	    (unsigned long long)seq, (unsigned long long)erased);
+}
+
+/*
+ * The erasure's authorization: its scope, signed with the ledger's key,
+ * so that no one without the key can erase (or claim to have erased).
+ */
+static int
+authorize(struct ledger *l, const struct note_signer *sk, const char *kind, const char *scope,
+    uint64_t erased, struct buf *payload, struct phk_err *e)
+{
+	struct buf text, note;
+	int rc;
+
+	buf_init(&text, 4096);
+	buf_init(&note, 8192);
+	rc = ledger_erasure_text(&text, l->origin, kind, scope, l->fr.size, erased) < 0 ||
+	    note_sign(sk, text.p, text.len, &note) < 0 ||
+	    buf_adds(payload, ",\"authorization\":") < 0 ||
+	    jstr_encode(payload, note.p, note.len) < 0 || buf_addc(payload, '}') < 0 ? -1 : 0;
+	buf_release(&text);
+	buf_release(&note);
+	if (rc < 0)
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return rc;
+}
+
+/* Erasures never reach the entries that authorize them, nor the bound policy. */
+#define ERASABLE "kind NOT IN ('anonymize', 'prune', 'policy.bind')"
+
 static int
 erase_by(struct ledger *l, uint64_t by, uint64_t *erased, struct phk_err *e)
 {
@@ -860,19 +967,24 @@ erase_by(struct ledger *l, uint64_t by, uint64_t *erased, struct phk_err *e)
 
 int
 ledger_anonymize(struct ledger *l, const char *run, const char *reason, const char *actor,
-    const struct note_signer *sk, uint64_t *erased, struct phk_err *e)
+    const struct note_signer *sk, struct buf *note, uint64_t *erased, struct phk_err *e)
 {
 	struct ledger_rec r;
 	sqlite3_int64 n = 0, live = 0;
 	struct buf p;
 	int ret = -1;
 
+	if (sk == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "an erasure is signed with the ledger's key, so that "
+		    "no one without it can erase: give --key (or PHIKIT_LEDGER_KEY)");
+		return -1;
+	}
 	buf_init(&p, 1 << 16);
 	if (begin(l, e) < 0)
 		goto out2;
 	if (exec1(l, "SELECT COUNT(*) FROM entries WHERE run_id = ?1", run, NULL, 0, &n, e) < 0 ||
-	    exec1(l, "SELECT COUNT(*) FROM entries WHERE run_id = ?1 AND payload IS NOT NULL",
-	    run, NULL, 0, &live, e) < 0)
+	    exec1(l, "SELECT COUNT(*) FROM entries WHERE run_id = ?1 AND payload IS NOT NULL AND "
+	    ERASABLE, run, NULL, 0, &live, e) < 0)
 		goto out;
 	if (n == 0) {
 		phk_err_set(e, PHK_EXIT_USAGE, "no run '%s' in the ledger", run);
@@ -880,10 +992,12 @@ ledger_anonymize(struct ledger *l, const char *run, const char *reason, const ch
 	}
 	if (buf_adds(&p, "{\"anonymize\":{\"erased\":") < 0 || buf_addu(&p, (unsigned long long)live) < 0 ||
 	    buf_adds(&p, ",\"reason\":") < 0 || jstr_encode(&p, reason, strlen(reason)) < 0 ||
-	    buf_adds(&p, ",\"run_id\":\"") < 0 || buf_adds(&p, run) < 0 || buf_adds(&p, "\"}}") < 0) {
+	    buf_adds(&p, ",\"run_id\":\"") < 0 || buf_adds(&p, run) < 0 || buf_adds(&p, "\"}") < 0) {
 		phk_err_set(e, PHK_EXIT_USAGE, "reason too long");
 		goto out;
 	}
+	if (authorize(l, sk, "anonymize", run, (uint64_t)live, &p, e) < 0)
+		goto out;
 	memset(&r, 0, sizeof(r));
 	r.run_id = run;
 	r.actor = actor;
@@ -892,9 +1006,9 @@ ledger_anonymize(struct ledger *l, const char *run, const char *reason, const ch
 	r.n = p.len;
 	if (append_locked(l, &r, 1, e) < 0 ||
 	    exec1(l, "INSERT INTO erasures(seq, by_seq) SELECT seq, ?3 FROM entries "
-	    "WHERE run_id = ?1 AND payload IS NOT NULL AND seq < ?3", run, NULL,
+	    "WHERE run_id = ?1 AND payload IS NOT NULL AND seq < ?3 AND " ERASABLE, run, NULL,
 	    (sqlite3_int64)r.seq, NULL, e) < 0 ||
-	    erase_by(l, r.seq, erased, e) < 0 || (sk && sign_locked(l, sk, NULL, e) < 0))
+	    erase_by(l, r.seq, erased, e) < 0 || sign_locked(l, sk, note, e) < 0)
 		goto out;
 	ret = commit(l, e);
 	if (ret == 0)
@@ -931,7 +1045,7 @@ date_ok(const char *ts)
 
 int
 ledger_prune(struct ledger *l, const char *before, long retention_days, const char *actor,
-    const struct note_signer *sk, uint64_t *erased, struct phk_err *e)
+    const struct note_signer *sk, struct buf *note, uint64_t *erased, struct phk_err *e)
 {
 	char cut[LEDGER_TS_LEN + 1], limit[LEDGER_TS_LEN + 1];
 	struct ledger_rec r;
@@ -963,16 +1077,22 @@ ledger_prune(struct ledger *l, const char *before, long retention_days, const ch
 		    "period (%ld days); the latest date allowed is %.10s", before, retention_days, limit);
 		return -1;
 	}
+	if (sk == NULL) {
+		phk_err_set(e, PHK_EXIT_USAGE, "an erasure is signed with the ledger's key, so that "
+		    "no one without it can erase: give --key (or PHIKIT_LEDGER_KEY)");
+		return -1;
+	}
 	buf_init(&p, 4096);
 	if (begin(l, e) < 0)
 		goto out2;
-	if (exec1(l, "SELECT COUNT(*) FROM entries WHERE ts < ?1 AND payload IS NOT NULL",
-	    cut, NULL, 0, &live, e) < 0)
+	if (exec1(l, "SELECT COUNT(*) FROM entries WHERE ts < ?1 AND payload IS NOT NULL AND "
+	    ERASABLE, cut, NULL, 0, &live, e) < 0)
 		goto out;
 	if (buf_adds(&p, "{\"prune\":{\"before\":\"") < 0 || buf_adds(&p, cut) < 0 ||
 	    buf_adds(&p, "\",\"erased\":") < 0 || buf_addu(&p, (unsigned long long)live) < 0 ||
 	    buf_adds(&p, ",\"retention_days\":") < 0 ||
-	    buf_addu(&p, (unsigned long long)retention_days) < 0 || buf_adds(&p, "}}") < 0) {
+	    buf_addu(&p, (unsigned long long)retention_days) < 0 || buf_adds(&p, "}") < 0 ||
+	    authorize(l, sk, "prune", cut, (uint64_t)live, &p, e) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		goto out;
 	}
@@ -984,9 +1104,9 @@ ledger_prune(struct ledger *l, const char *before, long retention_days, const ch
 	r.n = p.len;
 	if (append_locked(l, &r, 1, e) < 0 ||
 	    exec1(l, "INSERT INTO erasures(seq, by_seq) SELECT seq, ?3 FROM entries "
-	    "WHERE ts < ?1 AND payload IS NOT NULL AND seq < ?3", cut, NULL,
+	    "WHERE ts < ?1 AND payload IS NOT NULL AND seq < ?3 AND " ERASABLE, cut, NULL,
 	    (sqlite3_int64)r.seq, NULL, e) < 0 ||
-	    erase_by(l, r.seq, erased, e) < 0 || (sk && sign_locked(l, sk, NULL, e) < 0))
+	    erase_by(l, r.seq, erased, e) < 0 || sign_locked(l, sk, note, e) < 0)
 		goto out;
 	ret = commit(l, e);
 	if (ret == 0)

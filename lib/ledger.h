@@ -96,17 +96,30 @@ int ledger_get_node(void *l, int level, uint64_t index, mhash out);
 /*
  * Erases the payloads of run (incident response) and appends an
  * "anonymize" entry to that run saying why; the hashes stay, so every
- * proof still verifies. *erased: how many payloads went.
+ * proof still verifies. *erased: how many payloads went. The entry holds
+ * its authorization, a note signed with sk (required) over the erasure's
+ * scope (ledger_erasure_text); the new checkpoint's note goes to note if
+ * not NULL. The entries that authorize erasures (anonymize, prune) and the
+ * bound policy (policy.bind) are never erased.
  */
 int ledger_anonymize(struct ledger *l, const char *run, const char *reason,
-    const char *actor, const struct note_signer *sk, uint64_t *erased, struct phk_err *e);
+    const char *actor, const struct note_signer *sk, struct buf *note, uint64_t *erased,
+    struct phk_err *e);
 /*
  * Erases the payloads of entries stamped before `before` (RFC 3339 or
  * YYYY-MM-DD), refusing a date younger than retention_days ago, and
- * appends a "prune" entry to run "phikit:retention".
+ * appends a "prune" entry to run "phikit:retention", authorized as above.
  */
 int ledger_prune(struct ledger *l, const char *before, long retention_days,
-    const char *actor, const struct note_signer *sk, uint64_t *erased, struct phk_err *e);
+    const char *actor, const struct note_signer *sk, struct buf *note, uint64_t *erased,
+    struct phk_err *e);
+/*
+ * The text an erasure's authorization signs: origin, kind (anonymize or
+ * prune), scope (the run, or the time before which), the erasing entry's
+ * seq and how many payloads it erased.
+ */
+int ledger_erasure_text(struct buf *out, const char *origin, const char *kind, const char *scope,
+    uint64_t seq, uint64_t erased);
 
 struct ledger_stats {
 	uint64_t entries, runs, checkpoints, erased, last_ck_size;

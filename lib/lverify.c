@@ -9,6 +9,7 @@
 
 #include "lverify.h"
 #include "sha256.h"
+#include "trail.h"
 
 #define MAX_SELF_KEYS 64
 
@@ -552,30 +553,210 @@ out:
 	return ret;
 }
 
+/*
+ * An erasing entry (anonymize or prune) and its authorization: a note over
+ * the erasure's scope (ledger_erasure_text), signed by a trusted key (or,
+ * with none given, a key the ledger lists), whose fields are the entry's.
+ * Fills scope (the run, or the time before which) and erased. 0, or -1
+ * with r failed.
+ */
 static int
-pass_erasures(struct ledger *l, struct lverify_result *r, struct phk_err *e)
+erasure_ok(struct lverify_result *r, const struct lverify_opts *o,
+    const struct note_verifier *self, size_t nself, const char *origin, uint64_t seq,
+    const char *kind, const char *run_id, const char *payload, size_t n, char scope[96],
+    uint64_t *erased)
+{
+	json_t *p = payload ? json_loadb(payload, n, 0, NULL) : NULL, *body;
+	const char *note, *sc;
+	struct buf want;
+	struct phk_err e;
+	struct note nt;
+	int anon = kind && !strcmp(kind, "anonymize"), k, ok = 0;
+
+	buf_init(&want, 4096);
+	if (!kind || (!anon && strcmp(kind, "prune"))) {
+		fail(r, (long long)seq, "entry %" PRIu64 " is no anonymize or prune entry, yet "
+		    "payloads are marked erased by it", seq);
+		goto out;
+	}
+	body = json_object_get(p, anon ? "anonymize" : "prune");
+	sc = json_string_value(json_object_get(body, anon ? "run_id" : "before"));
+	note = json_string_value(json_object_get(p, "authorization"));
+	if (!json_is_integer(json_object_get(body, "erased")) || sc == NULL || note == NULL ||
+	    strlen(sc) >= 96) {
+		fail(r, (long long)seq, "erasure entry %" PRIu64 " carries no authorization signed "
+		    "with the ledger's key (erased by someone without it)", seq);
+		goto out;
+	}
+	*erased = (uint64_t)json_integer_value(json_object_get(body, "erased"));
+	snprintf(scope, 96, "%s", sc);
+	if ((anon && strcmp(sc, run_id)) || ledger_erasure_text(&want, origin, kind, sc, seq,
+	    *erased) < 0 || note_parse(&nt, note, strlen(note), &e) < 0 ||
+	    nt.text_len != want.len || memcmp(note, want.p, want.len) != 0) {
+		fail(r, (long long)seq, "erasure entry %" PRIu64 ": its authorization is not for "
+		    "this erasure (another ledger, entry, scope or count)", seq);
+		goto out;
+	}
+	k = o->nkeys ? note_verify(&nt, note, o->keys, o->nkeys) : note_verify(&nt, note, self, nself);
+	if (k < 0) {
+		fail(r, (long long)seq, "erasure entry %" PRIu64 ": its authorization is %s", seq,
+		    k == -2 ? "forged or altered" : o->nkeys ? "not signed by the given key" :
+		    "signed by no key the ledger lists");
+		goto out;
+	}
+	ok = 1;
+out:
+	json_decref(p);
+	buf_release(&want);
+	return ok ? 0 : -1;
+}
+
+/* Every erasure row against the signed authorization of the entry that made it. */
+static int
+pass_erasures(struct ledger *l, const struct lverify_opts *o, const struct note_verifier *self,
+    size_t nself, struct lverify_result *r, struct phk_err *e)
 {
 	sqlite3_stmt *q;
+	long long cur = -1;
+	uint64_t erased = 0, count = 0;
+	char scope[96] = "", kind[16] = "";
 	int rc;
 
-	if (prep(l, "SELECT x.seq, x.by_seq, b.kind, b.run_id, t.run_id, t.ts, b.ts "
+	if (prep(l, "SELECT x.seq, x.by_seq, b.kind, b.run_id, b.payload, t.run_id, t.ts "
 	    "FROM erasures x LEFT JOIN entries b ON b.seq = x.by_seq "
-	    "LEFT JOIN entries t ON t.seq = x.seq ORDER BY x.seq", &q, e) < 0)
+	    "LEFT JOIN entries t ON t.seq = x.seq ORDER BY x.by_seq, x.seq", &q, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(q, 0), by = sqlite3_column_int64(q, 1);
-		const char *kind = (const char *)sqlite3_column_text(q, 2);
-		const char *brun = (const char *)sqlite3_column_text(q, 3);
-		const char *trun = (const char *)sqlite3_column_text(q, 4);
-		const char *tts = (const char *)sqlite3_column_text(q, 5);
-		const char *bts = (const char *)sqlite3_column_text(q, 6);
-		int okk = kind && brun && trun && tts && bts && by > seq &&
-		    ((!strcmp(kind, "anonymize") && !strcmp(brun, trun)) ||
-		    (!strcmp(kind, "prune") && strcmp(tts, bts) < 0));
+		const char *trun = (const char *)sqlite3_column_text(q, 5);
+		const char *tts = (const char *)sqlite3_column_text(q, 6);
 
-		if (!okk) {
-			fail(r, seq, "entry %lld: its erasure is not backed by an anonymize entry of "
-			    "its run or a prune entry after it (entry %lld)", seq, by);
+		if (by != cur) {
+			if (cur >= 0 && count != erased) {
+				fail(r, cur, "erasure entry %lld says it erased %" PRIu64 " payloads; %"
+				    PRIu64 " are marked erased by it", cur, erased, count);
+				goto done;
+			}
+			cur = by;
+			count = 0;
+			snprintf(kind, sizeof(kind), "%s", sqlite3_column_text(q, 2) ?
+			    (const char *)sqlite3_column_text(q, 2) : "");
+			if (erasure_ok(r, o, self, nself, l->origin, (uint64_t)by,
+			    sqlite3_column_text(q, 2) ? kind : NULL,
+			    (const char *)sqlite3_column_text(q, 3) ? (const char *)sqlite3_column_text(q, 3) : "",
+			    sqlite3_column_blob(q, 4), (size_t)sqlite3_column_bytes(q, 4), scope,
+			    &erased) < 0)
+				goto done;
+		}
+		count++;
+		if (!trun || !tts || seq >= by || (!strcmp(kind, "anonymize") && strcmp(trun, scope)) ||
+		    (!strcmp(kind, "prune") && strcmp(tts, scope) >= 0)) {
+			fail(r, seq, "entry %lld: its erasure is outside what entry %lld was authorized "
+			    "to erase", seq, by);
+			goto done;
+		}
+	}
+	if (rc == SQLITE_DONE && cur >= 0 && count != erased)
+		fail(r, cur, "erasure entry %lld says it erased %" PRIu64 " payloads; %" PRIu64
+		    " are marked erased by it", cur, erased, count);
+done:
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbfail(l, e);
+	return 0;
+}
+
+/* Every release against the approvals the ledger holds for its item. */
+static int
+pass_releases(struct ledger *l, struct lverify_result *r, struct phk_err *e)
+{
+	sqlite3_stmt *q;
+	char why[256];
+	int rc;
+
+	if (prep(l, "SELECT seq, run_id, json_extract(payload, '$.item'), "
+	    "json_extract(payload, '$.approvals_required') FROM entries "
+	    "WHERE kind = 'hitl.release' AND payload IS NOT NULL AND json_valid(payload) "
+	    "ORDER BY seq", &q, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(q, 0), item = sqlite3_column_int64(q, 2);
+		const char *run = (const char *)sqlite3_column_text(q, 1);
+		int req = sqlite3_column_int(q, 3);
+		struct trail t;
+		if (trail_read(l->db, run ? run : "", item, (uint64_t)seq, &t) < 0) {
+			sqlite3_finalize(q);
+			return dbfail(l, e);
+		}
+		if (t.required > req)
+			req = t.required;
+		if (!trail_releasable(&t, req > 0 ? req : 1, t.sod > 0, why, sizeof(why))) {
+			fail(r, seq, "entry %lld releases item %lld of run '%s', but %s", seq, item,
+			    run ? run : "", why);
+			break;
+		}
+		r->releases++;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbfail(l, e);
+	return 0;
+}
+
+/* The review queue's rows, where the database has them, against the ledger. */
+static int
+pass_queue(struct ledger *l, struct lverify_result *r, struct phk_err *e)
+{
+	sqlite3_stmt *q;
+	char why[256], hex[2 * HASH_LEN + 1];
+	mhash d;
+	int rc;
+
+	if (prep(l, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'hitl_items'",
+	    &q, e) < 0)
+		return -1;
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : dbfail(l, e);
+	if (prep(l, "SELECT id, run_id, status, record, record_sha256, released_at IS NOT NULL "
+	    "FROM hitl_items ORDER BY id", &q, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(q, 0);
+		const char *run = (const char *)sqlite3_column_text(q, 1);
+		const char *status = (const char *)sqlite3_column_text(q, 2);
+		const char *sha = (const char *)sqlite3_column_text(q, 4);
+		int released = sqlite3_column_int(q, 5);
+		struct trail t;
+		const char *bad = NULL;
+
+		if (trail_read(l->db, run ? run : "", id, UINT64_MAX, &t) < 0) {
+			sqlite3_finalize(q);
+			return dbfail(l, e);
+		}
+		sha256(d, sqlite3_column_blob(q, 3), (size_t)sqlite3_column_bytes(q, 3));
+		hex32(hex, d);
+		if (!t.enqueued)
+			bad = "no hitl.enqueue entry queued it";
+		else if (!sha || strcmp(hex, sha) || strcmp(hex, t.record_sha256))
+			bad = "its stored record is not the one queued";
+		else if (released != t.released)
+			bad = released ? "it is marked released, the ledger shows no release" :
+			    "the ledger shows it released, the row does not";
+		else if (status && !strcmp(status, "rejected") && !t.rejected)
+			bad = "it is marked rejected, the ledger shows no rejection";
+		else if (status && !strcmp(status, "expired") && !t.expired)
+			bad = "it is marked expired, the ledger shows no expiry";
+		else if (status && !strcmp(status, "approved") && !t.released &&
+		    !trail_releasable(&t, t.required > 0 ? t.required : 1, t.sod > 0, why, sizeof(why)))
+			bad = why;
+		else if (status && (!strcmp(status, "pending") || !strcmp(status, "escalated")) &&
+		    (t.rejected || t.expired))
+			bad = "it is marked pending, the ledger shows it decided";
+		if (bad) {
+			fail(r, -1, "queue item %lld (run '%s') disagrees with the ledger: %s", id,
+			    run ? run : "", bad);
 			break;
 		}
 	}
@@ -602,7 +783,9 @@ lverify_db(struct ledger *l, const struct lverify_opts *o, struct lverify_result
 		return dbfail(l, e);
 	if (load_self_keys(l, self, &nself, e) < 0 ||
 	    pass_entries(l, o, self, nself, r, e) < 0 ||
-	    (r->ok && pass_erasures(l, r, e) < 0))
+	    (r->ok && pass_erasures(l, o, self, nself, r, e) < 0) ||
+	    (r->ok && pass_releases(l, r, e) < 0) ||
+	    (r->ok && pass_queue(l, r, e) < 0))
 		goto out;
 	if (r->ok && o->nkeys && !r->has_ck)
 		fail(r, -1, "no checkpoint: nothing signed by the given key covers this ledger");
@@ -834,6 +1017,174 @@ out:
 	return ret;
 }
 
+/* An entry object of the bundle (entries or erasures) checked as bundle_entries does. */
+static int
+bundle_erasing_entry(json_t *it, struct lverify_result *r, uint64_t size, const mhash root,
+    struct ledger_entry *x, const char **payload, size_t *pn)
+{
+	json_t *en = json_object_get(it, "entry"), *p = json_object_get(it, "payload");
+	mhash lh, proof[MERKLE_MAX_PROOF], given, ph;
+	char hex[2 * HASH_LEN + 1];
+	struct buf leaf;
+	const char *s;
+	size_t np;
+	uint64_t v;
+	int ok = 0;
+
+	buf_init(&leaf, 4096);
+	memset(x, 0, sizeof(*x));
+	if (!json_is_object(en) || juint(en, "v", &v) < 0 || v != 1 || juint(en, "seq", &x->seq) < 0 ||
+	    juint(en, "run_seq", &x->run_seq) < 0 ||
+	    (s = jstr(en, "run_id")) == NULL || copy_field(x->run_id, sizeof(x->run_id), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "run_prev")) == NULL || copy_field(x->run_prev, sizeof(x->run_prev), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "ts")) == NULL || copy_field(x->ts, sizeof(x->ts), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "actor")) == NULL || copy_field(x->actor, sizeof(x->actor), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "kind")) == NULL || copy_field(x->kind, sizeof(x->kind), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "payload_sha256")) == NULL ||
+	    copy_field(x->payload_sha256, sizeof(x->payload_sha256), s, strlen(s)) < 0 ||
+	    entry_bad_field(x) != NULL || ledger_entry_json(x, &leaf) < 0) {
+		fail(r, -1, "an erasing entry of the bundle is malformed");
+		goto out;
+	}
+	merkle_leaf(lh, leaf.p, leaf.len);
+	if ((s = jstr(it, "leaf_hash")) == NULL || hex_hash(s, given) < 0 ||
+	    sodium_memcmp(given, lh, HASH_LEN) != 0 ||
+	    jproof(json_object_get(it, "inclusion_proof"), proof, &np) < 0 ||
+	    !merkle_check_inclusion(proof, np, x->seq, size, lh, root)) {
+		fail(r, (long long)x->seq, "erasing entry %" PRIu64 " is not in the signed log at "
+		    "that place", x->seq);
+		goto out;
+	}
+	if (!json_is_string(p)) {
+		fail(r, (long long)x->seq, "erasing entry %" PRIu64 " has no payload, so nothing "
+		    "shows what authorized it", x->seq);
+		goto out;
+	}
+	sha256(ph, (const unsigned char *)json_string_value(p), json_string_length(p));
+	hex32(hex, ph);
+	if (strcmp(hex, x->payload_sha256) != 0) {
+		fail(r, (long long)x->seq, "erasing entry %" PRIu64 ": its payload was edited", x->seq);
+		goto out;
+	}
+	*payload = json_string_value(p);
+	*pn = json_string_length(p);
+	ok = 1;
+out:
+	buf_release(&leaf);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Every erased payload of the bundle against the entry that erased it,
+ * which the bundle carries (among its entries, or in "erasures"), checked
+ * in the signed log and by its signed authorization.
+ */
+static int
+bundle_erasures(json_t *doc, struct lverify_result *r, const struct lverify_opts *o,
+    const struct note_verifier *self, size_t nself, const char *origin, uint64_t size,
+    const mhash root)
+{
+	json_t *arr = json_object_get(doc, "entries"), *er = json_object_get(doc, "erasures");
+	json_t *it, *jt;
+	size_t i, k;
+
+	if (er && !json_is_array(er))
+		return fail(r, -1, "the bundle's erasures is not an array");
+	json_array_foreach(arr, i, it) {
+		json_t *en = json_object_get(it, "entry"), *found = NULL;
+		struct ledger_entry x;
+		const char *pl, *kind, *run, *ts;
+		char scope[96];
+		uint64_t by, seq, erased, s2;
+		size_t pn;
+
+		if (!json_is_null(json_object_get(it, "payload")))
+			continue;
+		if (juint(it, "erased_by", &by) < 0 || juint(en, "seq", &seq) < 0)
+			return fail(r, -1, "entries[%zu]: an erased payload names no erasure", i);
+		{
+			/* the entries are in seq order (bundle_entries checked): halve */
+			size_t lo = 0, hi = json_array_size(arr);
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				jt = json_array_get(arr, mid);
+				if (juint(json_object_get(jt, "entry"), "seq", &s2) < 0)
+					break;
+				if (s2 == by) {
+					found = jt;
+					break;
+				}
+				if (s2 < by)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+		}
+		for (k = 0; !found && er && k < json_array_size(er); k++)
+			if (juint(json_object_get(json_array_get(er, k), "entry"), "seq", &s2) == 0 &&
+			    s2 == by)
+				found = json_array_get(er, k);
+		if (found == NULL)
+			return fail(r, (long long)seq, "entry %" PRIu64 ": its payload is erased by entry %"
+			    PRIu64 ", which the bundle does not carry", seq, by);
+		if (bundle_erasing_entry(found, r, size, root, &x, &pl, &pn) < 0 ||
+		    erasure_ok(r, o, self, nself, origin, x.seq, x.kind, x.run_id, pl, pn, scope,
+		    &erased) < 0)
+			return -1;
+		kind = x.kind;
+		run = jstr(en, "run_id");
+		ts = jstr(en, "ts");
+		if (run == NULL || ts == NULL || seq >= by ||
+		    (!strcmp(kind, "anonymize") && strcmp(run, scope)) ||
+		    (!strcmp(kind, "prune") && strcmp(ts, scope) >= 0))
+			return fail(r, (long long)seq, "entry %" PRIu64 ": its erasure is outside what "
+			    "entry %" PRIu64 " was authorized to erase", seq, by);
+	}
+	return 0;
+}
+
+/* In a run's bundle, which holds the whole run: every release against its approvals. */
+static int
+bundle_releases(json_t *doc, struct lverify_result *r)
+{
+	json_t *arr = json_object_get(doc, "entries"), *it, *jt;
+	size_t i, k;
+	char why[256];
+
+	json_array_foreach(arr, i, it) {
+		json_t *en = json_object_get(it, "entry"), *p;
+		const char *kind = jstr(en, "kind"), *pl = jstr(it, "payload");
+		struct trail t;
+		uint64_t seq;
+		long long item;
+		int req;
+
+		if (kind == NULL || strcmp(kind, "hitl.release") || pl == NULL ||
+		    juint(en, "seq", &seq) < 0)
+			continue;
+		if ((p = json_loads(pl, 0, NULL)) == NULL)
+			continue;
+		item = json_integer_value(json_object_get(p, "item"));
+		req = (int)json_integer_value(json_object_get(p, "approvals_required"));
+		json_decref(p);
+		trail_init(&t);
+		json_array_foreach(arr, k, jt) {
+			uint64_t s2;
+			const char *pk = jstr(jt, "payload");
+			if (k >= i || pk == NULL || juint(json_object_get(jt, "entry"), "seq", &s2) < 0)
+				continue;
+			trail_add(&t, jstr(json_object_get(jt, "entry"), "kind"), pk, strlen(pk), item);
+		}
+		if (t.required > req)
+			req = t.required;
+		if (!trail_releasable(&t, req > 0 ? req : 1, t.sod > 0, why, sizeof(why)))
+			return fail(r, (long long)seq, "entry %" PRIu64 " releases item %lld, but %s",
+			    seq, item, why);
+		r->releases++;
+	}
+	return 0;
+}
+
 int
 lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_result *r,
     struct phk_err *e)
@@ -917,7 +1268,9 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 		snprintf(r->range, sizeof(r->range), "%.40s to %.40s", from ? from : "the start",
 		    to ? to : "the end");
 	}
-	if (bundle_entries(doc, r, r->ck_size, root, range, from, to) < 0)
+	if (bundle_entries(doc, r, r->ck_size, root, range, from, to) < 0 ||
+	    bundle_erasures(doc, r, o, self, nself, origin, r->ck_size, root) < 0 ||
+	    (!range && bundle_releases(doc, r) < 0))
 		goto done;
 	if (!range && ((s = jstr(doc, "run_id")) == NULL || strcmp(s, r->run_id) != 0)) {
 		fail(r, -1, "the bundle's run_id is not its entries' run ('%s')", r->run_id);

@@ -27,7 +27,7 @@ struct lverify_result {
 	int ok;			/* every check passed */
 	int key_verified;	/* checkpoints signed by a trusted key (not self-asserted) */
 	int is_bundle;
-	uint64_t entries, runs, checkpoints, erased;
+	uint64_t entries, runs, checkpoints, erased, releases;
 	int has_ck;
 	uint64_t ck_size;	/* the latest checkpoint's tree size */
 	char ck_signer[NOTE_NAME_MAX + 16];	/* name+id of its signer */

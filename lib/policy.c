@@ -41,7 +41,7 @@ static const char *const val_names[V__N] = {
 };
 
 static const char *const act_names[ACT__N] = {
-	"approve", "reject", "release", "anonymize", "export",
+	"approve", "reject", "release", "anonymize", "export", "policy",
 };
 
 const char *
@@ -1669,6 +1669,12 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 	rc = load_doc(&l, p, cx);
 	/* after load_doc, which loads what this extends: the base is hashed first */
 	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
+	/* and kept as it was hashed, for the ledger's record of a queue's policy */
+	if (rc == 0 && (buf_printf(&p->source, "# phikit policy file %s\n", path) < 0 ||
+	    buf_add(&p->source, text, len) < 0)) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		rc = -1;
+	}
 	yaml_document_delete(&l.doc);
 out:
 	fclose(f);
@@ -1684,6 +1690,7 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	unsigned char h[crypto_hash_sha256_BYTES];
 
 	memset(p, 0, sizeof(*p));
+	buf_init(&p->source, (size_t)1 << 28);
 	p->age_over = 89;
 	p->ledger_retention_days = 6 * 366;	/* 45 CFR 164.316(b)(2): six years */
 	p->match_limit = 1000000;
@@ -1703,6 +1710,11 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 		return -1;
 	}
 	crypto_hash_sha256_final(&cx.h, h);
+	if ((p->path = realpath(path, NULL)) == NULL && (p->path = xstrdup(path)) == NULL) {
+		policy_release(p);
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
 	if (p->limits.marker == NULL && (p->limits.marker = xstrdup(" [truncated]")) == NULL) {
 		policy_release(p);
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
@@ -1728,6 +1740,8 @@ policy_release(struct policy *p)
 	free(p->name);
 	strlist_free(&p->zip_restricted);
 	strlist_free(&p->ledger_content_fields);
+	buf_release(&p->source);
+	free(p->path);
 	free(p->names.first_names);
 	free(p->names.surnames);
 	free(p->names.english);

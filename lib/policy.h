@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "rules.h"
 
@@ -109,7 +110,8 @@ struct limits {
 };
 
 /* What the access section can restrict (phikit-policy(5)). */
-enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT__N };
+enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT_POLICY,
+    ACT__N };
 const char *action_name(int act);
 
 struct access_role {
@@ -143,6 +145,8 @@ struct hitl_conf {
 struct policy {
 	char *name;
 	char sha256[65];	/* over every file loaded, base first */
+	char *path;		/* the file loaded, as an absolute path when it resolves */
+	struct buf source;	/* every file as hashed, each after a "# phikit policy file" line */
 	int replace;		/* REPLACE_* */
 	int keep_year;
 	int zip_mode;		/* ZIP_* */

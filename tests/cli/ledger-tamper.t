@@ -135,7 +135,39 @@ fresh
 q "INSERT INTO erasures(seq, by_seq) VALUES (2, 4); UPDATE entries SET payload = NULL WHERE seq = 2"
 is "$(q "SELECT quote(payload) FROM entries WHERE seq = 2")" NULL "(an erasure row lets the trigger erase a payload)"
 tampered "an erasure backed by an ordinary entry" \
-	"entry 2: its erasure is not backed by an anonymize entry of its run or a prune entry after it (entry 4)" --key "$avkey"
+	"entry 4 is no anonymize or prune entry, yet payloads are marked erased by it" --key "$avkey"
+# an erasure by someone without the ledger's key: their own key signs its authorization
+fresh
+"$LADM" anonymize --db "$db" --run A --reason "not allowed" --key "$okey" >/dev/null 2>&1
+tampered "an anonymize signed with another key than the ledger's" \
+	"checkpoint 8 (size 8) is not signed by the given key; it is signed by $oid" --key "$avkey"
+q "DELETE FROM checkpoints WHERE size > 7" 2>/dev/null ||
+	q "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size > 7"
+seq_anon=$(q "SELECT seq FROM entries WHERE kind = 'anonymize'")
+tampered "... and its checkpoint removed: the erasure itself is not the ledger key's" \
+	"erasure entry $seq_anon: its authorization is not signed by the given key" --key "$avkey"
+# a legitimate erasure stretched over what it did not cover
+fresh
+"$LADM" anonymize --db "$db" --run A --reason incident --key "$akey" >/dev/null 2>&1
+seq_anon=$(q "SELECT seq FROM entries WHERE kind = 'anonymize'")
+run "$LV" --db "$db" --key "$avkey"
+is "$rc" 0 "a signed anonymize verifies"
+q "INSERT INTO erasures(seq, by_seq) VALUES (1, $seq_anon); UPDATE entries SET payload = NULL WHERE seq = 1"
+tampered "an entry of another run erased under run A's erasure" \
+	"entry 1: its erasure is outside what entry $seq_anon was authorized to erase" --key "$avkey"
+fresh
+"$LADM" anonymize --db "$db" --run A --reason incident --key "$akey" >/dev/null 2>&1
+q "DROP TRIGGER entries_no_update; UPDATE entries SET payload = json_set(payload, '$.anonymize.erased', 9) WHERE kind = 'anonymize'"
+tampered "the erasure's count edited" \
+	"entry $seq_anon: its payload does not match payload_sha256 (the payload was edited)" --key "$avkey"
+run "$LA" --db "$db" --kind anonymize --actor privacy-officer <<<'{"anonymize":{"erased":1}}'
+is "$rc:$out" "2:" "ledger-append will not write an anonymize entry"
+is_err "ledger-append: --kind anonymize is reserved: only the program it belongs to writes it (anonymize and prune: ledger-admin; hitl.*: hitl; access.*, policy.*, vault.*)" \
+	"... and says who does"
+for k in prune hitl.decision hitl.release access.refusal policy.bind vault.restore; do
+	run "$LA" --db "$db" --kind "$k" <<<'{"x":1}'
+	is "$rc" 2 "ledger-append --kind $k: refused, exit 2"
+done
 
 # checkpoints: forged and swapped signatures
 note7=$(q "SELECT note FROM checkpoints WHERE size = 7")
@@ -165,8 +197,8 @@ tampered "a swapped signature (another key's)" "checkpoint 7 (size 7) is not sig
 tampered "a swapped signature, no key" "checkpoint 7 (size 7) is signed by no key the ledger lists"
 # ... with the other key listed in the ledger too, only --key tells
 q "INSERT INTO keys(vkey) VALUES ('$ovkey')"
-run "$LV" --db "$db"
-is "$rc" 0 "a swapped signature whose key the ledger lists: self-asserted, exit 0"
+run "$LV" --db "$db" --self-asserted
+is "$rc" 0 "a swapped signature whose key the ledger lists: self-asserted, exit 0 with --self-asserted"
 is_out "ledger consistent, NOT verified (no --key): 7 entries, 2 runs, checkpoint 7 self-asserted by $oid" \
 	"... and says it is not verified, naming the signer"
 tampered "a swapped signature whose key the ledger lists, with --key" \
@@ -179,7 +211,7 @@ PHIKIT_LEDGER_ORIGIN=$(q "SELECT value FROM meta WHERE key = 'origin'") \
 	"$LA" --db "$tmp/rebuilt.db" --key "$okey" --batch 3 "$tmp/in" >/dev/null
 is "$(sqlite3 "$tmp/rebuilt.db" "SELECT group_concat(payload, '|') FROM entries")" \
 	"$(q "SELECT group_concat(payload, '|') FROM entries")" "(the rebuilt ledger holds the same records, same origin)"
-run "$LV" --db "$tmp/rebuilt.db"
+run "$LV" --db "$tmp/rebuilt.db" --self-asserted
 is "$rc:$out" "0:ledger consistent, NOT verified (no --key): 7 entries, 2 runs, checkpoint 7 self-asserted by $oid" \
 	"rebuilt: consistent on its own, and not verified"
 run "$LV" --db "$tmp/rebuilt.db" --key "$avkey"
@@ -284,6 +316,32 @@ edited '.entries[1].payload = null' "export: a payload removed without an erasur
 	"entry 4: its payload is gone with no erasure that explains it"
 edited '.entries[1].payload = null | .entries[1].erased_by = 2' "export: an erasure that comes before the entry" \
 	"entry 4: its payload is gone with no erasure that explains it"
+edited '.entries[1].payload = null | .entries[1].erased_by = 6' "export: a payload nulled, 'erased by' an ordinary record" \
+	"entry 6 is no anonymize or prune entry, yet payloads are marked erased by it"
+edited '.entries[1].payload = null | .entries[1].erased_by = 99' "export: a payload nulled, 'erased by' an entry past the tree" \
+	"entry 4: its payload is erased by entry 99, which the bundle does not carry"
+# a run really anonymized: its bundle carries the signed authorization
+adb=$tmp/anon.db
+cp "$base" "$adb"
+"$LADM" anonymize --db "$adb" --run A --reason incident --key "$akey" >/dev/null 2>&1
+"$TEX" --db "$adb" --run A -o "$tmp/a.json" 2>/dev/null
+run "$LV" --key "$avkey" "$tmp/a.json"
+is "$rc:$out" "0:bundle OK: run A, 5 entries, checkpoint 9 signed by $aid; 4 payloads erased" \
+	"an anonymized run's bundle verifies, its erasures authorized"
+"$TEX" --db "$adb" --run B -o "$tmp/b2.json" 2>/dev/null
+jq '.entries[0].payload = null | .entries[0].erased_by = 8' "$tmp/b2.json" >"$tmp/e.json"
+run "$LV" --key "$avkey" "$tmp/e.json"
+is "$rc:$out" "1:bundle INVALID: entry 1: its payload is erased by entry 8, which the bundle does not carry" \
+	"export: run A's erasure claimed for run B's entry (the bundle lacks it)"
+jq --slurpfile a "$tmp/a.json" '.entries[0].payload = null | .entries[0].erased_by = 8 |
+	.erasures = [$a[0].entries[-1]]' "$tmp/b2.json" >"$tmp/e.json"
+run "$LV" --key "$avkey" "$tmp/e.json"
+is "$rc:$out" "1:bundle INVALID: entry 1: its erasure is outside what entry 8 was authorized to erase" \
+	"export: run A's signed erasure carried along to cover run B's entry"
+jq '.entries[-1].payload |= (fromjson | .authorization |= sub("erased 4"; "erased 5") | tojson)' \
+	"$tmp/a.json" >"$tmp/e.json"
+run "$LV" --key "$avkey" "$tmp/e.json"
+is "$rc" 1 "export: the erasure's authorization edited: exit 1"
 edited '.checkpoint |= (split("\n") | .[1] = "8" | join("\n"))' "export: the checkpoint's size edited" \
 	"the bundle's checkpoint (size 8) has an invalid signature: forged or altered"
 edited '.checkpoint |= (split("\n") | .[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | join("\n"))' \

@@ -106,7 +106,7 @@ bad_input "a numeric run_id" '{"ok":1}
 bad_input "an over-long line" '{"ok":1}
 {"x":"0123456789012345678901234567890123456789"}
 {"ok":2}' "ledger-append: error (at <stdin>:2): line longer than 40 bytes" --max-line 40
-printf '%s\n' '{"ok":1,"phikit":{"scrub":{"total":0}}}' '{"raw":"Jane Doe"}' '{"ok":2}' >"$tmp/req"
+{ "$bin/phi-scrub" -p "$POLICY" <<<'{"ok":1}'; printf '%s\n' '{"raw":"Jane Doe"}' '{"ok":2}'; } >"$tmp/req"
 run "$LA" --db "$tmp/req0.db" --run B --require-scrubbed "$tmp/req"
 is "$rc" 3 "--require-scrubbed: an unscrubbed record, exit 3"
 is_err "ledger-append: error (at $tmp/req:2): record has no phikit.scrub annotation; the policy requires records scrubbed by phi-scrub before they are logged" \
@@ -116,7 +116,7 @@ is "$(jq -c .ok "$tmp/out"):$(sqlite3 "$tmp/req0.db" "SELECT count(*) FROM entri
 printf '%s\n' '{"raw":"Jane Doe","phikit":{"scrub":null}}' >"$tmp/null"
 run "$LA" --db "$tmp/req0.db" --run B --require-scrubbed "$tmp/null"
 is "$rc:$out" "3:" "--require-scrubbed: \"scrub\":null is no annotation, exit 3"
-is_err "ledger-append: error (at $tmp/null:1): record has no phikit.scrub annotation; the policy requires records scrubbed by phi-scrub before they are logged" \
+is_err "ledger-append: error (at $tmp/null:1): phikit.scrub is not an object" \
 	"--require-scrubbed: \"scrub\":null refused"
 printf '%s\n' '{"raw":"Jane Doe"}' >"$tmp/raw"
 run "$LA" --db "$tmp/req.db" --run B -p "$POLICY" "$tmp/raw"
@@ -275,7 +275,7 @@ is_err "ledger-admin: key name 'a+b' must be 1 to 128 printable ASCII characters
 run "$LV" --db "$db" --key "$out"
 run "$LADM" frobnicate
 is "$rc" 2 "an unknown command: exit 2"
-is_err "ledger-admin: unknown command 'frobnicate' (keygen, checkpoint, anonymize, prune, stats)" "an unknown command: named"
+is_err "ledger-admin: unknown command 'frobnicate' (keygen, checkpoint, anonymize, prune, policy, stats)" "an unknown command: named"
 
 # ---- ledger-admin checkpoint ----
 
@@ -317,7 +317,7 @@ is_err "ledger-admin: cannot open database '$tmp/none.db': No such file or direc
 rm -f "$db"
 "$LA" --db "$db" --run V1 <<<'{"v":1}' >/dev/null
 run "$LV" --db "$db"
-is "$rc" 0 "no checkpoint, no key: exit 0"
+is "$rc" 1 "no checkpoint, no key: exit 1 (nothing trusted verified it)"
 is_out "ledger consistent, NOT verified (no --key): 1 entry, 1 run, no signed checkpoint" "no checkpoint, no key: says so"
 run "$LV" --db "$db" --key "$avkey"
 is "$rc" 1 "no checkpoint, with a key: exit 1"
@@ -325,8 +325,8 @@ is_out "ledger INVALID: no checkpoint: nothing signed by the given key covers th
 printf '%s\n' '{"v":2}' '{"v":3}' | "$LA" --db "$db" --run V2 --key "$akey" >/dev/null
 "$LA" --db "$db" --run V1 <<<'{"v":4}' >/dev/null
 id=$(echo "$avkey" | cut -d+ -f1,2)
-run "$LV" --db "$db"
-is "$rc" 0 "self-asserted: exit 0"
+run "$LV" --db "$db" --self-asserted
+is "$rc" 0 "--self-asserted: exit 0"
 is_out "ledger consistent, NOT verified (no --key): 4 entries, 2 runs, checkpoint 3 self-asserted by $id; 1 entry after it not yet signed" \
 	"without --key: consistent, NOT verified, self-asserted"
 run "$LV" --db "$db" --key "$avkey"
@@ -410,43 +410,66 @@ printf '%s\n' '{"secret":"ZEBRA-PAYLOAD-1"}' '{"secret":"ZEBRA-PAYLOAD-2"}' |
 	"$LA" --db "$db" --run victim --key "$akey" >/dev/null
 "$LA" --db "$db" --run other --key "$akey" <<<'{"keep":"KEEP-ME"}' >/dev/null
 is "$(cat "$db"* | grep -ao ZEBRA-PAYLOAD-. | sort -u | tr '\n' ' ')" "ZEBRA-PAYLOAD-1 ZEBRA-PAYLOAD-2 " "before: the raw payloads are in the database files"
+run "$LADM" anonymize --db "$db" --run victim --reason 'patient "request"' --actor dpo
+is "$rc:$out" "2:" "anonymize without the ledger's key: exit 2, nothing done"
+is_err "ledger-admin: an erasure is signed with the ledger's key, so that no one without it can erase: give --key (or PHIKIT_LEDGER_KEY)" \
+	"anonymize without the key: said why"
 run "$LADM" anonymize --db "$db" --run victim --reason 'patient "request"' --key "$akey" --actor dpo
 is "$rc" 0 "anonymize: exit 0"
 is_out "anonymized run 'victim': 2 payloads erased" "anonymize: how many payloads went"
-is "$(q "SELECT seq || ':' || quote(payload) FROM entries WHERE run_id = 'victim' ORDER BY seq" | tr '\n' ' ')" \
-	"0:NULL 1:NULL 3:'{\"anonymize\":{\"erased\":2,\"reason\":\"patient \\\"request\\\"\",\"run_id\":\"victim\"}}' " \
-	"anonymize: the run's payloads are NULL, an anonymize entry says why"
-is "$(q "SELECT run_seq, actor, kind FROM entries WHERE seq = 3")" "2|dpo|anonymize" "the anonymize entry belongs to the run, by --actor"
+is "$(q "SELECT seq || ' ' || run_id || ' ' || kind || ' ' || actor FROM entries WHERE seq = 3")" \
+	"3 phikit:policy policy.bind $(id -un)" "the first ledger-admin erasure binds the database's policy first"
+is "$(q "SELECT json_extract(payload, '$.policy.sha256') FROM entries WHERE seq = 3")" \
+	"$(sha256sum "$tmp/plain.yaml" | cut -d' ' -f1)" "the bound policy is the one the command ran under"
+is "$(q "SELECT seq || ':' || quote(payload) FROM entries WHERE run_id = 'victim' AND seq < 4 ORDER BY seq" | tr '\n' ' ')" \
+	"0:NULL 1:NULL " "anonymize: the run's payloads are NULL"
+is "$(q "SELECT payload FROM entries WHERE seq = 4" | jq -c '.anonymize')" \
+	'{"erased":2,"reason":"patient \"request\"","run_id":"victim"}' "an anonymize entry says why, and how many"
+origin=$(q "SELECT value FROM meta WHERE key = 'origin'")
+is "$(q "SELECT payload FROM entries WHERE seq = 4" | jq -r '.authorization' | head -7)" \
+	"phikit erasure v1
+origin $origin
+kind anonymize
+run victim
+seq 4
+erased 2" "its authorization: the erasure's scope, as a note signed with the ledger's key"
+is "$(q "SELECT payload FROM entries WHERE seq = 4" | jq -r '.authorization' | sed -n 8p | cut -d' ' -f1,2)" \
+	"— audit" "signed by the ledger's key"
+is "$(q "SELECT run_seq, actor, kind FROM entries WHERE seq = 4")" "2|dpo|anonymize" "the anonymize entry belongs to the run, by --actor"
 is "$(q "SELECT payload FROM entries WHERE seq = 2")" '{"keep":"KEEP-ME","run_id":"other"}' "other runs keep their payloads"
 is "$(cat "$db"* | grep -ac ZEBRA-PAYLOAD)" 0 "the raw payload bytes are gone from the database files"
 run "$LV" --db "$db" --key "$avkey"
 is "$rc" 0 "after anonymize: ledger-verify exit 0"
-is_out "ledger OK: 4 entries, 2 runs, checkpoint 4 signed by $id; 2 payloads erased" "after anonymize: OK, erased payloads reported"
+is_out "ledger OK: 5 entries, 3 runs, checkpoint 5 signed by $id; 2 payloads erased" "after anonymize: OK, erased payloads reported"
 run "$TEX" --db "$db" --run victim -o "$tmp/victim.json"
 is "$rc" 0 "export after anonymize: exit 0"
 is_err "trace-export: 3 entries of run 'victim' written to '$tmp/victim.json'" "export: says what it wrote"
 is "$(stat -c %a "$tmp/victim.json")" 600 "the bundle is created 0600"
-is "$(jq -c '[.entries[] | [.payload, .erased_by]]' "$tmp/victim.json")" \
-	"[[null,3],[null,3],[\"{\\\"anonymize\\\":{\\\"erased\\\":2,\\\"reason\\\":\\\"patient \\\\\\\"request\\\\\\\"\\\",\\\"run_id\\\":\\\"victim\\\"}}\",null]]" \
-	"the bundle: erased payloads null, with the entry that erased them"
+is "$(jq -c '[.entries[] | [(.payload | type), .erased_by]]' "$tmp/victim.json")" \
+	'[["null",4],["null",4],["string",null]]' "the bundle: erased payloads null, with the entry that erased them"
 run "$LV" --key "$avkey" "$tmp/victim.json"
 is "$rc" 0 "the export still verifies"
-is_out "bundle OK: run victim, 3 entries, checkpoint 4 signed by $id; 2 payloads erased" "the export: OK, erased payloads reported"
+is_out "bundle OK: run victim, 3 entries, checkpoint 5 signed by $id; 2 payloads erased" "the export: OK, erased payloads reported"
 run "$LV" "$tmp/victim.json"
-is_out "bundle consistent, NOT verified (no --key): run victim, 3 entries, checkpoint 4 self-asserted by $id; 2 payloads erased" \
+is "$rc" 1 "the export without --key: exit 1 (a forgotten key does not pass)"
+is_out "bundle consistent, NOT verified (no --key): run victim, 3 entries, checkpoint 5 self-asserted by $id; 2 payloads erased" \
 	"the export without --key: NOT verified"
+like "$err" "*not verified: no trusted key was given, so its checkpoints are only self-asserted; pass --key VERIFIER-KEY (or --self-asserted to accept that)*" \
+	"the export without --key: says which option accepts that"
+run "$LV" --self-asserted "$tmp/victim.json"
+is "$rc" 0 "the export, --self-asserted: exit 0"
 run "$LV" --key "$avkey" --json "$tmp/victim.json"
 is "$(field "$out" '[.valid, .verified, .type, .run_id, .entries, .erased, .checkpoint.size] | tostring')" \
-	'[true,true,"bundle","victim",3,2,4]' "the export, --json"
-run "$LADM" anonymize --db "$db" --run nope --reason x
+	'[true,true,"bundle","victim",3,2,5]' "the export, --json"
+run "$LADM" anonymize --db "$db" --run nope --reason x --key "$akey"
 is "$rc" 2 "anonymize of an unknown run: exit 2"
 is_err "ledger-admin: no run 'nope' in the ledger" "anonymize of an unknown run: said so"
 run "$LADM" anonymize --db "$db" --run victim
 is "$rc" 2 "anonymize without --reason: exit 2"
 is_err "ledger-admin: anonymize needs --run and --reason" "anonymize without --reason: said so"
-is "$(q "SELECT count(*) FROM entries")" 4 "refused erasures append nothing"
+is "$(q "SELECT count(*) FROM entries")" 5 "refused erasures append nothing"
 
-# ---- who may erase: the access section's anonymize role ----
+# ---- who may erase: the bound policy's anonymize role ----
 me=$(id -un)
 adb=$tmp/access.db
 "$LA" --db "$adb" --run r-acc --key "$akey" <<<'{"x":"KEEP-UNLESS-ALLOWED"}' >/dev/null
@@ -468,46 +491,82 @@ is "$(q_db "$adb" "SELECT kind || ' ' || run_id || ' ' || actor FROM entries ORD
 is "$(q_db "$adb" "SELECT payload FROM entries ORDER BY seq DESC LIMIT 1" | jq -c '[.action, .rule, .unix_user]')" \
 	"[\"anonymize\",\"role\",\"$me\"]" "the refusal says what, which rule, who"
 is "$(q_db "$adb" "SELECT count(*) FROM entries WHERE payload IS NULL")" 0 "nothing was erased"
-run "$LADM" prune --db "$adb" --before 2000-01-01 -p "$tmp/acc-no.yaml"
+run "$LADM" prune --db "$adb" --before 2000-01-01 -p "$tmp/acc-no.yaml" --key "$akey"
 is "$rc" 1 "prune without the role: exit 1"
 is "$(q_db "$adb" "SELECT kind || ' ' || run_id FROM entries ORDER BY seq DESC LIMIT 1")" \
 	"access.refusal access" "a prune refusal is logged too"
 run "$LV" --db "$adb" --key "$avkey"
 is "$rc" 0 "the refusals verify like any entry"
 sed "s/someone-else/$me/" "$tmp/acc-no.yaml" >"$tmp/acc-yes.yaml"
+acc_no=$(cat "$tmp/plain.yaml" "$tmp/acc-no.yaml" | sha256sum | cut -c1-12)
+acc_yes=$(cat "$tmp/plain.yaml" "$tmp/acc-yes.yaml" | sha256sum | cut -c1-12)
+run "$LADM" anonymize --db "$adb" --run r-acc --reason x -p "$tmp/acc-yes.yaml" --key "$akey"
+is "$rc:$out" "2:" "a policy of the caller's own that would allow it: refused, exit 2, nothing done"
+like "$err" "ledger-admin: this database's queue runs under policy 'acc-no' (sha256 $acc_no..., bound at entry 1, from $tmp/acc-no.yaml); this command was given 'acc-no' (sha256 $acc_yes..., from $tmp/acc-yes.yaml): give the bound policy with -p, or have its admin change it with ledger-admin policy" \
+	"the refusal names both policies and how to change the bound one"
+run "$LADM" policy --db "$adb"
+is "$rc:$out" "0:policy acc-no sha256 $(cat "$tmp/plain.yaml" "$tmp/acc-no.yaml" | sha256sum | cut -d' ' -f1)
+file $tmp/acc-no.yaml
+bound at entry 1" "ledger-admin policy: shows the bound policy"
+run "$LADM" policy --db "$adb" -p "$tmp/acc-yes.yaml" --key "$akey"
+is "$rc:$out" "0:policy acc-no sha256 $(cat "$tmp/plain.yaml" "$tmp/acc-yes.yaml" | sha256sum | cut -d' ' -f1) bound in place of acc-no" \
+	"ledger-admin policy -p: the bound policy changed (acc-no gives no one the policy action: anyone may)"
+is "$(q_db "$adb" "SELECT payload FROM entries WHERE kind = 'policy.bind' ORDER BY seq DESC LIMIT 1" | jq -r '.previous_sha256 == "'"$(cat "$tmp/plain.yaml" "$tmp/acc-no.yaml" | sha256sum | cut -d' ' -f1)"'" and .by == "'"$me"'"')" \
+	true "the change is a policy.bind entry naming the policy it replaced and who"
 run "$LADM" anonymize --db "$adb" --run r-acc --reason x -p "$tmp/acc-yes.yaml" --key "$akey"
 is "$rc:$out" "0:anonymized run 'r-acc': 1 payload erased" "anonymize with the role: done"
+cat >"$tmp/acc-admin.yaml" <<YAML
+name: acc-admin
+extends: $tmp/plain.yaml
+access:
+  roles:
+    admins: {users: [someone-else]}
+  actions:
+    policy: [admins]
+YAML
+run "$LADM" policy --db "$adb" -p "$tmp/acc-admin.yaml" --key "$akey"
+is "$rc" 0 "a policy that names its admins is bound"
+run "$LADM" policy --db "$adb" -p "$tmp/plain.yaml" --key "$akey"
+is "$rc" 1 "then only they may change it: exit 1"
+is_err "ledger-admin: refused: $me may not policy (access.actions.policy: admins)" "the refusal names the role"
 
 # ---- prune: never inside the retention period ----
 
 limit=$(date -u -d "@$(($(date +%s) - 2196 * 86400))" +%F)
-run "$LADM" prune --db "$db" --before "$(date -u +%F)"
+run "$LADM" prune --db "$db" --before "$(date -u +%F)" --key "$akey"
 is "$rc" 2 "prune inside the default six years: exit 2"
 is_err "ledger-admin: refusing to prune: '$(date -u +%F)' is within the retention period (2196 days); the latest date allowed is $limit" \
 	"prune inside the retention period: the exact refusal"
-run "$LADM" prune --db "$db" --before 2026-13-01
+run "$LADM" prune --db "$db" --before 2026-13-01 --key "$akey"
 is "$rc" 2 "prune --before a date that is not one: exit 2"
 is_err "ledger-admin: --before '2026-13-01' is not a date (YYYY-MM-DD)" "prune: not a date"
 run "$LADM" prune --db "$db"
 is_err "ledger-admin: prune needs --before" "prune without --before"
 printf 'name: short\nversion: 1\nledger:\n  retention: 1d\n' >"$tmp/r1.yaml"
 today=$(date -u +%F)
-run "$LADM" prune --db "$db" -p "$tmp/r1.yaml" --before "$today"
+run "$LADM" prune --db "$db" -p "$tmp/r1.yaml" --before 2000-01-01 --key "$akey"
+is "$rc:$out" "2:" "a shorter retention the caller names is not the bound policy's: refused, exit 2"
+like "$err" "ledger-admin: this database's queue runs under policy 'plain'*this command was given 'short'*" \
+	"the refusal names the bound policy and the one given"
+r1db=$tmp/r1.db
+"$LA" --db "$r1db" --run kept --key "$akey" <<<'{"x":1}' >/dev/null
+run "$LADM" prune --db "$r1db" -p "$tmp/r1.yaml" --before "$today" --key "$akey"
 is "$rc" 2 "retention 1d: --before today refused"
 is_err "ledger-admin: refusing to prune: '$today' is within the retention period (1 days); the latest date allowed is $(date -u -d yesterday +%F)" \
 	"retention 1d: the refusal names the latest date allowed"
-is "$(q "SELECT count(*) FROM entries")" 4 "a refused prune appends nothing"
-run "$LADM" prune --db "$db" -p "$tmp/r1.yaml" --before 2000-01-01 --key "$akey" --actor keeper
+is "$(q_db "$r1db" "SELECT group_concat(kind, ' ') FROM entries")" "record policy.bind" \
+	"a refused prune appends nothing but the policy it bound"
+run "$LADM" prune --db "$r1db" -p "$tmp/r1.yaml" --before 2000-01-01 --key "$akey" --actor keeper
 is "$rc" 0 "retention 1d: --before an old date: exit 0"
 is_out "pruned: 0 payloads before 2000-01-01 erased" "retention 1d: nothing that old, nothing erased"
-is "$(q "SELECT run_id, run_seq, actor, kind, payload FROM entries WHERE seq = 4")" \
-	'phikit:retention|0|keeper|prune|{"prune":{"before":"2000-01-01T00:00:00.000000Z","erased":0,"retention_days":1}}' \
+is "$(q_db "$r1db" "SELECT run_id, run_seq, actor, kind, json_extract(payload, '$.prune') FROM entries WHERE seq = 2")" \
+	'phikit:retention|0|keeper|prune|{"before":"2000-01-01T00:00:00.000000Z","erased":0,"retention_days":1}' \
 	"prune appends a prune entry to run phikit:retention"
-run "$LADM" prune --db "$db" -p "$tmp/r1.yaml" --before "$(date -u -d yesterday +%F)" --key "$akey"
+run "$LADM" prune --db "$r1db" -p "$tmp/r1.yaml" --before "$(date -u -d yesterday +%F)" --key "$akey"
 is "$rc:$out" "0:pruned: 0 payloads before $(date -u -d yesterday +%F) erased" \
 	"retention 1d: --before yesterday is allowed; today's entries stay"
-is "$(q "SELECT count(payload) FROM entries")" 4 "no payload erased"
-run "$LV" --db "$db" --key "$avkey"
-is "$rc:$out" "0:ledger OK: 6 entries, 3 runs, checkpoint 6 signed by $id; 2 payloads erased" "after prune: still OK"
+is "$(q_db "$r1db" "SELECT count(payload) FROM entries")" 4 "no payload erased"
+run "$LV" --db "$r1db" --key "$avkey"
+is "$rc:$out" "0:ledger OK: 4 entries, 3 runs, checkpoint 4 signed by $id" "after prune: still OK"
 
 done_testing
