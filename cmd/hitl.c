@@ -140,11 +140,18 @@ static int
 setup(struct ctx *c, const struct opts *o, int create)
 {
 	const char *hook = getenv("PHIKIT_HITL_WEBHOOK"), *ck;
+	char pol_path[4096];
 	struct phk_err e;
 
 	memset(c, 0, sizeof(*c));
 	hitl_init(&c->h);
-	if (policy_load(&c->pol, o->policy ? o->policy : policy_default_path(), &e) < 0)
+	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
+		goto err;
+	c->have_l = 1;
+	c->h.l = &c->l;
+	/* no -p: the queue's own policy, where it was bound from */
+	if (dbpolicy_choose(&c->l, o->policy, pol_path, sizeof(pol_path), &e) < 0 ||
+	    policy_load(&c->pol, pol_path, &e) < 0)
 		goto err;
 	c->have_pol = 1;
 	c->h.pol = &c->pol;
@@ -178,10 +185,6 @@ setup(struct ctx *c, const struct opts *o, int create)
 		if ((c->h.ckfd = ckpt_open(ck, &e)) < 0)
 			goto err;
 	}
-	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
-		goto err;
-	c->have_l = 1;
-	c->h.l = &c->l;
 	/* the queue's policy is fixed when it is made: every command is judged by it */
 	buf_reset(&c->h.note);
 	if (dbpolicy_enforce(&c->l, &c->pol, 1, c->user, c->h.sk, &c->h.note, &e) < 0)

@@ -180,7 +180,7 @@ actor_of(struct opts *o)
 static int
 erase(struct opts *o, int anonymize)
 {
-	char user[LEDGER_IDENT_MAX + 1];
+	char user[LEDGER_IDENT_MAX + 1], pol_path[4096];
 	struct note_signer sk;
 	struct policy pol;
 	struct ledger l;
@@ -205,15 +205,21 @@ erase(struct opts *o, int anonymize)
 	}
 	if ((rc = load_key(&sk, o, 1)) != 0)
 		return -rc;
+	buf_init(&note, 1 << 16);
+	if ((rc = actor_of(o)) != 0 || (rc = open_db(&l, o, 0)) != 0) {
+		buf_release(&note);
+		note_signer_release(&sk);
+		return rc;
+	}
 	/* the retention period, and who may erase: the bound policy's, never the caller's */
-	if (policy_load(&pol, o->policy ? o->policy : policy_default_path(), &e) < 0) {
+	if (dbpolicy_choose(&l, o->policy, pol_path, sizeof(pol_path), &e) < 0 ||
+	    policy_load(&pol, pol_path, &e) < 0) {
 		phk_warn("%s", e.msg);
+		ledger_close(&l);
+		buf_release(&note);
 		note_signer_release(&sk);
 		return e.status;
 	}
-	buf_init(&note, 1 << 16);
-	if ((rc = actor_of(o)) != 0 || (rc = open_db(&l, o, 0)) != 0)
-		goto out;
 	if (ledger_unix_user(user, &e) < 0 ||
 	    dbpolicy_enforce(&l, &pol, 1, user, &sk, &note, &e) < 0 ||
 	    hitl_access_check(&l, &pol, user, ACT_ANONYMIZE, "access", &sk, &note, &e) < 0) {
@@ -233,7 +239,6 @@ erase(struct opts *o, int anonymize)
 	ledger_close(&l);
 	if (save_note(o, &note) && rc == 0)
 		rc = PHK_EXIT_IO;
-out:
 	buf_release(&note);
 	note_signer_release(&sk);
 	policy_release(&pol);

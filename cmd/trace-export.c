@@ -89,25 +89,24 @@ sink(void *ctx, const char *p, size_t n, uint64_t first, uint64_t last, struct p
 static int
 may_export(const char *db, const char *policy, struct phk_err *e)
 {
-	char user[LEDGER_IDENT_MAX + 1];
+	char user[LEDGER_IDENT_MAX + 1], path[4096];
 	struct policy pol;
 	struct ledger w;
 	int rc;
 
-	if (policy_load(&pol, policy ? policy : policy_default_path(), e) < 0)
+	/* the export role is the bound policy's, never the one the caller names */
+	if (ledger_open(&w, db, LEDGER_RDONLY, e) < 0)
 		return -1;
-	if (ledger_unix_user(user, e) < 0) {
-		policy_release(&pol);
+	if (dbpolicy_choose(&w, policy, path, sizeof(path), e) < 0 ||
+	    policy_load(&pol, path, e) < 0) {
+		ledger_close(&w);
 		return -1;
 	}
-	/* the export role is the bound policy's, never the one the caller names */
-	if (ledger_open(&w, db, LEDGER_RDONLY, e) == 0) {
-		rc = dbpolicy_enforce(&w, &pol, 0, user, NULL, NULL, e);
-		ledger_close(&w);
-		if (rc < 0) {
-			policy_release(&pol);
-			return -1;
-		}
+	rc = dbpolicy_enforce(&w, &pol, 0, "", NULL, NULL, e);
+	ledger_close(&w);
+	if (rc < 0 || ledger_unix_user(user, e) < 0) {
+		policy_release(&pol);
+		return -1;
 	}
 	if (hitl_allowed(&pol, user, ACT_EXPORT)) {
 		policy_release(&pol);

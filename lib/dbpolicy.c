@@ -1,5 +1,6 @@
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbpolicy.h"
@@ -69,6 +70,24 @@ dbpolicy_read(struct ledger *l, struct dbpolicy *b, struct phk_err *e)
 	b->retention_days = jint(lg, "retention_days");
 	b->require_scrubbed = json_is_true(json_object_get(lg, "require_scrubbed"));
 	json_decref(doc);
+	return 0;
+}
+
+int
+dbpolicy_choose(struct ledger *l, const char *given, char *path, size_t n, struct phk_err *e)
+{
+	const char *env = getenv("PHIKIT_POLICY");
+	struct dbpolicy b;
+
+	if (given == NULL && (env == NULL || *env == '\0')) {
+		if (dbpolicy_read(l, &b, e) < 0)
+			return -1;
+		if (b.bound && b.path[0]) {
+			snprintf(path, n, "%s", b.path);
+			return 0;
+		}
+	}
+	snprintf(path, n, "%s", given ? given : policy_default_path());
 	return 0;
 }
 

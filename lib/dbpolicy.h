@@ -32,6 +32,14 @@ struct dbpolicy {
 	long timeout_s, expire_s, retention_days;
 };
 
+/*
+ * Which policy file a command on the database loads: the one it was given
+ * (-p), else $PHIKIT_POLICY, else the database's bound policy (its file,
+ * where it was bound from), else the default preset. path (n bytes) holds
+ * it; 0, or -1 with e set.
+ */
+int dbpolicy_choose(struct ledger *l, const char *given, char *path, size_t n, struct phk_err *e);
+
 /* The database's bound policy (b->bound 0 if none). 0, or -1 with e set. */
 int dbpolicy_read(struct ledger *l, struct dbpolicy *b, struct phk_err *e);
 

@@ -1422,7 +1422,7 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 			;
 		if (act == ACT__N)
 			return errat(l, k, "unknown action '%s' in access.actions (approve, reject, "
-			    "release, anonymize, export)", key);
+			    "release, anonymize, export, policy)", key);
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)

@@ -1,21 +1,28 @@
 #!/bin/bash
-# hitl as one user: the gate (what is queued, what passes, bad input),
-# list and show, refusals that need no second person (self-approval, an
-# alias not given, a role not held), timeouts that escalate and expire,
-# wait, the webhook, and the policy's access and hitl sections.
+# hitl as one user: the gate (what is queued, what passes, what is
+# withheld and logged, bad input), list and show, refusals that need no
+# second person (self-approval, an alias not given, a role not held), the
+# queue's bound policy, release decided by the ledger, timeouts that
+# escalate and expire, wait, the webhook, and the policy's access and hitl
+# sections.
 . "$(dirname "$0")/lib.sh"
 
 HITL=$bin/hitl
 db=$tmp/q.db
 me=$(id -un)
-unset PHIKIT_DB PHIKIT_LEDGER_KEY PHIKIT_HITL_TIMEOUT_S PHIKIT_HITL_EXPIRE_S PHIKIT_HITL_WEBHOOK
+unset PHIKIT_DB PHIKIT_LEDGER_KEY PHIKIT_HITL_TIMEOUT_S PHIKIT_HITL_EXPIRE_S PHIKIT_HITL_WEBHOOK \
+	PHIKIT_CHECKPOINT_OUT
 
 h() { run "$HITL" "$1" --db "$db" -p "$POLICY" "${@:2}"; }
 hp() { local p=$1; shift; run "$HITL" "$1" --db "$db" -p "$p" "${@:2}"; }
 kinds() { sqlite3 "$db" "SELECT kind FROM entries ORDER BY seq" | paste -sd' '; }
+items_kinds() { sqlite3 "$db" "SELECT kind FROM entries WHERE run_id != 'phikit:policy' ORDER BY seq" | paste -sd' '; }
 
-ALLOW='{"run_id":"r-1","text":"fine","phikit":{"guard":{"verdict":"allow","violations":[]}}}'
-ASK='{"run_id":"r-1","text":"take 40 mg","phikit":{"scrub":{"total":0},"guard":{"verdict":"ask"}}}'
+# records as the documented pipeline hands them to the gate: scrubbed and checked
+ALLOW=$(checked '{"run_id":"r-1","text":"The clinic opens at nine."}')
+ASK=$(checked '{"run_id":"r-1","tool":"deploy","args":{"env":"production"}}')
+DENY=$(checked '{"run_id":"r-1","text":"You have gout."}')
+WARN=$(checked '{"run_id":"r-2","text":"This cream is completely safe for everyone."}')
 PLAIN='{"text":"no guard here"}'
 
 # ---- usage ----
@@ -40,22 +47,36 @@ run "$HITL" list --run "a b" --db "$db" -p "$POLICY"
 is "$rc.$err" "2.hitl: --run 'a b' is not an identifier" "list: a bad --run"
 
 # ---- the gate ----
-printf '%s\n' "$ALLOW" "$ASK" "$PLAIN" >"$tmp/in"
+printf '%s\n' "$ALLOW" "$ASK" "$WARN" >"$tmp/in"
 h gate <"$tmp/in"
 is "$rc" 0 "gate: exit 0"
-is_out "$ALLOW
-$PLAIN" "gate: allow and unchecked records pass unchanged, the ask record is withheld"
+is_out "$(masked "$ALLOW" "$WARN")" "gate: allow and warn records pass unchanged, the ask record is withheld"
 is_err "hitl: queued item 1 (run r-1): ask" "gate: says what it queued"
-is "$(kinds)" "hitl.enqueue" "gate: one hitl.enqueue ledger entry"
-pay=$(sqlite3 "$db" "SELECT payload FROM entries WHERE seq = 0")
+is "$(kinds)" "policy.bind hitl.enqueue" "gate: the queue's policy bound when it is made, then one hitl.enqueue entry"
+is "$(sqlite3 "$db" "SELECT json_extract(payload, '\$.policy.sha256') || ' ' || run_id FROM entries WHERE seq = 0")" \
+	"$POLICY_SHA phikit:policy" "gate: the bound policy is the one the gate ran under, in run phikit:policy"
+pay=$(sqlite3 "$db" "SELECT payload FROM entries WHERE seq = 1")
 sha=$(printf '%s' "$ASK" | sha256sum | cut -d' ' -f1)
-is "$(field "$pay" '[.item, .reason, .record_sha256, .queued_by] | join(" ")')" "1 ask $sha $me" \
-	"gate: the enqueue entry names item, reason, record hash and who queued it"
-is "$(sqlite3 "$db" "SELECT run_id FROM entries WHERE seq = 0")" "r-1" "gate: logged in the record's run"
+is "$(field "$pay" '[.item, .reason, .record_sha256, .queued_by, .approvals_required, .separation_of_duties] | map(tostring) | join(" ")')" \
+	"1 ask $sha $me 1 true" \
+	"gate: the enqueue entry names item, reason, record hash, who queued it and the quorum it was queued under"
+is "$(sqlite3 "$db" "SELECT run_id FROM entries WHERE seq = 1")" "r-1" "gate: logged in the record's run"
 is "$(stat -c %a "$db")" 600 "gate: the database is created 0600"
 
 h gate -q <<<"$ASK"
 is "$rc.$err.$out" "0.." "gate -q: queued quietly"
+
+# a denied answer is withheld, and logged first: the trail shows what was stopped
+h gate <<<"$DENY"
+is "$rc.$out" "0." "gate: a denied record is withheld"
+is_err "hitl: withheld a denied record (run r-1), logged as hitl.deny" "gate: says it withheld and logged it"
+is "$(sqlite3 "$db" "SELECT kind FROM entries ORDER BY seq DESC LIMIT 1")" "hitl.deny" "gate: a hitl.deny entry"
+is "$(sqlite3 "$db" "SELECT payload FROM entries ORDER BY seq DESC LIMIT 1")" "$DENY" \
+	"gate: the hitl.deny payload is the record as checked (scrubbed, with its verdict and rules)"
+run "$bin/trace-export" --db "$db" --format jsonl --run r-1
+is "$(printf '%s\n' "$out" | jq -c 'select(.kind == "hitl.deny") | .guard')" \
+	'{"verdict":"deny","rules":["diagnosis","not-medical-advice","consult-provider"]}' \
+	"trace-export: the denial and its rules are in the export"
 
 # on a pipe, each record that passes is written at once, not at the end
 coproc GATE { "$HITL" gate -q --db "$db" -p "$POLICY"; }
@@ -66,23 +87,31 @@ is "$line" "$ALLOW" "gate: a record passes at once on a pipe, while the input st
 exec {GATE[1]}>&-
 wait "$GATE_PID"
 
-# warn and deny pass (guard-check decides about deny); irreversible tools are queued
+# irreversible tools are queued, named the way the policy's rules read names
+tdb=$tmp/tools.db
 cat >"$tmp/tools.yaml" <<EOF
 extends: $POLICY
 hitl:
   irreversible_tools: [send_fax, delete_chart]
 EOF
-printf '%s\n' '{"run_id":"r-2","tool":"send_fax","args":{}}' '{"run_id":"r-2","tool":"lookup"}' \
-	'{"run_id":"r-2","tool":{"name":"delete_chart"}}' \
-	'{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}' \
-	'{"run_id":"r-2","phikit":{"guard":{"verdict":"deny"}}}' >"$tmp/in"
-hp "$tmp/tools.yaml" gate <"$tmp/in"
+oai='{"run_id":"r-2","choices":[{"message":{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{}"}},{"id":"c2","type":"function","function":{"name":"Send_Fax","arguments":"{\"to\":\"lab\"}"}}]}}]}'
+checked '{"run_id":"r-2","tool":"send_fax","args":{}}' '{"run_id":"r-2","tool":"lookup"}' \
+	'{"run_id":"r-2","tool":{"name":"delete_chart"}}' '{"run_id":"r-2","tool":"Send_Fax"}' \
+	'{"run_id":"r-2","tool":"send_fax "}' '{"run_id":"r-2","tool":"sendFax"}' "$oai" \
+	'{"run_id":"r-2","output":[{"type":"function_call","call_id":"c1","name":"delete-chart","arguments":"{}"}]}' >"$tmp/in"
+run "$HITL" gate --db "$tdb" -p "$tmp/tools.yaml" <"$tmp/in"
 is "$rc" 0 "gate: irreversible tools, exit 0"
-is_out '{"run_id":"r-2","tool":"lookup"}
-{"run_id":"r-2","phikit":{"guard":{"verdict":"warn"}}}
-{"run_id":"r-2","phikit":{"guard":{"verdict":"deny"}}}' "gate: a tool the policy does not list passes, so do warn and deny"
-is_err "hitl: queued item 3 (run r-2): irreversible_tool
-hitl: queued item 4 (run r-2): irreversible_tool" "gate: tools by name, string or object"
+is "$(jq -c .tool <"$tmp/out")" '"lookup"' "gate: a tool the policy does not list passes"
+is_err "hitl: queued item 1 (run r-2): irreversible_tool
+hitl: queued item 2 (run r-2): irreversible_tool
+hitl: queued item 3 (run r-2): irreversible_tool
+hitl: queued item 4 (run r-2): irreversible_tool
+hitl: queued item 5 (run r-2): irreversible_tool
+hitl: queued item 6 (run r-2): irreversible_tool
+hitl: queued item 7 (run r-2): irreversible_tool" \
+	"gate: by name, string or object, any case, spacing or camelCase, OpenAI and Responses calls"
+is "$(sqlite3 "$tdb" "SELECT group_concat(tool, ' ') FROM hitl_items")" \
+	"send_fax delete_chart send_fax send_fax send_fax send_fax delete_chart" "gate: the tool named as the policy names it"
 
 # ---- bad input: exit 3, exact messages, nothing passed raw ----
 bad() {	# bad LINE MESSAGE
@@ -91,24 +120,29 @@ bad() {	# bad LINE MESSAGE
 	is_err "hitl: error (at <stdin>:1): $2" "bad input message: $2"
 	is "$out" "" "bad input passes nothing: $2"
 }
+bad "$PLAIN" "record has no phikit.guard verdict: run guard-check on it before hitl gate"
 bad '{"run_id":"r","phikit":{"guard":"ask"}}' "phikit.guard is not an object"
-bad '{"run_id":"r","phikit":{"guard":{"verdict":1}}}' "phikit.guard.verdict is not a string"
-bad '{"run_id":"r","phikit":{"guard":{}}}' "phikit.guard has no verdict"
-bad '{"run_id":"r","phikit":{"guard":{"verdict":"maybe"}}}' \
-	"phikit.guard.verdict 'maybe' is not allow, warn, ask or deny"
-bad '{"phikit":{"guard":{"verdict":"ask"}}}' \
-	"a record held for review needs a run_id (this one is guard verdict ask)"
+bad '{"run_id":"r","phikit":{"guard":{"verdict":1}}}' "phikit.guard.verdict is not allow, warn, ask or deny"
+bad '{"run_id":"r","phikit":{"guard":{}}}' "phikit.guard.verdict is not allow, warn, ask or deny"
+bad '{"run_id":"r","phikit":{"guard":{"verdict":"maybe"}}}' "phikit.guard.verdict is not allow, warn, ask or deny"
+bad '{"run_id":"r","text":"x","phikit":{"guard":{"verdict":"allow"}}}' \
+	"record's phikit.guard does not say what it checked (no content_sha256: written by hand or by an older guard-check); run guard-check on it again"
+bad "$(jq -c '.args.env = "staging"' <<<"$ASK")" \
+	"record changed after guard-check judged it (its content no longer matches phikit.guard.content_sha256); run guard-check on it again"
+bad "$("$bin/guard-check" -p "$POLICY" <<<'{"run_id":"r-1","text":"Marisol Quintero, MRN 004418273"}')" \
+	"record has no phikit.scrub annotation; the policy requires records scrubbed by phi-scrub before they are logged"
+bad "$(checked '{"tool":"deploy","args":{"env":"production"}}')" \
+	"a record held for review or withheld needs a run_id (this one is guard verdict ask)"
 bad '{"run_id":"r","phikit":[]}' '"phikit" is not an object'
 bad '{"run_id":"has space","text":"x"}' \
 	"run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -"
-hp "$tmp/tools.yaml" gate <<<'{"run_id":"r","tool":7}'
+run "$HITL" gate --db "$tdb" -p "$tmp/tools.yaml" <<<"$(bound allow '{"run_id":"r","tool":7}')"
 is "$rc.$err" '3.hitl: error (at <stdin>:1): "tool" must be a string or an object with a string "name"' \
 	"bad input: a tool that is not a name, when the policy lists tools"
-printf '%s\n' "$ALLOW" 'not json' "$PLAIN" >"$tmp/in"
+printf '%s\n' "$ALLOW" 'not json' "$WARN" >"$tmp/in"
 h gate --on-error=skip <"$tmp/in"
 is "$rc" 3 "--on-error=skip: still exits 3"
-is_out "$ALLOW
-$PLAIN" "--on-error=skip: the bad line dropped, the rest passed"
+is_out "$(masked "$ALLOW" "$WARN")" "--on-error=skip: the bad line dropped, the rest passed"
 like "$err" "*hitl: 1 bad line skipped" "--on-error=skip: counts what it skipped"
 h gate <"$tmp/in"
 is "$rc.$out" "3.$ALLOW" "--on-error=stop: stops at the bad line"
@@ -124,21 +158,47 @@ like "$err" "hitl: database '$tmp/typo.db': open: *" "list: says so"
 [ ! -e "$tmp/typo.db" ]
 ok $? "list: creates nothing"
 
+# ---- the queue's policy is fixed when it is made ----
+cat >"$tmp/lax.yaml" <<EOF
+extends: $POLICY
+hitl: {separation_of_duties: false}
+EOF
+lax_sha=$(cat "$POLICY" "$tmp/lax.yaml" | sha256sum | cut -c1-12)
+hp "$tmp/lax.yaml" approve 1 --reviewer "$me" --notes "my own policy says I may"
+is "$rc" 2 "another policy than the queue's: refused, exit 2"
+is "$err" "hitl: this database's queue runs under policy 'hipaa' (sha256 ${POLICY_SHA:0:12}..., bound at entry 0, from $POLICY); this command was given 'hipaa' (sha256 $lax_sha..., from $tmp/lax.yaml): give the bound policy with -p, or have its admin change it with ledger-admin policy" \
+	"another policy: the refusal names both hashes and what to do"
+PHIKIT_POLICY=$tmp/lax.yaml run "$HITL" list --db "$db"
+is "$rc" 2 "PHIKIT_POLICY naming another policy: refused too"
+cat >"$tmp/expiring.yaml" <<EOF
+extends: $POLICY
+hitl: {timeout_s: 3600, expire_s: 7200}
+EOF
+edb=$tmp/expiring.db
+run "$HITL" gate -q --db "$edb" -p "$tmp/expiring.yaml" <<<"$ASK"
+for v in 0 7201; do
+	PHIKIT_HITL_EXPIRE_S=$v run "$HITL" list --db "$edb" -p "$tmp/expiring.yaml"
+	is "$rc.$err" "2.hitl: PHIKIT_HITL_EXPIRE_S=$v would loosen the queue policy's hitl.expire_s (7200): the environment may only shorten it" \
+		"PHIKIT_HITL_EXPIRE_S=$v: may not loosen the policy"
+done
+PHIKIT_HITL_TIMEOUT_S=60 run "$HITL" list --db "$edb" -p "$tmp/expiring.yaml"
+is "$rc" 0 "PHIKIT_HITL_TIMEOUT_S may shorten the policy's timeout"
+
 # ---- list, show ----
 h list
 is "$rc" 0 "list: exit 0"
-is "$(printf '%s\n' "$out" | jq -r .item | paste -sd,)" "1,2,3,4" "list: JSON Lines when stdout is not a terminal"
-h list --status pending --run r-2 --json
-is "$(printf '%s\n' "$out" | jq -c '[.item,.status,.reason,.tool]' | paste -sd' ')" \
-	'[3,"pending","irreversible_tool","send_fax"] [4,"pending","irreversible_tool","delete_chart"]' \
+is "$(printf '%s\n' "$out" | jq -r .item | paste -sd,)" "1,2" "list: JSON Lines when stdout is not a terminal"
+run "$HITL" list --db "$tdb" -p "$tmp/tools.yaml" --status pending --run r-2 --json
+is "$(printf '%s\n' "$out" | head -2 | jq -c '[.item,.status,.reason,.tool]' | paste -sd' ')" \
+	'[1,"pending","irreversible_tool","send_fax"] [2,"pending","irreversible_tool","delete_chart"]' \
 	"list --status --run: filters"
 if command -v script >/dev/null 2>&1; then
 	w=$(( ${#me} > 9 ? ${#me} : 9 ))
-	script -qc "$HITL list --db $db -p $POLICY --run r-2" /dev/null | tr -d '\r' >"$tmp/tty"
+	script -qc "$HITL list --db $tdb -p $tmp/tools.yaml --run r-2" /dev/null | tr -d '\r' | head -3 >"$tmp/tty"
 	is "$(sed 's/20[0-9-]*T[0-9:]*/TS/' "$tmp/tty")" \
 "  ITEM  STATUS     RUN  REASON                          $(printf "%-${w}s" QUEUED_BY)  QUEUED_AT             APPROVALS  RELEASED
-     3  pending    r-2  irreversible_tool:send_fax      $(printf "%-${w}s" "$me")  TS   0/1        -
-     4  pending    r-2  irreversible_tool:delete_chart  $(printf "%-${w}s" "$me")  TS   0/1        -" \
+     1  pending    r-2  irreversible_tool:send_fax      $(printf "%-${w}s" "$me")  TS   0/1        -
+     2  pending    r-2  irreversible_tool:delete_chart  $(printf "%-${w}s" "$me")  TS   0/1        -" \
 		"list: an aligned table on a terminal"
 else
 	n=$((n + 1)); echo "ok $n # skip script(1) not installed"
@@ -147,9 +207,9 @@ h list --status bogus
 is "$rc" 2 "list: an unknown status is a usage error"
 h show 1
 like "$out" "*status       pending (0 of 1 approvals)*" "show: the item and its state"
-unlike "$out" "*take 40 mg*" "show: the record only with --record"
+unlike "$out" "*production*" "show: the record only with --record"
 h show 1 --record --json
-is "$(field "$out" '.record.text')" "take 40 mg" "show --record --json: the record"
+is "$(field "$out" '.record.args.env')" "production" "show --record --json: the record"
 h show 99
 is "$rc.$err" "2.hitl: no item 99" "show: no such item"
 h show x1
@@ -170,14 +230,18 @@ access:
     clinicians: {users: [no-such-user-a], groups: [no-such-group-b]}
   actions: {approve: clinicians, reject: clinicians, release: clinicians}
 EOF
-hp "$tmp/roles.yaml" reject 1 --reviewer "$me" --notes "no"
+rdb=$tmp/roles.db
+run "$HITL" gate -q --db "$rdb" -p "$tmp/roles.yaml" <<<"$ASK"
+run "$HITL" reject 1 --db "$rdb" -p "$tmp/roles.yaml" --reviewer "$me" --notes "no"
 is "$rc.$err" "1.hitl: refused: $me may not reject item 1 (access.actions.reject: clinicians)" \
 	"role: a user without the role is refused"
-hp "$tmp/roles.yaml" release
+run "$HITL" release --db "$rdb" -p "$tmp/roles.yaml"
 is "$rc.$err" "1.hitl: refused: $me may not release (access.actions.release: clinicians)" \
 	"role: release too"
+run "$HITL" reject 1 --db "$rdb" -p "$POLICY" --reviewer "$me" --notes "no"
+is "$rc" 2 "role: naming a policy without the roles does not get round them"
 sql="SELECT json_extract(payload, '\$.rule') FROM entries WHERE kind = 'hitl.refusal' ORDER BY seq"
-is "$(sqlite3 "$db" "$sql" | paste -sd' ')" "self-approval alias role role" \
+is "$(sqlite3 "$db" "$sql" | paste -sd' ') | $(sqlite3 "$rdb" "$sql" | paste -sd' ')" "self-approval alias | role role" \
 	"every refusal is a ledger entry naming its rule"
 h reject 1 --reviewer "$me" --notes "dose needs a pharmacist"
 is "$rc.$out" "0.item 1: rejected" "reject: the queuer may reject (the safe direction)"
@@ -186,7 +250,9 @@ is "$rc.$err" "1.hitl: refused: item 1 is rejected, not pending" "not pending: a
 h reject 1 --reviewer "$me" --notes "again"
 is "$rc" 1 "not pending: reject twice refused"
 h approve 1 --reviewer "$me"
-is "$rc.$err" "2.hitl: approve needs --reviewer and --notes" "approve: --notes is required"
+is "$rc.$err" "2.hitl: approve needs --reviewer, and --notes or --notes-file" "approve: notes are required"
+h approve 1 --reviewer "$me" --notes x --notes-file "$tmp/n"
+is "$rc" 2 "approve: --notes and --notes-file, not both"
 h approve 1 --reviewer "bad name" --notes x
 is "$rc" 2 "approve: a reviewer that is not an identifier is a usage error"
 h approve 99 --reviewer "$me" --notes x
@@ -198,6 +264,16 @@ sql="SELECT payload FROM entries WHERE kind = 'hitl.decision'"
 is "$(field "$(sqlite3 "$db" "$sql")" '[.item, .decision, .reviewer, .unix_user, .notes] | join("|")')" \
 	"1|reject|$me|$me|dose needs a pharmacist" "a decision is a hitl.decision entry"
 
+# reviewer notes: from a file or stdin (argv shows in ps), scrubbed before they are logged
+printf 'spoke with Marisol Quintero, SSN 219-09-9999\n' >"$tmp/notes"
+h reject 2 --reviewer "$me" --notes-file "$tmp/notes"
+is "$rc.$out" "0.item 2: rejected" "--notes-file: the notes read from a file"
+is "$(sqlite3 "$db" "SELECT json_extract(payload, '\$.notes') FROM entries WHERE kind = 'hitl.decision' ORDER BY seq DESC LIMIT 1")" \
+	"spoke with [NAME], SSN [SSN]" "reviewer notes are scrubbed before they reach the ledger"
+is "$(sqlite3 "$db" "SELECT notes FROM hitl_decisions ORDER BY id DESC LIMIT 1")" \
+	"spoke with [NAME], SSN [SSN]" "... and the queue"
+is "$(cat "$db"* | grep -c 219-09-9999)" 0 "no byte of the SSN anywhere in the database files"
+
 # a one-person trial may turn separation of duties off; the entry says so
 db=$tmp/solo.db
 cat >"$tmp/solo.yaml" <<EOF
@@ -205,20 +281,40 @@ extends: $POLICY
 hitl: {separation_of_duties: false}
 EOF
 hp "$tmp/solo.yaml" gate -q <<<"$ASK"
-hp "$tmp/solo.yaml" approve 1 --reviewer "$me" --notes "alone today"
-is "$rc.$out" "0.item 1: approved (1 of 1 approvals)" "separation_of_duties: false lets the queuer approve"
+hp "$tmp/solo.yaml" approve 1 --reviewer "$me" --notes-file - <<<"alone today"
+is "$rc.$out" "0.item 1: approved (1 of 1 approvals)" "separation_of_duties: false lets the queuer approve (notes on stdin)"
 sql="SELECT json_extract(payload, '\$.self_approval') FROM entries WHERE kind = 'hitl.decision'"
 is "$(sqlite3 "$db" "$sql")" 1 "separation_of_duties: false — the decision entry marks the self-approval"
+hp "$tmp/solo.yaml" release
+is "$rc" 0 "release: exit 0"
+is "$(masked "$out")" "$(masked "$(jq -c '.phikit.hitl = {"item":1,"status":"approved","reviewers":["'"$me"'"]}' <<<"$ASK")")" \
+	"release: the record as queued, with phikit.hitl naming its reviewers from the ledger"
+
+# ---- release derives from the signed ledger, not from the queue's columns ----
+hp "$tmp/solo.yaml" gate -q <<<"$ASK"
+hp "$tmp/solo.yaml" gate -q <<<"$ASK"
+sqlite3 "$db" "UPDATE hitl_items SET status = 'approved' WHERE id = 2"
+echo ok | hp "$tmp/solo.yaml" approve 3 --reviewer "$me" --notes-file -
+hp "$tmp/solo.yaml" release
+is "$rc" 1 "release: an item approved only by an SQL UPDATE is passed over: exit 1"
+is "$err" "hitl: warning: item 2 is marked approved but not released: the ledger holds 0 of the 1 approvals it needs (run ledger-verify)" \
+	"release: it names the item and why"
+is "$(printf '%s\n' "$out" | jq -c .phikit.hitl.item)" 3 "release: the next item goes out all the same"
+run "$bin/ledger-verify" --db "$db" --self-asserted
+is "$rc.$out" "1.ledger INVALID: queue item 2 (run 'r-1') disagrees with the ledger: the ledger holds 0 of the 1 approvals it needs" \
+	"ledger-verify: the queue row that disagrees with the ledger"
 db=$tmp/q.db
 
 # ---- wait ----
 h wait 1
 is "$rc.$out" "1.rejected" "wait: a rejected item exits 1"
-h wait 2 --timeout 0.3
+sdb=$tmp/wait.db
+run "$HITL" gate -q --db "$sdb" -p "$POLICY" <<<"$ASK"
+run "$HITL" wait 1 --timeout 0.3 --db "$sdb" -p "$POLICY"
 is "$rc" 4 "wait: a timeout exits 4"
-is "$err" "hitl: timed out: item 2 is still pending after 0.3 s" "wait: the timeout message"
-(sleep 0.5; "$HITL" reject 2 --db "$db" -p "$POLICY" --reviewer "$me" --notes later >/dev/null) &
-h wait 2 --timeout 5
+is "$err" "hitl: timed out: item 1 is still pending after 0.3 s" "wait: the timeout message"
+(sleep 0.5; "$HITL" reject 1 --db "$sdb" -p "$POLICY" --reviewer "$me" --notes later >/dev/null) &
+run "$HITL" wait 1 --timeout 5 --db "$sdb" -p "$POLICY"
 wait
 is "$rc.$out" "1.rejected" "wait: blocks until decided"
 
@@ -227,18 +323,22 @@ h release
 is "$rc.$out.$err" "0.." "release: nothing approved, nothing printed"
 
 # ---- the ledger covers the review trail ----
-run "$bin/ledger-verify" --db "$db"
+run "$bin/ledger-verify" --db "$db" --self-asserted
 is "$rc" 0 "ledger-verify: the ledger with the queue's entries is consistent"
 
 # ---- signed: a checkpoint after each write, with --key or PHIKIT_LEDGER_KEY ----
 db=$tmp/s.db
 "$bin/ledger-admin" keygen --name hitl-test -o "$tmp/k.key" >"$tmp/k.pub" 2>/dev/null
-h gate -q --key "$tmp/k.key" <<<"$ASK"
-PHIKIT_LEDGER_KEY=$tmp/k.key h reject 1 --reviewer "$me" --notes no
-is "$(sqlite3 "$db" "SELECT group_concat(size) FROM checkpoints")" "1,2" "signed: a checkpoint per transaction"
-run "$bin/ledger-verify" --db "$db" --key "$tmp/k.pub"
+h gate -q --key "$tmp/k.key" --checkpoint-out "$tmp/ck.txt" <<<"$ASK"
+PHIKIT_LEDGER_KEY=$tmp/k.key PHIKIT_CHECKPOINT_OUT=$tmp/ck.txt h reject 1 --reviewer "$me" --notes no
+is "$(sqlite3 "$db" "SELECT group_concat(size) FROM checkpoints")" "1,2,3" "signed: a checkpoint per transaction"
+run "$bin/ledger-verify" --db "$db" --key "$tmp/k.pub" --since "$tmp/ck.txt"
 is "$rc" 0 "signed: ledger-verify --key passes"
-like "$out" "ledger OK: 2 entries, 1 run, checkpoint 2 signed by hitl-test+*" "signed: the head is signed"
+like "$out" "ledger OK: 3 entries, 2 runs, checkpoint 3 signed by hitl-test+*; extends the saved checkpoint 3" \
+	"--checkpoint-out and PHIKIT_CHECKPOINT_OUT: hitl saves every checkpoint it signs"
+run "$HITL" list --db "$db" -p "$POLICY" --checkpoint-out "$tmp/ck2.txt"
+is "$rc.$err" "2.hitl: --checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)" \
+	"--checkpoint-out without a key: a usage error"
 
 # ---- timeouts: escalate, then expire ----
 db=$tmp/t.db
@@ -248,22 +348,23 @@ is "$out" "" "timeout: not yet escalated"
 sleep 1.2
 PHIKIT_HITL_TIMEOUT_S=1 h list --status escalated
 is "$(field "$out" .item)" 1 "timeout: escalated after a second, by the next command that opens the queue"
-is "$(kinds)" "hitl.enqueue hitl.escalate" "timeout: a hitl.escalate entry"
+is "$(items_kinds)" "hitl.enqueue hitl.escalate" "timeout: a hitl.escalate entry"
 PHIKIT_HITL_TIMEOUT_S=1 PHIKIT_HITL_EXPIRE_S=1 h list --status escalated
 is "$(field "$out" .item)" 1 "expire: not before expire_s after escalating"
 sleep 1
 PHIKIT_HITL_TIMEOUT_S=1 PHIKIT_HITL_EXPIRE_S=1 h wait 1 --timeout 2
 is "$rc.$out" "1.expired" "expire: expired after another second; wait exits 1"
-is "$(kinds)" "hitl.enqueue hitl.escalate hitl.expire" "expire: a hitl.expire entry"
+is "$(items_kinds)" "hitl.enqueue hitl.escalate hitl.expire" "expire: a hitl.expire entry"
 cat >"$tmp/timeouts.yaml" <<EOF
 extends: $POLICY
 hitl: {timeout_s: 1, expire_s: 1}
 EOF
+db=$tmp/t1.db
 hp "$tmp/timeouts.yaml" gate -q <<<"$ASK"
 sleep 1.1
-hp "$tmp/timeouts.yaml" approve 2 --reviewer "$me" --notes x
+hp "$tmp/timeouts.yaml" approve 1 --reviewer "$me" --notes x
 is "$rc" 1 "policy timeouts: an escalated item can still be decided (self-approval refused here)"
-is "$(sqlite3 "$db" "SELECT status FROM hitl_items WHERE id = 2")" escalated "policy timeouts: hitl.timeout_s escalates"
+is "$(sqlite3 "$db" "SELECT status FROM hitl_items WHERE id = 1")" escalated "policy timeouts: hitl.timeout_s escalates"
 # two commands sweeping at once escalate each item once
 db=$tmp/t2.db
 printf '%s\n' "$ASK" "$ASK" "$ASK" | "$HITL" gate -q --db "$db" -p "$POLICY"
@@ -275,7 +376,7 @@ is "$(sqlite3 "$db" "SELECT group_concat(json_extract(payload, '\$.item')) FROM 
 db=$tmp/t.db
 PHIKIT_HITL_TIMEOUT_S=x h list
 is "$rc.$err" "2.hitl: PHIKIT_HITL_TIMEOUT_S must be a whole number of seconds, not 'x'" "a bad timeout is a usage error"
-run "$bin/ledger-verify" --db "$db"
+run "$bin/ledger-verify" --db "$db" --self-asserted
 is "$rc" 0 "ledger-verify: escalations and expiries keep the ledger consistent"
 
 # ---- the webhook ----
@@ -340,7 +441,7 @@ perr 'hitl: {approvals_required: 0}' "1:28: approvals_required must be a whole n
 perr 'hitl: {timeout_s: soon}' "1:19: timeout_s must be a whole number in range"
 perr 'access: {groups: []}' "1:10: unknown key 'groups' in access (aliases, roles, actions)"
 perr 'access: {actions: {approve: leads}}' "1:29: access.actions.approve: no role 'leads' in access.roles"
-perr 'access: {actions: {publish: leads}}' "1:20: unknown action 'publish' in access.actions (approve, reject, release, anonymize, export)"
+perr 'access: {actions: {publish: leads}}' "1:20: unknown action 'publish' in access.actions (approve, reject, release, anonymize, export, policy)"
 perr 'access: {roles: {leads: {people: [a]}}}' "1:26: unknown key 'people' in role 'leads' (users, groups)"
 perr 'access: {aliases: {alice: ["a b"]}}' "1:28: access.aliases: 'a b' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)"
 perr 'access: {aliases: {alice: [root]}}' "1:27: alias 'root' of alice is another user's login name"

@@ -203,3 +203,16 @@ gann() {	# gann VERDICT VIOLATIONS-JSON
 		"$1" "$2" "$POLICY_SHA"
 }
 verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule] | join(","))'; }
+
+# checked JSON...: each record through phi-scrub and guard-check with the
+# preset, as the documented pipeline leaves it (bound annotations).
+checked() { printf '%s\n' "$@" | "$bin/phi-scrub" -p "$POLICY" | "$bin/guard-check" -p "$POLICY"; }
+# bound VERDICT JSON: the record (no phikit member) with hand-written
+# phikit.scrub and phikit.guard bound to its content, as lib/bind.h
+# defines it: for the gate's own checks, on records guard-check would refuse.
+bound() {
+	local h
+	h=$(printf '%s' "$2" | sha256sum | cut -d' ' -f1)
+	printf '%s,"phikit":{"scrub":{"fields":["."],"input_sha256":"%s","content_sha256":"%s"},"guard":{"verdict":"%s","violations":[],"content_sha256":"%s"}}}\n' \
+		"${2%\}}" "$h" "$h" "$1" "$h"
+}
