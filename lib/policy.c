@@ -94,33 +94,70 @@ policy_default_path(void)
 	return installed;
 }
 
+struct loadctx {
+	crypto_hash_sha256_state h;
+	int depth;
+	unsigned char hkey[crypto_shorthash_KEYBYTES];	/* for strhash */
+	size_t *tab;		/* check_nodes' hash table, reused */
+	size_t tabcap;
+};
+
 /* Loader state for one file. */
 struct ld {
 	const char *file;
 	char *dir;		/* directory of file, for relative paths */
 	yaml_document_t doc;
 	struct phk_err *e;
+	struct loadctx *cx;
 };
 
-struct loadctx {
-	crypto_hash_sha256_state h;
-	int depth;
-};
+/* SipHash under a key drawn for each load, so no policy can be written to collide. */
+static uint64_t
+strhash(const struct loadctx *cx, const char *s, size_t n)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	crypto_shorthash(out, (const unsigned char *)s, n, cx->hkey);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
 
 static int errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int errmark(struct ld *l, const yaml_mark_t *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+verrmark(struct ld *l, const yaml_mark_t *m, const char *fmt, va_list ap)
+{
+	char msg[384];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	phk_err_set(l->e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", l->file,
+	    m ? m->line + 1 : 0, m ? m->column + 1 : 0, msg);
+	return -1;
+}
+
+static int
+errmark(struct ld *l, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmark(l, m, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static int
 errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[384];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verrmark(l, n ? &n->start_mark : NULL, fmt, ap);
 	va_end(ap);
-	phk_err_set(l->e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", l->file,
-	    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
 	return -1;
 }
 
@@ -1503,6 +1540,63 @@ find_base(struct ld *l, const char *name)
 	return p;
 }
 
+/*
+ * What libyaml lets through and a policy may not hold: a key given twice
+ * in one mapping, where the last would silently win (a second hitl: could
+ * turn separation of duties off unseen). Every node of the document is
+ * looked at once, whatever it belongs to; the first offence in the file
+ * is reported. Linear: one hash table, sized for the largest mapping and
+ * cleared mapping by mapping.
+ */
+static int
+check_nodes(struct ld *l)
+{
+	struct loadctx *cx = l->cx;
+	yaml_node_t *n, *bad = NULL, *first = NULL;
+	size_t np, cap, i, h;
+	yaml_node_pair_t *pairs;
+
+	for (n = l->doc.nodes.start; n < l->doc.nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		pairs = n->data.mapping.pairs.start;
+		np = (size_t)(n->data.mapping.pairs.top - pairs);
+		for (cap = 8; cap < 2 * np; cap *= 2)
+			;
+		if (cap > cx->tabcap) {
+			size_t *t = realloc(cx->tab, cap * sizeof(*t));
+			if (t == NULL)
+				return errat(l, n, "%s", "out of memory");
+			cx->tab = t;
+			cx->tabcap = cap;
+		}
+		memset(cx->tab, 0, cap * sizeof(*cx->tab));
+		for (i = 0; i < np; i++) {
+			yaml_node_t *k = yaml_document_get_node(&l->doc, pairs[i].key), *o = NULL;
+			if (k == NULL || k->type != YAML_SCALAR_NODE)
+				continue;	/* not a key phikit knows: said when read */
+			h = (size_t)strhash(cx, (const char *)k->data.scalar.value,
+			    k->data.scalar.length) & (cap - 1);
+			for (; cx->tab[h]; h = (h + 1) & (cap - 1)) {
+				o = yaml_document_get_node(&l->doc, pairs[cx->tab[h] - 1].key);
+				if (o->data.scalar.length == k->data.scalar.length &&
+				    !memcmp(o->data.scalar.value, k->data.scalar.value, k->data.scalar.length))
+					break;
+			}
+			if (cx->tab[h] == 0)
+				cx->tab[h] = i + 1;
+			else if (bad == NULL || k->start_mark.index < bad->start_mark.index) {
+				bad = k;
+				first = o;
+			}
+		}
+	}
+	if (bad == NULL)
+		return 0;
+	return errat(l, bad, "duplicate key in a mapping (first at %zu:%zu)",
+	    first->start_mark.line + 1, first->start_mark.column + 1);
+}
+
 static int
 load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 {
@@ -1595,10 +1689,39 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 	return 0;
 }
 
+/*
+ * libyaml's own error: where, and its problem, a fixed text of libyaml's
+ * (never its context, never the input). A reader error (bad UTF-8, a
+ * control character) carries a byte offset and no mark: line and column
+ * are counted here, the column in characters as libyaml counts them.
+ */
+static void
+yaml_error(struct ld *l, const yaml_parser_t *parser, const char *text, size_t len)
+{
+	yaml_mark_t m = parser->problem_mark;
+	const char *problem = parser->problem ? parser->problem : "malformed YAML";
+	size_t i;
+
+	if (parser->error == YAML_READER_ERROR) {
+		memset(&m, 0, sizeof(m));
+		for (i = 0; i < parser->problem_offset && i < len; i++) {
+			if (text[i] == '\n') {
+				m.line++;
+				m.column = 0;
+			} else if (((unsigned char)text[i] & 0xc0) != 0x80)
+				m.column++;
+		}
+	} else if (parser->error == YAML_COMPOSER_ERROR && parser->context &&
+	    !strcmp(problem, "second occurrence"))
+		problem = "found duplicate anchor";
+	errmark(l, &m, "%s", problem);
+}
+
 static int
 load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err *e)
 {
 	yaml_parser_t parser;
+	yaml_document_t more;
 	struct ld l;
 	FILE *f;
 	char *slash, *text = NULL;
@@ -1608,6 +1731,7 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 	memset(&l, 0, sizeof(l));
 	l.file = path;
 	l.e = e;
+	l.cx = cx;
 	if ((f = fopen(path, "rb")) == NULL) {
 		phk_err_set(e, PHK_EXIT_USAGE, "%s: %s", path, strerror(errno));
 		return -1;
@@ -1640,14 +1764,28 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &l.doc)) {
-		phk_err_set(e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "malformed YAML");
+		yaml_error(&l, &parser, text, len);
 		yaml_parser_delete(&parser);
 		goto out;
 	}
+	/* one document: what follows a second "---" would otherwise go unread */
+	if (!yaml_parser_load(&parser, &more)) {
+		yaml_error(&l, &parser, text, len);
+		yaml_parser_delete(&parser);
+		yaml_document_delete(&l.doc);
+		goto out;
+	}
 	yaml_parser_delete(&parser);
-	rc = load_doc(&l, p, cx);
+	if (yaml_document_get_root_node(&more) != NULL) {
+		errmark(&l, &more.start_mark, "%s", "a second YAML document (a policy is one document)");
+		yaml_document_delete(&more);
+		yaml_document_delete(&l.doc);
+		goto out;
+	}
+	yaml_document_delete(&more);
+	rc = check_nodes(&l);
+	if (rc == 0)
+		rc = load_doc(&l, p, cx);
 	/* after load_doc, which loads what this extends: the base is hashed first */
 	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
 	yaml_document_delete(&l.doc);
@@ -1663,6 +1801,7 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 {
 	struct loadctx cx;
 	unsigned char h[crypto_hash_sha256_BYTES];
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->age_over = 89;
@@ -1679,7 +1818,10 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	}
 	memset(&cx, 0, sizeof(cx));
 	crypto_hash_sha256_init(&cx.h);
-	if (load_file(p, path, &cx, e) < 0) {
+	randombytes_buf(cx.hkey, sizeof(cx.hkey));
+	rc = load_file(p, path, &cx, e);
+	free(cx.tab);
+	if (rc < 0) {
 		policy_release(p);
 		return -1;
 	}
