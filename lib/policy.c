@@ -1543,10 +1543,12 @@ find_base(struct ld *l, const char *name)
 /*
  * What libyaml lets through and a policy may not hold: a key given twice
  * in one mapping, where the last would silently win (a second hitl: could
- * turn separation of duties off unseen). Every node of the document is
- * looked at once, whatever it belongs to; the first offence in the file
- * is reported. Linear: one hash table, sized for the largest mapping and
- * cleared mapping by mapping.
+ * turn separation of duties off unseen), and a NUL in a string (an escape
+ * such as "\0", "\x00" or "\u0000" in double quotes), where C strings,
+ * patterns among them, would end and a rule match less than it says.
+ * Every node of the document is looked at once, whatever it belongs to,
+ * keys included; the first offence in the file is reported. Linear: one
+ * hash table, sized for the largest mapping and cleared mapping by mapping.
  */
 static int
 check_nodes(struct ld *l)
@@ -1557,6 +1559,14 @@ check_nodes(struct ld *l)
 	yaml_node_pair_t *pairs;
 
 	for (n = l->doc.nodes.start; n < l->doc.nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE) {
+			if (memchr(n->data.scalar.value, '\0', n->data.scalar.length) != NULL &&
+			    (bad == NULL || n->start_mark.index < bad->start_mark.index)) {
+				bad = n;
+				first = NULL;
+			}
+			continue;
+		}
 		if (n->type != YAML_MAPPING_NODE)
 			continue;
 		pairs = n->data.mapping.pairs.start;
@@ -1593,6 +1603,8 @@ check_nodes(struct ld *l)
 	}
 	if (bad == NULL)
 		return 0;
+	if (first == NULL)
+		return errat(l, bad, "%s", "a NUL character in a string");
 	return errat(l, bad, "duplicate key in a mapping (first at %zu:%zu)",
 	    first->start_mark.line + 1, first->start_mark.column + 1);
 }

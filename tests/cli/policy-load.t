@@ -142,4 +142,55 @@ name: one
 Y
 perr "a second document that does not parse: the YAML error" "3:1: did not find expected ',' or ']'"
 
+# ---- no NUL in any string: it would end a pattern (or a name) early ----
+pol <<'Y'
+scrub:
+  rules:
+    - id: site-mrn
+      category: MRN
+      pattern: "H[0-9]{7}\0|[0-9]{6}"
+Y
+perr "\\0 in a double-quoted pattern" "5:16: a NUL character in a string"
+pol <<'Y'
+prohibited_output:
+  - id: a
+    citation: c
+    severity: deny
+    pattern: "cure\x00s"
+Y
+perr "\\x00 in a guard pattern" "5:14: a NUL character in a string"
+pol <<'Y'
+terms:
+  drug: "zorbitol\u0000|quintrex"
+Y
+perr "\\u0000 in a term" "2:9: a NUL character in a string"
+pol <<'Y'
+scrub:
+  names:
+    not_names: [Nightingale, "Lis\U00000000ter"]
+Y
+perr "\\U00000000 in a word list" "3:30: a NUL character in a string"
+pol <<'Y'
+hitl:
+  "timeout_s\0": 60
+Y
+perr "a NUL in a key" "2:3: a NUL character in a string"
+pol <<'Y'
+hitl:
+  webhook: "https://pager.example.org/\0hook"
+  webhook: https://pager.example.org/hook
+Y
+perr "a NUL before a duplicate: the first in the file" "2:12: a NUL character in a string"
+printf 'name: x\0y\n' >"$tmp/p.yaml"
+perr "a NUL byte in the file itself" "1:8: control characters are not allowed"
+pol <<'Y'
+scrub:
+  rules:
+    - id: site-mrn
+      category: MRN
+      pattern: "H[0-9]{7}\\b"
+Y
+run "$PHI_SCRUB" -p "$tmp/p.yaml" <<<'{"t":"H2289011"}'
+is "$rc:$(field "$out" .t)" "0:[MRN]" "other escapes in a double-quoted pattern still load"
+
 done_testing
