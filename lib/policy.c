@@ -39,6 +39,12 @@ static const char *const val_names[V__N] = {
 	"vin", "age", "zip", "phone", "after_state",
 };
 
+/* Error texts used twice; no message quotes the policy's own bytes. */
+#define NAME_CHARS "1 to 128 of A-Z a-z 0-9 . _ : @ / + = -"
+#define UNKNOWN_CATEGORY "unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, " \
+	"EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, " \
+	"IP, BIOMETRIC, PHOTO, ID)"
+
 static const char *const act_names[ACT__N] = {
 	"approve", "reject", "release", "anonymize", "export",
 };
@@ -378,7 +384,7 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if ((s = scalar(l, v, "category")) == NULL)
 				goto bad;
 			if ((r.cat = cat_parse(s)) < 0) {
-				errat(l, v, "unknown category '%s'", s);
+				errat(l, v, "%s", UNKNOWN_CATEGORY);
 				goto bad;
 			}
 		} else if (!strcmp(key, "pattern")) {
@@ -391,7 +397,8 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			for (i = 0; i < V__N && strcmp(s, val_names[i]); i++)
 				;
 			if (i == V__N) {
-				errat(l, v, "unknown validator '%s'", s);
+				errat(l, v, "%s", "unknown validator (none, luhn, card, npi, dea, ssn, date, "
+				    "ipv4, ipv6, vin, age, zip, phone, after_state)");
 				goto bad;
 			}
 			r.validate = i;
@@ -410,7 +417,7 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "trigger"))
 				r.anchor_trigger = 1;
 			else if (strcmp(s, "scan")) {
-				errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+				errat(l, v, "%s", "anchor must be trigger or scan");
 				goto bad;
 			}
 		} else if (!strcmp(key, "min_digit_run")) {
@@ -430,7 +437,9 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (scalar(l, v, key) == NULL)
 				goto bad;
 		} else {
-			errat(l, k, "unknown key '%s' in a rule", key);
+			errat(l, k, "%s", "unknown key in a rule (id, category, pattern, validate, "
+			    "triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, "
+			    "caseless, description, citation)");
 			goto bad;
 		}
 	}
@@ -439,20 +448,20 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (r.cat < 0 || pat == NULL) {
-		errat(l, idnode, "rule '%s' needs a category and a pattern", r.id);
+		errat(l, idnode, "%s", "a rule needs a category and a pattern");
 		goto bad;
 	}
 	if (r.anchor_trigger && r.triggers.n == 0) {
-		errat(l, idnode, "rule '%s' is anchored on triggers but has none", r.id);
+		errat(l, idnode, "%s", "a rule is anchored on triggers but has none");
 		goto bad;
 	}
 	if ((r.anchor_trigger ? regex_compile_anchored(&r.re, pat, caseless, &ce) :
 	    regex_compile(&r.re, pat, caseless, &ce)) < 0) {
-		errat(l, patnode, "rule '%.100s': %.250s", r.id, ce.msg);
+		errat(l, patnode, "pattern: %.250s", ce.msg);
 		goto bad;
 	}
 	if (gate && regex_compile(&r.gate, gate, 0, &ce) < 0) {
-		errat(l, gatenode, "rule '%.100s' gate: %.250s", r.id, ce.msg);
+		errat(l, gatenode, "gate: %.250s", ce.msg);
 		goto bad;
 	}
 	free(pat);
@@ -520,7 +529,9 @@ load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 		else if (!strcmp(key, "eponym_next"))
 			rc = get_list(l, v, key, &nc->eponym_next, 0);
 		else
-			rc = errat(l, k, "unknown key '%s' in names", key);
+			rc = errat(l, k, "%s", "unknown key in names (enabled, first_names, surnames, "
+			    "english_words, titles, relations, particles, verbs_after, cues_before, "
+			    "cues_after, labels, not_names, eponym_next)");
 		if (rc < 0)
 			return -1;
 	}
@@ -551,7 +562,7 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 			else if (!strcmp(s, "pseudonym"))
 				p->replace = REPLACE_PSEUDONYM;
 			else
-				return errat(l, v, "replace must be tag, mask or pseudonym, not '%s'", s);
+				return errat(l, v, "%s", "replace must be tag, mask or pseudonym");
 		} else if (!strcmp(key, "keep_year")) {
 			if (get_bool(l, v, key, &p->keep_year) < 0)
 				return -1;
@@ -577,12 +588,12 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 					else if (!strcmp(s, "remove"))
 						p->zip_mode = ZIP_REMOVE;
 					else
-						return errat(l, zv, "zip mode must be truncate or remove, not '%s'", s);
+						return errat(l, zv, "%s", "zip mode must be truncate or remove");
 				} else if (!strcmp(key, "restricted")) {
 					if (get_list(l, zv, key, &p->zip_restricted, 1) < 0)
 						return -1;
 				} else
-					return errat(l, zk, "unknown key '%s' in zip", key);
+					return errat(l, zk, "%s", "unknown key in zip (mode, restricted)");
 			}
 		} else if (!strcmp(key, "names")) {
 			if (load_names(l, p, v) < 0)
@@ -602,12 +613,13 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 				if ((s = scalar(l, c, "disable")) == NULL)
 					return -1;
 				if ((r = find_rule(p, s)) == NULL)
-					return errat(l, c, "no rule '%s' to disable", s);
+					return errat(l, c, "%s", "no rule with this id to disable");
 				rule_free(r);
 				memmove(r, r + 1, (size_t)(p->rules + --p->nrules - r) * sizeof(*r));
 			}
 		} else
-			return errat(l, k, "unknown key '%s' in scrub", key);
+			return errat(l, k, "%s", "unknown key in scrub (replace, keep_year, age_over, "
+			    "match_limit, zip, names, rules, disable)");
 	}
 	return 0;
 }
@@ -635,8 +647,8 @@ get_sev(struct ld *l, yaml_node_t *n, const char *what, int lo, int *out)
 			*out = i;
 			return 0;
 		}
-	return errat(l, n, "%s must be %s, not '%s'", what,
-	    lo == SEV_WARN ? "warn, ask or deny" : "allow, ask or deny", s);
+	return errat(l, n, "%s must be %s", what,
+	    lo == SEV_WARN ? "warn, ask or deny" : "allow, ask or deny");
 }
 
 /*
@@ -663,8 +675,7 @@ expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *p
 					break;
 			if (t == p->term_names.n) {
 				free(o);
-				return errat(l, n, "unknown term '{{%.*s}}'", (int)(nl > 64 ? 64 : nl),
-				    pat + i + 2);
+				return errat(l, n, "%s", "unknown term (a {{name}} must be defined in terms)");
 			}
 			add = p->term_pats.v[t];
 			addn = strlen(add);
@@ -722,7 +733,7 @@ get_regex_opts(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
 	if ((anchored ? regex_compile_anchored(r, pat, caseless, &ce) :
 	    regex_compile(r, pat, caseless, &ce)) < 0) {
 		free(pat);
-		return errat(l, n, "rule '%.100s' %s: %.250s", id ? id : "?", what, ce.msg);
+		return errat(l, n, "%s: %.250s", what, ce.msg);
 	}
 	free(pat);
 	return 0;
@@ -747,10 +758,12 @@ load_terms(struct ld *l, struct policy *p, yaml_node_t *n)
 		return -1;
 	FOREACH_PAIR(l, n, k, v, pr) {
 		char *pat;
-		if ((key = keyname(l, k)) == NULL || (s = scalar(l, v, key)) == NULL)
+		if ((key = keyname(l, k)) == NULL)
 			return -1;
 		if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(key))
-			return errat(l, k, "term name '%s' must be lowercase letters, digits, _", key);
+			return errat(l, k, "%s", "a term name must be lowercase letters, digits, _");
+		if ((s = scalar(l, v, "a term")) == NULL)
+			return -1;
 		/* a term may use the terms before it */
 		if (expand_terms(l, p, v, s, &pat) < 0)
 			return -1;
@@ -835,7 +848,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "trigger"))
 				r.anchor_trigger = 1;
 			else if (strcmp(s, "scan"))
-				rc = errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+				rc = errat(l, v, "%s", "anchor must be trigger or scan");
 		}
 		else if (!strcmp(key, "caseless"))
 			rc = get_bool(l, v, key, &caseless);
@@ -847,12 +860,12 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "count"))
 				r.quoted = 1;
 			else if (strcmp(s, "skip"))
-				rc = errat(l, v, "quoted must be skip or count, not '%s'", s);
+				rc = errat(l, v, "%s", "quoted must be skip or count");
 		} else if (!strcmp(key, "detect")) {
 			if ((s = scalar(l, v, key)) == NULL)
 				goto bad;
 			if (strcmp(s, "phi"))
-				rc = errat(l, v, "detect must be phi, not '%s'", s);
+				rc = errat(l, v, "%s", "detect must be phi");
 			r.detect_phi = 1;
 		} else if (!strcmp(key, "categories")) {
 			if (v->type != YAML_SEQUENCE_NODE) {
@@ -864,12 +877,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 					if ((s = scalar(l, cn, key)) == NULL)
 						goto bad;
 					if ((c = cat_parse(s)) < 0)
-						rc = errat(l, cn, "unknown category '%s'", s);
+						rc = errat(l, cn, "%s", UNKNOWN_CATEGORY);
 					else
 						r.cats |= 1ul << c;
 				}
 		} else
-			rc = errat(l, k, "unknown key '%s' in a prohibited_output rule", key);
+			rc = errat(l, k, "%s", "unknown key in a prohibited_output rule (id, kind, "
+			    "citation, description, severity, pattern, unless_before, unless_sentence, "
+			    "except, triggers, anchor, caseless, enabled, quoted, detect, categories)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -881,7 +896,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		/* a site policy turns a base rule off by its id */
 		FIND_ID(p->guard, p->nguard, r.id, old);
 		if (old == NULL) {
-			errat(l, idnode, "no prohibited_output rule '%s' to disable", r.id);
+			errat(l, idnode, "%s", "no prohibited_output rule with this id to disable");
 			goto bad;
 		}
 		guard_rule_free(old);
@@ -890,8 +905,8 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		return 0;
 	}
 	if (r.citation == NULL || !sev_set || (pat == NULL) == !r.detect_phi) {
-		errat(l, idnode, "rule '%s' needs a citation, a severity, and a pattern or detect: phi",
-		    r.id);
+		errat(l, idnode, "%s", "a prohibited_output rule needs a citation, a severity, "
+		    "and a pattern or detect: phi");
 		goto bad;
 	}
 	if (r.kind == NULL && (r.kind = strdup(r.detect_phi ? "phi" : r.id)) == NULL)
@@ -899,7 +914,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (r.detect_phi && r.cats == 0)
 		r.cats = (1ul << CAT__N) - 1;
 	if (r.anchor_trigger && (pat == NULL || r.triggers.n == 0)) {
-		errat(l, idnode, "rule '%s' is anchored on triggers but has no pattern or no triggers", r.id);
+		errat(l, idnode, "%s", "a rule is anchored on triggers but has no pattern or no triggers");
 		goto bad;
 	}
 	if ((pat && get_regex_opts(l, p, pat, "pattern", r.id, caseless, 0, r.anchor_trigger,
@@ -982,9 +997,10 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 			else if (!strcmp(s, "deny"))
 				d.action = DISC_DENY;
 			else
-				rc = errat(l, v, "action must be deny or append, not '%s'", s);
+				rc = errat(l, v, "%s", "action must be deny or append");
 		} else
-			rc = errat(l, k, "unknown key '%s' in a required_disclosure rule", key);
+			rc = errat(l, k, "%s", "unknown key in a required_disclosure rule (id, kind, "
+			    "citation, text, description, when, requires, enabled, action)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -995,7 +1011,7 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (!enabled) {
 		FIND_ID(p->disc, p->ndisc, d.id, old);
 		if (old == NULL) {
-			errat(l, idnode, "no required_disclosure rule '%s' to disable", d.id);
+			errat(l, idnode, "%s", "no required_disclosure rule with this id to disable");
 			goto bad;
 		}
 		disclosure_free(old);
@@ -1004,7 +1020,8 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 		return 0;
 	}
 	if (d.citation == NULL || when == NULL || req == NULL || d.text == NULL || !act) {
-		errat(l, idnode, "rule '%s' needs when, requires, text, action and a citation", d.id);
+		errat(l, idnode, "%s", "a required_disclosure rule needs when, requires, text, action "
+		    "and a citation");
 		goto bad;
 	}
 	if (d.kind == NULL && (d.kind = strdup("disclosure")) == NULL)
@@ -1077,7 +1094,8 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (need_map(l, v, "when") < 0)
 				goto bad;
 		} else
-			rc = errat(l, k, "unknown key '%s' in a permissions rule", key);
+			rc = errat(l, k, "%s", "unknown key in a permissions rule (id, reason, citation, "
+			    "description, enabled, behavior, when)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -1088,7 +1106,7 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (!enabled) {
 		FIND_ID(p->perms, p->nperms, r.id, old);
 		if (old == NULL) {
-			errat(l, idnode, "no permissions rule '%s' to disable", r.id);
+			errat(l, idnode, "%s", "no permissions rule with this id to disable");
 			goto bad;
 		}
 		perm_free(old);
@@ -1097,7 +1115,7 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		return 0;
 	}
 	if (when == NULL || !beh || r.reason == NULL) {
-		errat(l, idnode, "rule '%s' needs when, behavior and a reason", r.id);
+		errat(l, idnode, "%s", "a permissions rule needs when, behavior and a reason");
 		goto bad;
 	}
 	FOREACH_PAIR(l, when, wk, wv, wp) {
@@ -1111,12 +1129,12 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		else if (!strcmp(key, "args_pattern"))
 			rc = get_regex(l, p, wv, "args_pattern", r.id, 1, &r.args);
 		else
-			rc = errat(l, wk, "unknown key '%s' in when (tool, agent, args_pattern)", key);
+			rc = errat(l, wk, "%s", "unknown key in when (tool, agent, args_pattern)");
 		if (rc < 0)
 			goto bad;
 	}
 	if (!r.tool.code && !r.agent.code && !r.args.code) {
-		errat(l, when, "rule '%s': when needs tool, agent or args_pattern", r.id);
+		errat(l, when, "%s", "when needs tool, agent or args_pattern");
 		goto bad;
 	}
 	FIND_ID(p->perms, p->nperms, r.id, old);
@@ -1161,7 +1179,7 @@ load_permissions(struct ld *l, struct policy *p, yaml_node_t *n)
 				if (load_perm(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
 					return -1;
 		} else
-			return errat(l, k, "unknown key '%s' in permissions", key);
+			return errat(l, k, "%s", "unknown key in permissions (default, rules)");
 	}
 	return 0;
 }
@@ -1200,7 +1218,7 @@ load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
 			else if (!strcmp(s, "deny"))
 				lm->long_output = LONG_DENY;
 			else
-				rc = errat(l, v, "long_output must be truncate or deny, not '%s'", s);
+				rc = errat(l, v, "%s", "long_output must be truncate or deny");
 		} else if (!strcmp(key, "max_run_cost")) {
 			char *end;
 			double x;
@@ -1213,7 +1231,8 @@ load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
 			else
 				lm->max_run_cost = x;
 		} else
-			rc = errat(l, k, "unknown key '%s' in limits", key);
+			rc = errat(l, k, "%s", "unknown key in limits (max_output_chars, long_output, "
+			    "truncate_marker, cost_field, max_run_cost, max_run_records, max_runs, citation)");
 		if (rc < 0)
 			return -1;
 	}
@@ -1234,8 +1253,7 @@ get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
 	n = strtol(s, &end, 10);
 	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
 	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
-		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d), not '%s'",
-		    what, s);
+		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d)", what);
 	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
 	return 0;
 }
@@ -1259,7 +1277,7 @@ load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (get_period(l, v, key, &p->ledger_retention_days) < 0)
 				return -1;
 		} else
-			return errat(l, k, "unknown key '%s' in ledger", key);
+			return errat(l, k, "%s", "unknown key in ledger (require_scrubbed, retention)");
 	}
 	return 0;
 }
@@ -1288,8 +1306,7 @@ get_names(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl)
 	strlist_free(sl);
 	if (n->type == YAML_SCALAR_NODE) {
 		if (!ident_ok((const char *)n->data.scalar.value))
-			return errat(l, n, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
-			    what, (const char *)n->data.scalar.value);
+			return errat(l, n, "%s: not a name (%s)", what, NAME_CHARS);
 		if (strlist_add(sl, (const char *)n->data.scalar.value) < 0)
 			return errat(l, n, "%s: out of memory", what);
 		return 0;
@@ -1299,10 +1316,18 @@ get_names(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl)
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
 		if (!ident_ok((const char *)c->data.scalar.value))
-			return errat(l, c, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
-			    what, (const char *)c->data.scalar.value);
+			return errat(l, c, "%s: not a name (%s)", what, NAME_CHARS);
 	}
 	return 0;
+}
+
+/* Where the i-th name of what get_names read stands. */
+static yaml_node_t *
+name_node(struct ld *l, yaml_node_t *n, size_t i)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return n;
+	return yaml_document_get_node(&l->doc, n->data.sequence.items.start[i]);
 }
 
 static struct access_role *
@@ -1343,7 +1368,7 @@ load_aliases(struct ld *l, struct policy *p, yaml_node_t *n)
 		if ((user = keyname(l, k)) == NULL)
 			return -1;
 		if (!ident_ok(user))
-			return errat(l, k, "access.aliases: '%.100s' is not a user name", user);
+			return errat(l, k, "access.aliases: not a user name (%s)", NAME_CHARS);
 		if ((al = find_alias_user(a, user)) == NULL) {
 			if ((t = realloc(a->aliases, (a->naliases + 1) * sizeof(*t))) == NULL)
 				return errat(l, k, "%s", "out of memory");
@@ -1360,13 +1385,13 @@ load_aliases(struct ld *l, struct policy *p, yaml_node_t *n)
 			struct passwd *pw = getpwnam(al->names.v[i]);
 			/* signing as someone else's login would defeat separation of duties */
 			if (pw != NULL && strcmp(pw->pw_name, user))
-				return errat(l, v, "alias '%.100s' of %.100s is another user's login name",
-				    al->names.v[i], user);
+				return errat(l, name_node(l, v, i), "%s",
+				    "access.aliases: an alias may not be another user's login name");
 			for (j = 0; j < a->naliases; j++)
 				for (m = 0; &a->aliases[j] != al && m < a->aliases[j].names.n; m++)
 					if (!strcmp(a->aliases[j].names.v[m], al->names.v[i]))
-						return errat(l, v, "alias '%.100s' is given to both %.100s and %.100s",
-						    al->names.v[i], a->aliases[j].user, user);
+						return errat(l, name_node(l, v, i), "%s",
+						    "access.aliases: an alias already given to another user");
 		}
 	}
 	return 0;
@@ -1387,7 +1412,7 @@ load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
 		if ((name = keyname(l, k)) == NULL)
 			return -1;
 		if (!ident_ok(name))
-			return errat(l, k, "access.roles: '%.100s' is not a role name", name);
+			return errat(l, k, "access.roles: not a role name (%s)", NAME_CHARS);
 		if (need_map(l, v, "a role") < 0)
 			return -1;
 		if ((r = find_role(a, name)) == NULL) {
@@ -1414,8 +1439,7 @@ load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
 				if (get_names(l, v2, "groups", &r->groups) < 0)
 					return -1;
 			} else
-				return errat(l, k2, "unknown key '%s' in role '%.100s' (users, groups)",
-				    key, name);
+				return errat(l, k2, "%s", "unknown key in a role (users, groups)");
 		}
 	}
 	return 0;
@@ -1439,14 +1463,14 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 		for (act = 0; act < ACT__N && strcmp(key, act_names[act]); act++)
 			;
 		if (act == ACT__N)
-			return errat(l, k, "unknown action '%s' in access.actions (approve, reject, "
-			    "release, anonymize, export)", key);
+			return errat(l, k, "%s", "unknown action in access.actions (approve, reject, "
+			    "release, anonymize, export)");
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)
 			if (find_role(a, a->actions[act].v[i]) == NULL)
-				return errat(l, v, "access.actions.%s: no role '%.100s' in access.roles",
-				    key, a->actions[act].v[i]);
+				return errat(l, name_node(l, v, i), "access.actions.%s: no such role in "
+				    "access.roles", key);
 	}
 	return 0;
 }
@@ -1474,7 +1498,7 @@ load_access(struct ld *l, struct policy *p, yaml_node_t *n)
 		} else if (!strcmp(key, "actions"))
 			actions = v;
 		else
-			return errat(l, k, "unknown key '%s' in access (aliases, roles, actions)", key);
+			return errat(l, k, "%s", "unknown key in access (aliases, roles, actions)");
 	}
 	return actions ? load_actions(l, p, actions) : 0;
 }
@@ -1510,8 +1534,8 @@ load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (get_str(l, v, key, &p->hitl.webhook) < 0)
 				return -1;
 		} else
-			return errat(l, k, "unknown key '%s' in hitl (timeout_s, expire_s, "
-			    "approvals_required, separation_of_duties, irreversible_tools, webhook)", key);
+			return errat(l, k, "%s", "unknown key in hitl (timeout_s, expire_s, "
+			    "approvals_required, separation_of_duties, irreversible_tools, webhook)");
 	}
 	return 0;
 }
@@ -1619,7 +1643,7 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 	int rc;
 
 	if (root == NULL)
-		return errat(l, NULL, "%s", "empty policy");
+		return errmark(l, &l->doc.start_mark, "%s", "empty policy");
 	if (need_map(l, root, "a policy") < 0)
 		return -1;
 	/* extends first, wherever it stands, so the base is what we layer on. */
@@ -1696,7 +1720,9 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 			if (load_hitl(l, p, v) < 0)
 				return -1;
 		} else
-			return errat(l, k, "unknown key '%s'", key);
+			return errat(l, k, "%s", "unknown key (name, version, description, extends, scrub, "
+			    "terms, prohibited_output, required_disclosure, permissions, limits, ledger, "
+			    "access, hitl)");
 	}
 	return 0;
 }

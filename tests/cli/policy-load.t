@@ -136,6 +136,10 @@ name: one
 Y
 run "$PHI_SCRUB" -p "$tmp/p.yaml" <<<'{"t":"x"}'
 is "$rc:$(field "$out" .phikit.scrub.policy)" "0:one" "one document between --- and ... loads"
+: >"$tmp/p.yaml"
+perr "an empty file" "1:1: empty policy"
+printf '# nothing but a comment\n' >"$tmp/p.yaml"
+perr "a file of comments" "1:1: empty policy"
 pol <<'Y'
 name: one
 --- [unclosed
@@ -192,5 +196,163 @@ scrub:
 Y
 run "$PHI_SCRUB" -p "$tmp/p.yaml" <<<'{"t":"H2289011"}'
 is "$rc:$(field "$out" .t)" "0:[MRN]" "other escapes in a double-quoted pattern still load"
+
+# ---- no message quotes the file: not a key, a value, a pattern, an id ----
+# nophi NAME WANT: perr, and neither the name nor the number in $tmp/p.yaml
+# appears in the message
+nophi() {
+	perr "$1" "$2"
+	unlike "$err" "*Quintero*" "$1: the name in the file is not quoted"
+	unlike "$err" "*0044182*" "$1: the number in the file is not quoted"
+}
+printf 'root:$y$j9T$Quintero0044182hash:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n' >"$tmp/shadow"
+printf 'extends: %s\n' "$tmp/shadow" >"$tmp/p.yaml"
+nophi "extends: a shadow file" "1:10: in extended policy: $tmp/shadow:1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
+pol <<'Y'
+Patient Marisol Quintero: MRN 004418273
+Y
+nophi "a clinical note as a policy" "1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
+printf 'name: Quintero 004418273 \377\n' >"$tmp/p.yaml"
+nophi "invalid UTF-8 after PHI" "1:26: invalid leading UTF-8 octet"
+pol <<'Y'
+scrub: {rules: [{id: a, category: MRN, pattern: x, Quintero 004418273: 1}]}
+Y
+nophi "an unknown key in a rule" "1:52: unknown key in a rule (id, category, pattern, validate, triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, caseless, description, citation)"
+pol <<'Y'
+scrub: {rules: [{id: a, category: Quintero 004418273, pattern: x}]}
+Y
+nophi "an unknown category" "1:35: unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, IP, BIOMETRIC, PHOTO, ID)"
+pol <<'Y'
+scrub: {rules: [{id: a, category: MRN, pattern: x, validate: Quintero 004418273}]}
+Y
+nophi "an unknown validator" "1:62: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state)"
+pol <<'Y'
+scrub: {rules: [{id: a, category: MRN, pattern: x, anchor: Quintero 004418273}]}
+Y
+nophi "an unknown anchor" "1:60: anchor must be trigger or scan"
+pol <<'Y'
+scrub: {rules: [{id: Quintero-004418273, pattern: x}]}
+Y
+nophi "a rule without a category, named by its id" "1:22: a rule needs a category and a pattern"
+pol <<'Y'
+scrub: {rules: [{id: Quintero-004418273, category: MRN, pattern: 'Quintero(004418273'}]}
+Y
+nophi "a pattern that does not compile" "1:66: pattern: bad pattern at offset 18: missing closing parenthesis"
+pol <<'Y'
+scrub: {rules: [{id: Quintero-004418273, category: MRN, pattern: x, gate: 'Quintero(004418273'}]}
+Y
+nophi "a gate that does not compile" "1:75: gate: bad pattern at offset 18: missing closing parenthesis"
+pol <<'Y'
+scrub: {disable: [Quintero-004418273]}
+Y
+nophi "disabling a rule that is not there" "1:19: no rule with this id to disable"
+pol <<'Y'
+scrub: {replace: Quintero 004418273}
+Y
+nophi "an unknown replace" "1:18: replace must be tag, mask or pseudonym"
+pol <<'Y'
+scrub: {zip: {mode: Quintero 004418273}}
+Y
+nophi "an unknown zip mode" "1:21: zip mode must be truncate or remove"
+pol <<'Y'
+scrub: {zip: {Quintero 004418273: remove}}
+Y
+nophi "an unknown key in zip" "1:15: unknown key in zip (mode, restricted)"
+pol <<'Y'
+scrub: {Quintero 004418273: 1}
+Y
+nophi "an unknown key in scrub" "1:9: unknown key in scrub (replace, keep_year, age_over, match_limit, zip, names, rules, disable)"
+pol <<'Y'
+scrub: {names: {Quintero 004418273: [a]}}
+Y
+nophi "an unknown key in names" "1:17: unknown key in names (enabled, first_names, surnames, english_words, titles, relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next)"
+pol <<'Y'
+scrub: {age_over: Quintero 004418273}
+Y
+nophi "a number that is not one" "1:19: age_over must be a whole number in range"
+pol <<'Y'
+terms: {Quintero: x}
+Y
+nophi "a term name in capitals" "1:9: a term name must be lowercase letters, digits, _"
+pol <<'Y'
+terms: {quintero_004418273: [x]}
+Y
+nophi "a term that is not a scalar" "1:29: a term must be a scalar"
+pol <<'Y'
+prohibited_output: [{id: a, citation: c, severity: deny, pattern: 'x{{Quintero_004418273}}'}]
+Y
+nophi "an unknown term" "1:67: unknown term (a {{name}} must be defined in terms)"
+pol <<'Y'
+prohibited_output: [{id: a, citation: c, severity: Quintero 004418273, pattern: x}]
+Y
+nophi "an unknown severity" "1:52: severity must be warn, ask or deny"
+pol <<'Y'
+prohibited_output: [{id: a, citation: c, severity: deny, pattern: x, quoted: Quintero 004418273}]
+Y
+nophi "an unknown quoted" "1:78: quoted must be skip or count"
+pol <<'Y'
+prohibited_output: [{id: a, citation: c, severity: deny, detect: Quintero 004418273}]
+Y
+nophi "an unknown detect" "1:66: detect must be phi"
+pol <<'Y'
+prohibited_output: [{id: a, citation: c, severity: deny, detect: phi, categories: [Quintero 004418273]}]
+Y
+nophi "an unknown category in a guard rule" "1:84: unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, IP, BIOMETRIC, PHOTO, ID)"
+pol <<'Y'
+prohibited_output: [{id: Quintero-004418273, enabled: false}]
+Y
+nophi "turning off a guard rule that is not there" "1:26: no prohibited_output rule with this id to disable"
+pol <<'Y'
+prohibited_output: [{id: Quintero-004418273, severity: deny, pattern: x}]
+Y
+nophi "a guard rule without a citation" "1:26: a prohibited_output rule needs a citation, a severity, and a pattern or detect: phi"
+pol <<'Y'
+prohibited_output: [{id: Quintero-004418273, citation: c, severity: deny, pattern: '(Quintero 004418273'}]
+Y
+nophi "a guard pattern that does not compile" "1:84: pattern: bad pattern at offset 19: missing closing parenthesis"
+pol <<'Y'
+required_disclosure: [{id: Quintero-004418273, citation: c, when: x, requires: y, text: z, action: Quintero 004418273}]
+Y
+nophi "an unknown disclosure action" "1:100: action must be deny or append"
+pol <<'Y'
+required_disclosure: [{id: Quintero-004418273, enabled: false}]
+Y
+nophi "turning off a disclosure that is not there" "1:28: no required_disclosure rule with this id to disable"
+pol <<'Y'
+permissions: {rules: [{id: Quintero-004418273, behavior: deny, reason: r, when: {Quintero 004418273: x}}]}
+Y
+nophi "an unknown key in when" "1:82: unknown key in when (tool, agent, args_pattern)"
+pol <<'Y'
+permissions: {default: Quintero 004418273}
+Y
+nophi "an unknown default" "1:24: default must be allow, ask or deny"
+pol <<'Y'
+limits: {long_output: Quintero 004418273}
+Y
+nophi "an unknown long_output" "1:23: long_output must be truncate or deny"
+pol <<'Y'
+ledger: {retention: Quintero 004418273}
+Y
+nophi "a period that is not one" "1:21: retention must be a number of years, months or days (6y, 18m, 90d)"
+pol <<'Y'
+access: {roles: {Quintero 004418273: {users: [a]}}}
+Y
+nophi "a role name that is no identifier" "1:18: access.roles: not a role name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)"
+pol <<'Y'
+access: {roles: {r: {users: [Quintero 004418273]}}}
+Y
+nophi "a user name that is no identifier" "1:30: users: not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)"
+pol <<'Y'
+access: {actions: {approve: [Quintero-004418273]}}
+Y
+nophi "an action naming a role not defined" "1:30: access.actions.approve: no such role in access.roles"
+pol <<'Y'
+access: {aliases: {Quintero 004418273: [a]}}
+Y
+nophi "an alias key that is no user name" "1:20: access.aliases: not a user name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)"
+pol <<'Y'
+access: {aliases: {quintero: [Quintero-004418273], q2: [x, Quintero-004418273]}}
+Y
+nophi "an alias given twice" "1:60: access.aliases: an alias already given to another user"
 
 done_testing
