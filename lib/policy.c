@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,25 @@
 #include "buf.h"
 #include "policy.h"
 
-/* Room for one more element at the end of a policy array; -1 leaves it as it was. */
-#define ARRAY_RESERVE_N(a, n) grow1((void *)&(a), (a), (n), sizeof(*(a)))
+/*
+ * Room for one more element after the n in *arr, whose room for *cap the
+ * loader keeps: doubling, so loading N rules copies O(N) bytes, not
+ * O(N^2). -1 leaves it as it was.
+ */
+#define ARRAY_GROW(a, n, cap) grow((void *)&(a), (a), (n), (cap), sizeof(*(a)))
 static int
-grow1(void *slot, void *p, size_t n, size_t size)
+grow(void *slot, void *p, size_t n, size_t *cap, size_t size)
 {
-	void *q = realloc(p, (n + 1) * size);
+	size_t want;
+	void *q;
 
-	if (q == NULL)
+	if (n < *cap)
+		return 0;
+	want = n < 8 ? 8 : 2 * n;
+	if (want > SIZE_MAX / size || (q = realloc(p, want * size)) == NULL)
 		return -1;
 	memcpy(slot, &q, sizeof(q));	/* no type-punned pointer store */
+	*cap = want;
 	/* q now lives in *slot, which cppcheck cannot follow through memcpy */
 	// cppcheck-suppress memleak
 	return 0;
@@ -100,12 +110,30 @@ policy_default_path(void)
 	return installed;
 }
 
+/*
+ * An index of the names in an array of structs that begin with the name
+ * (char *id, char *name, char *user), or of a char *[]: which element has
+ * a given name, in O(1), so that loading N rules with their ids is linear.
+ * Open addressing; a slot holds an element's position + 1. An element
+ * whose name is gone (NULL: a rule disabled, removed when loading ends)
+ * is passed over, so no slot is ever removed.
+ */
+struct idx {
+	size_t *slot;
+	size_t cap;		/* a power of two, or 0 */
+	size_t used;		/* slots taken */
+};
+#define IDX_NAME(base, stride, i) (*(char *const *)(const void *)((const char *)(base) + (i) * (stride)))
+
 struct loadctx {
 	crypto_hash_sha256_state h;
 	int depth;
 	unsigned char hkey[crypto_shorthash_KEYBYTES];	/* for strhash */
 	size_t *tab;		/* check_nodes' hash table, reused */
 	size_t tabcap;
+	/* the policy's arrays: their room, and the index of their names */
+	size_t cap_rules, cap_guard, cap_disc, cap_perms, cap_roles, cap_aliases;
+	struct idx ix_rules, ix_guard, ix_disc, ix_perms, ix_terms, ix_roles, ix_aliases;
 };
 
 /* Loader state for one file. */
@@ -115,6 +143,7 @@ struct ld {
 	yaml_document_t doc;
 	struct phk_err *e;
 	struct loadctx *cx;
+	size_t at;		/* where find_id found it */
 };
 
 /* SipHash under a key drawn for each load, so no policy can be written to collide. */
@@ -127,6 +156,77 @@ strhash(const struct loadctx *cx, const char *s, size_t n)
 	crypto_shorthash(out, (const unsigned char *)s, n, cx->hkey);
 	memcpy(&h, out, sizeof(h));
 	return h;
+}
+
+/* The element named s[0..n) (no NUL in it): 1 and its position in *at; 0 none. */
+static int
+idx_find(const struct loadctx *cx, const struct idx *x, const void *base, size_t stride,
+    const char *s, size_t n, size_t *at)
+{
+	size_t h;
+
+	if (x->cap == 0)
+		return 0;
+	for (h = (size_t)strhash(cx, s, n) & (x->cap - 1); x->slot[h]; h = (h + 1) & (x->cap - 1)) {
+		const char *name = IDX_NAME(base, stride, x->slot[h] - 1);
+		if (name != NULL && strncmp(name, s, n) == 0 && name[n] == '\0') {
+			*at = x->slot[h] - 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+idx_put(const struct loadctx *cx, struct idx *x, const char *name, size_t i)
+{
+	size_t h = (size_t)strhash(cx, name, strlen(name)) & (x->cap - 1);
+
+	while (x->slot[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+	x->used++;
+}
+
+/*
+ * Indexes element i, already in place among the nel of base. Past 3/4
+ * full, the table doubles and takes the live elements again. -1: out of
+ * memory, the index as it was.
+ */
+static int
+idx_add(const struct loadctx *cx, struct idx *x, const void *base, size_t stride, size_t nel,
+    size_t i)
+{
+	if ((x->used + 1) * 4 > x->cap * 3) {
+		struct idx y;
+		size_t j;
+		y.cap = x->cap ? 2 * x->cap : 16;
+		y.used = 0;
+		if (y.cap > SIZE_MAX / sizeof(*y.slot) || (y.slot = calloc(y.cap, sizeof(*y.slot))) == NULL)
+			return -1;
+		for (j = 0; j < nel; j++)
+			if (j != i && IDX_NAME(base, stride, j) != NULL)
+				idx_put(cx, &y, IDX_NAME(base, stride, j), j);
+		free(x->slot);
+		*x = y;
+	}
+	idx_put(cx, x, IDX_NAME(base, stride, i), i);
+	return 0;
+}
+
+/* Drops the elements whose name is gone (disabled rules), keeping the order. */
+static size_t
+compact(void *base, size_t n, size_t size)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (IDX_NAME(base, size, i) != NULL) {
+			if (k != i)
+				memcpy((char *)base + k * size, (char *)base + i * size, size);
+			k++;
+		}
+	return k;
 }
 
 static int errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
@@ -267,18 +367,38 @@ get_path(struct ld *l, yaml_node_t *n, const char *what, char **out)
 	return 0;
 }
 
+/*
+ * Room for extra more strings: a list is grown once for all the items of
+ * a YAML sequence, never one item at a time.
+ */
 static int
-strlist_add(struct strlist *sl, const char *s)
+strlist_reserve(struct strlist *sl, size_t extra)
 {
-	char **v = realloc(sl->v, (sl->n + 1) * sizeof(*v));
+	char **v;
 
-	if (v == NULL)
+	if (extra == 0)
+		return 0;
+	if (extra > SIZE_MAX / sizeof(*v) - sl->n ||
+	    (v = realloc(sl->v, (sl->n + extra) * sizeof(*v))) == NULL)
 		return -1;
 	sl->v = v;
-	if ((v[sl->n] = strdup(s)) == NULL)
+	return 0;
+}
+
+/* Appends a copy of s where strlist_reserve made room. */
+static int
+strlist_push(struct strlist *sl, const char *s)
+{
+	if ((sl->v[sl->n] = strdup(s)) == NULL)
 		return -1;
 	sl->n++;
 	return 0;
+}
+
+static int
+strlist_add(struct strlist *sl, const char *s)
+{
+	return strlist_reserve(sl, 1) < 0 ? -1 : strlist_push(sl, s);
 }
 
 static void
@@ -304,11 +424,13 @@ get_list(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl, int
 		return errat(l, n, "%s must be a list", what);
 	if (replace)
 		strlist_free(sl);
+	if (strlist_reserve(sl, (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)) < 0)
+		return errat(l, n, "%s: out of memory", what);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
 		if ((s = scalar(l, c, what)) == NULL)
 			return -1;
-		if (strlist_add(sl, s) < 0)
+		if (strlist_push(sl, s) < 0)
 			return errat(l, c, "%s: out of memory", what);
 	}
 	return 0;
@@ -334,15 +456,23 @@ keyname(struct ld *l, yaml_node_t *k)
 	return scalar(l, k, "a key");
 }
 
-static struct scrub_rule *
-find_rule(struct policy *p, const char *id)
+/*
+ * The element of a policy array (rules, guard, disc, perms: their first
+ * member is char *id) with this id, through the loader's index; NULL if
+ * none, or if it was disabled.
+ */
+#define FIND_ID(l, ix, arr, want) \
+	(find_id((l), (ix), (arr), sizeof(*(arr)), (want)) ? &(arr)[(l)->at] : NULL)
+static int
+find_id(struct ld *l, const struct idx *ix, const void *arr, size_t size, const char *id)
 {
-	size_t i;
+	return idx_find(l->cx, ix, arr, size, id, strlen(id), &l->at);
+}
 
-	for (i = 0; i < p->nrules; i++)
-		if (strcmp(p->rules[i].id, id) == 0)
-			return &p->rules[i];
-	return NULL;
+static struct scrub_rule *
+find_rule(struct ld *l, struct policy *p, const char *id)
+{
+	return FIND_ID(l, &l->cx->ix_rules, p->rules, id);
 }
 
 static void strlist_free(struct strlist *sl);
@@ -466,20 +596,23 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	}
 	free(pat);
 	free(gate);
-	if ((old = find_rule(p, r.id)) != NULL) {
+	if ((old = find_rule(l, p, r.id)) != NULL) {
 		/* A site rule with a base rule's id replaces it in place. */
 		rule_free(old);
 		*old = r;
 		return 0;
 	}
-	old = realloc(p->rules, (p->nrules + 1) * sizeof(*old));
-	if (old == NULL) {
+	if (ARRAY_GROW(p->rules, p->nrules, &l->cx->cap_rules) < 0) {
 		errat(l, n, "%s", "out of memory");
 		rule_free(&r);
 		return -1;
 	}
-	p->rules = old;
 	p->rules[p->nrules++] = r;
+	if (idx_add(l->cx, &l->cx->ix_rules, p->rules, sizeof(*p->rules), p->nrules,
+	    p->nrules - 1) < 0) {
+		rule_free(&p->rules[--p->nrules]);
+		return errat(l, n, "%s", "out of memory");
+	}
 	return 0;
 bad:
 	free(pat);
@@ -612,10 +745,11 @@ load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 				struct scrub_rule *r;
 				if ((s = scalar(l, c, "disable")) == NULL)
 					return -1;
-				if ((r = find_rule(p, s)) == NULL)
+				if ((r = find_rule(l, p, s)) == NULL)
 					return errat(l, c, "%s", "no rule with this id to disable");
+				/* its id NULL: passed over now, dropped when loading ends */
 				rule_free(r);
-				memmove(r, r + 1, (size_t)(p->rules + --p->nrules - r) * sizeof(*r));
+				memset(r, 0, sizeof(*r));
 			}
 		} else
 			return errat(l, k, "%s", "unknown key in scrub (replace, keep_year, age_over, "
@@ -660,20 +794,24 @@ expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *p
 {
 	size_t len = strlen(pat), cap = len + 1, k = 0, i, t;
 	char *o = malloc(cap);
+	const char *close = NULL;	/* the first "}}" not yet passed */
+	int noclose = 0;		/* none after here */
 
 	if (o == NULL)
 		return errat(l, n, "%s", "out of memory");
 	for (i = 0; i < len; ) {
-		const char *add = pat + i, *close;
+		const char *add = pat + i;
 		size_t addn = 1, skip = 1;
 		int wrap = 0;
-		if (pat[i] == '{' && pat[i + 1] == '{' && (close = strstr(pat + i + 2, "}}")) != NULL) {
+		/* strstr again only past the last "}}" found: linear in the pattern */
+		if (pat[i] == '{' && pat[i + 1] == '{' && !noclose &&
+		    (close == NULL || close < pat + i + 2) &&
+		    (close = strstr(pat + i + 2, "}}")) == NULL)
+			noclose = 1;
+		if (pat[i] == '{' && pat[i + 1] == '{' && !noclose) {
 			size_t nl = (size_t)(close - (pat + i + 2));
-			for (t = 0; t < p->term_names.n; t++)
-				if (strlen(p->term_names.v[t]) == nl &&
-				    !memcmp(p->term_names.v[t], pat + i + 2, nl))
-					break;
-			if (t == p->term_names.n) {
+			if (!idx_find(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+			    pat + i + 2, nl, &t)) {
 				free(o);
 				return errat(l, n, "%s", "unknown term (a {{name}} must be defined in terms)");
 			}
@@ -752,10 +890,13 @@ load_terms(struct ld *l, struct policy *p, yaml_node_t *n)
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *key, *s;
-	size_t t;
+	size_t t, np;
 
 	if (need_map(l, n, "terms") < 0)
 		return -1;
+	np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (strlist_reserve(&p->term_names, np) < 0 || strlist_reserve(&p->term_pats, np) < 0)
+		return errat(l, n, "%s", "out of memory");
 	FOREACH_PAIR(l, n, k, v, pr) {
 		char *pat;
 		if ((key = keyname(l, k)) == NULL)
@@ -767,18 +908,18 @@ load_terms(struct ld *l, struct policy *p, yaml_node_t *n)
 		/* a term may use the terms before it */
 		if (expand_terms(l, p, v, s, &pat) < 0)
 			return -1;
-		for (t = 0; t < p->term_names.n && strcmp(p->term_names.v[t], key); t++)
-			;
-		if (t < p->term_names.n) {
+		if (idx_find(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+		    key, strlen(key), &t)) {
 			free(p->term_pats.v[t]);
 			p->term_pats.v[t] = pat;
 			continue;
 		}
-		if (strlist_add(&p->term_names, key) < 0 || strlist_add(&p->term_pats, pat) < 0) {
-			free(pat);
+		/* the pattern first: a name is never left without one */
+		p->term_pats.v[p->term_pats.n++] = pat;
+		if (strlist_push(&p->term_names, key) < 0 ||
+		    idx_add(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+		    p->term_names.n, p->term_names.n - 1) < 0)
 			return errat(l, v, "%s", "out of memory");
-		}
-		free(pat);
 	}
 	return 0;
 }
@@ -795,13 +936,6 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->except);
 	strlist_free(&r->triggers);
 }
-
-/* Finds id in an array of structs whose first member is char *id. */
-#define FIND_ID(arr, nel, want, out) do { \
-	size_t i_; (out) = NULL; \
-	for (i_ = 0; i_ < (nel); i_++) \
-		if (strcmp((arr)[i_].id, (want)) == 0) { (out) = &(arr)[i_]; break; } \
-} while (0)
 
 static int
 load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
@@ -894,13 +1028,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	}
 	if (!enabled) {
 		/* a site policy turns a base rule off by its id */
-		FIND_ID(p->guard, p->nguard, r.id, old);
+		old = FIND_ID(l, &l->cx->ix_guard, p->guard, r.id);
 		if (old == NULL) {
 			errat(l, idnode, "%s", "no prohibited_output rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		guard_rule_free(old);
-		memmove(old, old + 1, (size_t)(p->guard + --p->nguard - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		guard_rule_free(&r);
 		return 0;
 	}
@@ -925,15 +1060,20 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
 	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
 		goto bad;
-	FIND_ID(p->guard, p->nguard, r.id, old);
+	old = FIND_ID(l, &l->cx->ix_guard, p->guard, r.id);
 	if (old != NULL) {
 		guard_rule_free(old);
 		*old = r;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->guard, p->nguard) < 0)
+	if (ARRAY_GROW(p->guard, p->nguard, &l->cx->cap_guard) < 0)
 		goto oom;
 	p->guard[p->nguard++] = r;
+	if (idx_add(l->cx, &l->cx->ix_guard, p->guard, sizeof(*p->guard), p->nguard,
+	    p->nguard - 1) < 0) {
+		r = p->guard[--p->nguard];
+		goto oom;
+	}
 	return 0;
 oom:
 	errat(l, n, "%s", "out of memory");
@@ -1009,13 +1149,14 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (!enabled) {
-		FIND_ID(p->disc, p->ndisc, d.id, old);
+		old = FIND_ID(l, &l->cx->ix_disc, p->disc, d.id);
 		if (old == NULL) {
 			errat(l, idnode, "%s", "no required_disclosure rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		disclosure_free(old);
-		memmove(old, old + 1, (size_t)(p->disc + --p->ndisc - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		disclosure_free(&d);
 		return 0;
 	}
@@ -1029,15 +1170,20 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (get_regex(l, p, when, "when", d.id, 1, &d.when) < 0 ||
 	    get_regex(l, p, req, "requires", d.id, 1, &d.requires) < 0)
 		goto bad;
-	FIND_ID(p->disc, p->ndisc, d.id, old);
+	old = FIND_ID(l, &l->cx->ix_disc, p->disc, d.id);
 	if (old != NULL) {
 		disclosure_free(old);
 		*old = d;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->disc, p->ndisc) < 0)
+	if (ARRAY_GROW(p->disc, p->ndisc, &l->cx->cap_disc) < 0)
 		goto oom;
 	p->disc[p->ndisc++] = d;
+	if (idx_add(l->cx, &l->cx->ix_disc, p->disc, sizeof(*p->disc), p->ndisc,
+	    p->ndisc - 1) < 0) {
+		d = p->disc[--p->ndisc];
+		goto oom;
+	}
 	return 0;
 oom:
 	errat(l, n, "%s", "out of memory");
@@ -1104,13 +1250,14 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (!enabled) {
-		FIND_ID(p->perms, p->nperms, r.id, old);
+		old = FIND_ID(l, &l->cx->ix_perms, p->perms, r.id);
 		if (old == NULL) {
 			errat(l, idnode, "%s", "no permissions rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		perm_free(old);
-		memmove(old, old + 1, (size_t)(p->perms + --p->nperms - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		perm_free(&r);
 		return 0;
 	}
@@ -1137,17 +1284,23 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		errat(l, when, "%s", "when needs tool, agent or args_pattern");
 		goto bad;
 	}
-	FIND_ID(p->perms, p->nperms, r.id, old);
+	old = FIND_ID(l, &l->cx->ix_perms, p->perms, r.id);
 	if (old != NULL) {
 		perm_free(old);
 		*old = r;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->perms, p->nperms) < 0) {
+	if (ARRAY_GROW(p->perms, p->nperms, &l->cx->cap_perms) < 0) {
 		errat(l, n, "%s", "out of memory");
 		goto bad;
 	}
 	p->perms[p->nperms++] = r;
+	if (idx_add(l->cx, &l->cx->ix_perms, p->perms, sizeof(*p->perms), p->nperms,
+	    p->nperms - 1) < 0) {
+		r = p->perms[--p->nperms];
+		errat(l, n, "%s", "out of memory");
+		goto bad;
+	}
 	return 0;
 bad:
 	perm_free(&r);
@@ -1331,70 +1484,146 @@ name_node(struct ld *l, yaml_node_t *n, size_t i)
 }
 
 static struct access_role *
-find_role(struct access_conf *a, const char *name)
+find_role(struct ld *l, struct access_conf *a, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < a->nroles; i++)
-		if (!strcmp(a->roles[i].name, name))
-			return &a->roles[i];
-	return NULL;
+	return idx_find(l->cx, &l->cx->ix_roles, a->roles, sizeof(*a->roles), name, strlen(name), &i) ?
+	    &a->roles[i] : NULL;
 }
 
 static struct access_alias *
-find_alias_user(struct access_conf *a, const char *user)
+find_alias_user(struct ld *l, struct access_conf *a, const char *user)
 {
 	size_t i;
 
-	for (i = 0; i < a->naliases; i++)
-		if (!strcmp(a->aliases[i].user, user))
-			return &a->aliases[i];
-	return NULL;
+	return idx_find(l->cx, &l->cx->ix_aliases, a->aliases, sizeof(*a->aliases), user,
+	    strlen(user), &i) ? &a->aliases[i] : NULL;
+}
+
+/*
+ * Which user holds each alias, for load_aliases: a hash table of (user,
+ * name) positions, sized once for every alias there can be, so checking
+ * N aliases is linear. An entry is checked against the lists as they are
+ * when looked up, so one left by a list since replaced can mislead nothing.
+ */
+struct alias_owner {
+	size_t u, j;		/* a->aliases[u].names.v[j] */
+};
+struct alias_tab {
+	struct alias_owner *e;
+	size_t n, *slot, cap;
+};
+
+static void
+alias_tab_put(struct ld *l, struct alias_tab *t, size_t u, size_t j, const char *name)
+{
+	size_t h = (size_t)strhash(l->cx, name, strlen(name)) & (t->cap - 1);
+
+	while (t->slot[h])
+		h = (h + 1) & (t->cap - 1);
+	t->e[t->n].u = u;
+	t->e[t->n].j = j;
+	t->slot[h] = ++t->n;
+}
+
+/* Whether a user other than u holds name as an alias now. */
+static int
+alias_tab_other(struct ld *l, const struct alias_tab *t, const struct access_conf *a, size_t u,
+    const char *name)
+{
+	size_t h = (size_t)strhash(l->cx, name, strlen(name)) & (t->cap - 1);
+
+	for (; t->slot[h]; h = (h + 1) & (t->cap - 1)) {
+		const struct alias_owner *o = &t->e[t->slot[h] - 1];
+		if (o->u != u && o->j < a->aliases[o->u].names.n &&
+		    !strcmp(a->aliases[o->u].names.v[o->j], name))
+			return 1;
+	}
+	return 0;
 }
 
 static int
 load_aliases(struct ld *l, struct policy *p, yaml_node_t *n)
 {
 	struct access_conf *a = &p->access;
+	struct alias_tab t;
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *user;
-	size_t i, j, m;
+	size_t i, u, most = 0;
+	int rc = -1;
 
 	if (need_map(l, n, "access.aliases") < 0)
 		return -1;
+	/* room for the aliases already loaded and every one this mapping can give */
+	for (u = 0; u < a->naliases; u++)
+		most += a->aliases[u].names.n;
+	FOREACH_PAIR(l, n, k, v, pr)
+		most += v->type == YAML_SEQUENCE_NODE ?
+		    (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+	memset(&t, 0, sizeof(t));
+	for (t.cap = 16; t.cap < 2 * most; t.cap *= 2)
+		;
+	if ((t.e = calloc(most ? most : 1, sizeof(*t.e))) == NULL ||
+	    (t.slot = calloc(t.cap, sizeof(*t.slot))) == NULL) {
+		errat(l, n, "%s", "out of memory");
+		goto out;
+	}
+	for (u = 0; u < a->naliases; u++)
+		for (i = 0; i < a->aliases[u].names.n; i++)
+			alias_tab_put(l, &t, u, i, a->aliases[u].names.v[i]);
 	FOREACH_PAIR(l, n, k, v, pr) {
-		struct access_alias *al, *t;
+		struct access_alias *al;
 		if ((user = keyname(l, k)) == NULL)
-			return -1;
-		if (!ident_ok(user))
-			return errat(l, k, "access.aliases: not a user name (%s)", NAME_CHARS);
-		if ((al = find_alias_user(a, user)) == NULL) {
-			if ((t = realloc(a->aliases, (a->naliases + 1) * sizeof(*t))) == NULL)
-				return errat(l, k, "%s", "out of memory");
-			a->aliases = t;
+			goto out;
+		if (!ident_ok(user)) {
+			errat(l, k, "access.aliases: not a user name (%s)", NAME_CHARS);
+			goto out;
+		}
+		if ((al = find_alias_user(l, a, user)) == NULL) {
+			if (ARRAY_GROW(a->aliases, a->naliases, &l->cx->cap_aliases) < 0) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 			al = &a->aliases[a->naliases];
 			memset(al, 0, sizeof(*al));
-			if ((al->user = strdup(user)) == NULL)
-				return errat(l, k, "%s", "out of memory");
+			if ((al->user = strdup(user)) == NULL) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 			a->naliases++;
+			if (idx_add(l->cx, &l->cx->ix_aliases, a->aliases, sizeof(*a->aliases),
+			    a->naliases, a->naliases - 1) < 0) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 		}
+		u = (size_t)(al - a->aliases);
 		if (get_names(l, v, "access.aliases", &al->names) < 0)
-			return -1;
+			goto out;
 		for (i = 0; i < al->names.n; i++) {
 			struct passwd *pw = getpwnam(al->names.v[i]);
 			/* signing as someone else's login would defeat separation of duties */
-			if (pw != NULL && strcmp(pw->pw_name, user))
-				return errat(l, name_node(l, v, i), "%s",
+			if (pw != NULL && strcmp(pw->pw_name, user)) {
+				errat(l, name_node(l, v, i), "%s",
 				    "access.aliases: an alias may not be another user's login name");
-			for (j = 0; j < a->naliases; j++)
-				for (m = 0; &a->aliases[j] != al && m < a->aliases[j].names.n; m++)
-					if (!strcmp(a->aliases[j].names.v[m], al->names.v[i]))
-						return errat(l, name_node(l, v, i), "%s",
-						    "access.aliases: an alias already given to another user");
+				goto out;
+			}
+			if (alias_tab_other(l, &t, a, u, al->names.v[i])) {
+				errat(l, name_node(l, v, i), "%s",
+				    "access.aliases: an alias already given to another user");
+				goto out;
+			}
 		}
+		for (i = 0; i < al->names.n; i++)
+			alias_tab_put(l, &t, u, i, al->names.v[i]);
 	}
-	return 0;
+	rc = 0;
+out:
+	free(t.e);
+	free(t.slot);
+	return rc;
 }
 
 static int
@@ -1408,22 +1637,24 @@ load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (need_map(l, n, "access.roles") < 0)
 		return -1;
 	FOREACH_PAIR(l, n, k, v, pr) {
-		struct access_role *r, *t;
+		struct access_role *r;
 		if ((name = keyname(l, k)) == NULL)
 			return -1;
 		if (!ident_ok(name))
 			return errat(l, k, "access.roles: not a role name (%s)", NAME_CHARS);
 		if (need_map(l, v, "a role") < 0)
 			return -1;
-		if ((r = find_role(a, name)) == NULL) {
-			if ((t = realloc(a->roles, (a->nroles + 1) * sizeof(*t))) == NULL)
+		if ((r = find_role(l, a, name)) == NULL) {
+			if (ARRAY_GROW(a->roles, a->nroles, &l->cx->cap_roles) < 0)
 				return errat(l, k, "%s", "out of memory");
-			a->roles = t;
 			r = &a->roles[a->nroles];
 			memset(r, 0, sizeof(*r));
 			if ((r->name = strdup(name)) == NULL)
 				return errat(l, k, "%s", "out of memory");
 			a->nroles++;
+			if (idx_add(l->cx, &l->cx->ix_roles, a->roles, sizeof(*a->roles), a->nroles,
+			    a->nroles - 1) < 0)
+				return errat(l, k, "%s", "out of memory");
 		} else {
 			/* a role redefined (by an extending policy) is replaced whole */
 			strlist_free(&r->users);
@@ -1468,7 +1699,7 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)
-			if (find_role(a, a->actions[act].v[i]) == NULL)
+			if (find_role(l, a, a->actions[act].v[i]) == NULL)
 				return errat(l, name_node(l, v, i), "access.actions.%s: no such role in "
 				    "access.roles", key);
 	}
@@ -1859,10 +2090,22 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	randombytes_buf(cx.hkey, sizeof(cx.hkey));
 	rc = load_file(p, path, &cx, e);
 	free(cx.tab);
+	free(cx.ix_rules.slot);
+	free(cx.ix_guard.slot);
+	free(cx.ix_disc.slot);
+	free(cx.ix_perms.slot);
+	free(cx.ix_terms.slot);
+	free(cx.ix_roles.slot);
+	free(cx.ix_aliases.slot);
 	if (rc < 0) {
 		policy_release(p);
 		return -1;
 	}
+	/* the rules disabled on the way, gone at last, the others in their order */
+	p->nrules = compact(p->rules, p->nrules, sizeof(*p->rules));
+	p->nguard = compact(p->guard, p->nguard, sizeof(*p->guard));
+	p->ndisc = compact(p->disc, p->ndisc, sizeof(*p->disc));
+	p->nperms = compact(p->perms, p->nperms, sizeof(*p->perms));
 	crypto_hash_sha256_final(&cx.h, h);
 	if (p->limits.marker == NULL && (p->limits.marker = xstrdup(" [truncated]")) == NULL) {
 		policy_release(p);

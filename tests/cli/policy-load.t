@@ -355,4 +355,58 @@ access: {aliases: {quintero: [Quintero-004418273], q2: [x, Quintero-004418273]}}
 Y
 nophi "an alias given twice" "1:60: access.aliases: an alias already given to another user"
 
+# ---- large policies load, and layer, as small ones do (timing: scripts/bench-policy) ----
+# 100,000 scrub rules, rule i matching "Q<i>Z" and 3 digits; a site policy
+# over it replaces rule 50000 in place and disables the first 50,000 in
+# one list; 100,000 terms, the last used; 20,000 roles and aliases.
+N=100000
+awk -v n=$N 'BEGIN {
+	print "name: big\nscrub:\n  names: {enabled: false}\n  rules:"
+	for (i = 0; i < n; i++)
+		printf "    - id: r%d\n      category: %s\n      pattern: '\''\\bQ%dZ\\d{3}\\b'\''\n", i, i % 2 ? "ID" : "MRN", i
+}' >"$tmp/big.yaml"
+run "$PHI_SCRUB" -p "$tmp/big.yaml" <<<'{"t":"Q0Z123 Q1Z123 Q54321Z999 Q99999Z000 Q100000Z111"}'
+is "$rc:$(field "$out" .t):$(field "$out" .phikit.scrub.total)" "0:[MRN] [ID] [ID] [ID] Q100000Z111:4" \
+	"100,000 rules: the first, a middle one and the last all apply, nothing else"
+awk -v n=$N 'BEGIN {
+	print "extends: big.yaml\nscrub:\n  rules:\n    - {id: r50000, category: ACCOUNT, pattern: '\''\\bW50000\\b|\\bQ50002Z\\d{3}\\b'\''}\n  disable:"
+	for (i = 0; i < n / 2; i++)
+		printf "    - r%d\n", i
+}' >"$tmp/site.yaml"
+run "$PHI_SCRUB" -p "$tmp/site.yaml" <<<'{"t":"Q0Z123 Q49999Z123 Q50000Z123 W50000 Q50001Z123 Q99999Z000"}'
+is "$rc:$(field "$out" .t)" "0:Q0Z123 Q49999Z123 Q50000Z123 [ACCOUNT] [ID] [ID]" \
+	"over 100,000 rules: 50,000 disabled in one list, one replaced in place, the rest kept"
+run "$PHI_SCRUB" -p "$tmp/site.yaml" --report <<<'{"t":"Q50002Z123"}'
+is "$(field "$out" '.t + " " + (.phikit.scrub.findings | map(.rule) | join(","))')" "[ACCOUNT] r50000" \
+	"... and the replaced rule keeps its place: it wins the span it shares with the later r50002"
+{
+	printf 'name: terms\nterms:\n'
+	awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "  t%d: '\''w%d'\''\n", i, i }'
+	printf 'prohibited_output:\n  - {id: last, citation: c, severity: deny, pattern: '\''\\b{{t%d}}\\b|\\b{{t0}}x\\b'\''}\n' $((N - 1))
+} >"$tmp/terms.yaml"
+run "$GUARD_CHECK" -p "$tmp/terms.yaml" <<<'{"text":"w99999"}
+{"text":"w0x"}
+{"text":"w99998"}'
+is "$rc:$(printf '%s\n' "$out" | jq -r .phikit.guard.verdict | paste -sd,)" "0:deny,deny,allow" \
+	"100,000 terms: the last and the first are found by name"
+{
+	printf 'name: people\naccess:\n  aliases:\n'
+	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "    phkt-u%d: [phkt-dr-%d]\n", i, i }'
+	printf '  roles:\n'
+	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "    role%d: {users: [phkt-u%d]}\n", i, i }'
+	printf '  actions:\n    approve: [role0, role19999]\n'
+} >"$tmp/people.yaml"
+run "$PHI_SCRUB" -p "$tmp/people.yaml" </dev/null
+is "$rc:$err" "0:" "20,000 aliases and 20,000 roles load"
+{
+	printf 'name: people\naccess:\n  aliases:\n'
+	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "    phkt-u%d: [phkt-dr-%d]\n", i, i }'
+	printf '    phkt-u20000: [phkt-dr-x, phkt-dr-19999]\n'
+} >"$tmp/p.yaml"
+perr "the 20,001st alias, given already" "20004:30: access.aliases: an alias already given to another user"
+printf 'name: people\naccess:\n  roles:\n' >"$tmp/p.yaml"
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "    role%d: {users: [phkt-u%d]}\n", i, i }' >>"$tmp/p.yaml"
+printf '  actions:\n    approve: [role0, role20000]\n' >>"$tmp/p.yaml"
+perr "an action naming a role not among 20,000" "20005:22: access.actions.approve: no such role in access.roles"
+
 done_testing
