@@ -82,32 +82,50 @@ cat_parse(const char *s)
 	return -1;
 }
 
+/*
+ * Where the policy of a bare name is: the preset ("hipaa") when no policy
+ * is named, and any "extends: NAME" not found beside the extending file.
+ * One search for both: the installed PHIKIT_DATADIR/policies/NAME.yaml,
+ * else, for programs run from a build tree that is not installed (bin/
+ * beside policies/, as make demo and the README run them), the tree's
+ * policies/NAME.yaml. Found nowhere, the installed path, for the error to
+ * name. -1 if the path does not fit in size.
+ */
+static int
+named_policy_path(const char *name, char *out, size_t size)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((size_t)snprintf(out, size, "%s/policies/%s.yaml", PHIKIT_DATADIR, name) >= size)
+		return -1;
+	if (access(out, R_OK) == 0)
+		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(out, size, "%s/../policies/%s.yaml", exe, name) < size &&
+			    access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, size, "%s/policies/%s.yaml", PHIKIT_DATADIR, name);
+	return 0;
+}
+
 const char *
 policy_default_path(void)
 {
-	static char built[PATH_MAX];
-	const char *p = getenv("PHIKIT_POLICY"), *installed = PHIKIT_DATADIR "/policies/hipaa.yaml";
-	char *slash;
-	ssize_t n;
+	static char path[PATH_MAX + 64];
+	const char *p = getenv("PHIKIT_POLICY");
 
 	if (p && *p)
 		return p;
-	if (access(installed, R_OK) == 0)
-		return installed;
-	/*
-	 * Not installed: programs run from a build tree (bin/ beside
-	 * policies/) find the preset there, as make demo and the README do.
-	 */
-	n = readlink("/proc/self/exe", built, sizeof(built) - 32);
-	if (n > 0) {
-		built[n] = '\0';
-		if ((slash = strrchr(built, '/')) != NULL) {
-			memcpy(slash, "/../policies/hipaa.yaml", sizeof("/../policies/hipaa.yaml"));
-			if (access(built, R_OK) == 0)
-				return built;
-		}
-	}
-	return installed;
+	if (named_policy_path("hipaa", path, sizeof(path)) < 0)
+		return PHIKIT_DATADIR "/policies/hipaa.yaml";
+	return path;
 }
 
 /*
@@ -1774,10 +1792,16 @@ load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,
     struct phk_err *e);
 
+/*
+ * The file "extends: name" names: a path (a '/', or .yaml or .yml in it),
+ * relative to the extending file's directory; a bare name, NAME.yaml
+ * beside the extending file, else where the preset is looked for
+ * (named_policy_path). NULL: out of memory, or a name too long.
+ */
 static char *
 find_base(struct ld *l, const char *name)
 {
-	char *p;
+	char *p, found[PATH_MAX + 64];
 	size_t n;
 
 	if (strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml"))
@@ -1789,10 +1813,9 @@ find_base(struct ld *l, const char *name)
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);
-	n = strlen(PHIKIT_DATADIR) + strlen(name) + 20;
-	if ((p = malloc(n)) != NULL)
-		snprintf(p, n, "%s/policies/%s.yaml", PHIKIT_DATADIR, name);
-	return p;
+	if (named_policy_path(name, found, sizeof(found)) < 0)
+		return NULL;
+	return strdup(found);
 }
 
 /*
@@ -1888,7 +1911,7 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 		if (cx->depth >= 8)
 			return errat(l, v, "%s", "extends nests deeper than 8 files (a cycle?)");
 		if ((base = find_base(l, (const char *)v->data.scalar.value)) == NULL)
-			return errat(l, v, "%s", "out of memory");
+			return errat(l, v, "%s", "extends: out of memory, or a name too long");
 		cx->depth++;
 		rc = load_file(p, base, cx, l->e);
 		cx->depth--;

@@ -409,4 +409,75 @@ awk 'BEGIN { for (i = 0; i < 20000; i++) printf "    role%d: {users: [phkt-u%d]}
 printf '  actions:\n    approve: [role0, role20000]\n' >>"$tmp/p.yaml"
 perr "an action naming a role not among 20,000" "20005:22: access.actions.approve: no such role in access.roles"
 
+# ---- a bare name in extends: beside the extending file, else as the preset ----
+# From a directory outside the tree, before make install: found in the
+# installed data directory, else in the policies/ beside the program's bin/.
+mkdir "$tmp/elsewhere"
+printf 'extends: phikit-test-nowhere\n' >"$tmp/p.yaml"
+run "$PHI_SCRUB" -p "$tmp/p.yaml" </dev/null
+like "$rc:$err" "2:phi-scrub: $tmp/p.yaml:1:10: in extended policy: /*/policies/phikit-test-nowhere.yaml: No such file or directory" \
+	"a bare name found nowhere: exit 2, the installed path named"
+datadir=${err#*in extended policy: }
+datadir=${datadir%/policies/phikit-test-nowhere.yaml:*}
+installed=
+[ -r "$datadir/policies/hipaa.yaml" ] && installed=$datadir/policies/hipaa.yaml
+printf 'name: site\nextends: hipaa\n' >"$tmp/elsewhere/site.yaml"
+run "$PHI_SCRUB" -p "$tmp/elsewhere/site.yaml" <<<'{"t":"SSN 869-36-0459"}'
+is "$rc:$err" "0:" "extends: hipaa from a directory outside the tree loads"
+is_out '{"t":"SSN [SSN]","phikit":{"scrub":{"policy":"site","policy_sha256":"'"$(cat "${installed:-$POLICY}" "$tmp/elsewhere/site.yaml" | sha256sum | cut -d' ' -f1)"'","mode":"tag","counts":{"SSN":1},"total":1}}}' \
+	"... on the preset the programs use by default${installed:+ (the installed one)}"
+
+# the same programs in a tree of their own: its policies/ is where they look
+mkdir -p "$tmp/tree/bin" "$tmp/tree/policies"
+cp "$PHI_SCRUB" "$tmp/tree/bin/"
+printf 'name: tree-preset\nscrub:\n  names: {enabled: false}\n  rules:\n    - {id: t, category: MRN, pattern: "T[0-9]{4}"}\n' \
+	>"$tmp/tree/policies/phikit-test-tree.yaml"
+printf 'extends: phikit-test-tree\n' >"$tmp/elsewhere/tree-site.yaml"
+run "$tmp/tree/bin/phi-scrub" -p "$tmp/elsewhere/tree-site.yaml" <<<'{"t":"T1234"}'
+is "$rc:$(field "$out" .t):$(field "$out" .phikit.scrub.policy)" "0:[MRN]:tree-preset" \
+	"a bare name is found in the policies/ beside the program's bin/"
+printf 'name: beside\nscrub: {names: {enabled: false}}\n' >"$tmp/elsewhere/phikit-test-tree.yaml"
+run "$tmp/tree/bin/phi-scrub" -p "$tmp/elsewhere/tree-site.yaml" <<<'{"t":"T1234"}'
+is "$rc:$(field "$out" .t):$(field "$out" .phikit.scrub.policy)" "0:T1234:beside" \
+	"... but beside the extending file first"
+printf 'name: tree-hipaa\nscrub: {names: {enabled: false}}\n' >"$tmp/tree/policies/hipaa.yaml"
+if [ -n "$installed" ]; then
+	n=$((n + 1)); echo "ok $n # skip the installed preset comes first: $installed"
+	n=$((n + 1)); echo "ok $n # skip the installed preset comes first: $installed"
+else
+	run "$tmp/tree/bin/phi-scrub" <<<'{"t":"x"}'
+	is "$rc:$(field "$out" .phikit.scrub.policy)" "0:tree-hipaa" \
+		"the default preset, no -p, no PHIKIT_POLICY: the same search"
+	run "$tmp/tree/bin/phi-scrub" -p "$tmp/elsewhere/site.yaml" <<<'{"t":"x"}'
+	is "$rc:$(field "$out" .phikit.scrub.policy_sha256)" "0:$(cat "$tmp/tree/policies/hipaa.yaml" "$tmp/elsewhere/site.yaml" | sha256sum | cut -d' ' -f1)" \
+		"extends: hipaa finds the very file the default preset is"
+fi
+
+# every policy of phikit-policy(5)'s EXAMPLES loads from here, as written
+# (the first saved as site.yaml, which the review example extends)
+mkdir "$tmp/ex"
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$top/man/phikit-policy.5" | sed 's/\\e/\\/g' |
+	awk -v d="$tmp/ex" '
+	/^\.Bd -literal/ { b = 1; t = ""; next }
+	/^\.Ed/ {
+		if (b && t ~ /^name: /) {
+			f = substr(t, 7, index(t, "\n") - 7)
+			printf "%s", t >(d "/" f ".yaml"); close(d "/" f ".yaml")
+			if (f == "general-hospital") { printf "%s", t >(d "/site.yaml"); close(d "/site.yaml") }
+		}
+		b = 0; next
+	}
+	b { t = t $0 "\n" }'
+is "$(cd "$tmp/ex" && ls | paste -sd' ')" \
+	"general-hospital-guard.yaml general-hospital-review.yaml general-hospital.yaml hipaa-lds.yaml site.yaml" \
+	"phikit-policy(5) has four example policies"
+for f in general-hospital hipaa-lds general-hospital-review general-hospital-guard; do
+	run "$PHI_SCRUB" -p "$tmp/ex/$f.yaml" </dev/null
+	is "$rc:$err" "0:" "phikit-policy(5)'s $f loads before make install"
+done
+run "$PHI_SCRUB" -p "$tmp/ex/site.yaml" <<<'{"text":"Seen on Nightingale ward, record H2289011."}'
+is "$(field "$out" .text)" "Seen on Nightingale ward, record [MRN]." "... and does what the page says"
+run "$GUARD_CHECK" -p "$tmp/ex/general-hospital-guard.yaml" <<<'{"text":"Ask your pharmacist about quintrex."}'
+is "$rc:$(verdict "$out")" "0:ask formulary-drug" "... the guard example too"
+
 done_testing
