@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -639,141 +640,246 @@ bad:
 	return -1;
 }
 
+/* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
 static int
-load_names(struct ld *l, struct policy *p, yaml_node_t *n)
+get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
 {
-	struct names_conf *nc = &p->names;
+	const char *s;
+	char *end;
+	long n;
+
+	if ((s = scalar(l, v, what)) == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
+	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
+		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d)", what);
+	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
+	return 0;
+}
+
+/*
+ * A section of settings as a table: each key, what it holds and where in
+ * struct policy it goes, or the function that reads it (a mapping or a
+ * list of its own). load_fields reads a mapping through a table; a key
+ * not in it is an error that names the table's keys, in its order.
+ */
+enum {
+	FT_BOOL,		/* int: true or false (yes, on, no, off) */
+	FT_INT,			/* int, lo..hi */
+	FT_LONG,		/* long, lo..hi */
+	FT_ULONG,		/* unsigned long, lo..hi */
+	FT_STR,			/* char *, a copy */
+	FT_PATH,		/* char *, relative to the policy's directory */
+	FT_LIST,		/* struct strlist, replaced */
+	FT_LIST_ADD,		/* struct strlist, appended to */
+	FT_ENUM,		/* int: the position of the value in vals */
+	FT_PERIOD,		/* long: days, from 6y, 18m, 90d */
+	FT_NUMBER,		/* double, 0..1e15 */
+	FT_CALL			/* read by fn */
+};
+
+struct field {
+	const char *key;
+	int type;
+	size_t off;		/* in struct policy */
+	long lo, hi;		/* FT_INT, FT_LONG, FT_ULONG */
+	const char *const *vals;	/* FT_ENUM: the values, NULL-terminated */
+	const char *msg;		/* FT_ENUM: the error when none is given */
+	int (*fn)(struct ld *, struct policy *, yaml_node_t *);	/* FT_CALL */
+};
+
+/* offsetof(struct policy, member), which does not compile unless member is a type */
+#define AT(member, type) (offsetof(struct policy, member) + \
+	0 * sizeof((type *)0 - &((struct policy *)0)->member))
+#define F_BOOL(k, m)		{ k, FT_BOOL, AT(m, int), 0, 0, NULL, NULL, NULL }
+#define F_INT(k, m, lo, hi)	{ k, FT_INT, AT(m, int), lo, hi, NULL, NULL, NULL }
+#define F_LONG(k, m, lo, hi)	{ k, FT_LONG, AT(m, long), lo, hi, NULL, NULL, NULL }
+#define F_ULONG(k, m, lo, hi)	{ k, FT_ULONG, AT(m, unsigned long), lo, hi, NULL, NULL, NULL }
+#define F_STR(k, m)		{ k, FT_STR, AT(m, char *), 0, 0, NULL, NULL, NULL }
+#define F_PATH(k, m)		{ k, FT_PATH, AT(m, char *), 0, 0, NULL, NULL, NULL }
+#define F_LIST(k, m)		{ k, FT_LIST, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
+#define F_LIST_ADD(k, m)	{ k, FT_LIST_ADD, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
+#define F_ENUM(k, m, vals, msg)	{ k, FT_ENUM, AT(m, int), 0, 0, vals, msg, NULL }
+#define F_PERIOD(k, m)		{ k, FT_PERIOD, AT(m, long), 0, 0, NULL, NULL, NULL }
+#define F_NUMBER(k, m)		{ k, FT_NUMBER, AT(m, double), 0, 0, NULL, NULL, NULL }
+#define F_CALL(k, fn)		{ k, FT_CALL, 0, 0, 0, NULL, NULL, fn }
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static int
+load_field(struct ld *l, struct policy *p, yaml_node_t *v, const struct field *f)
+{
+	void *at = (char *)p + f->off;
+	const char *s;
+	char *end;
+	double x;
+	long n;
+	int i;
+
+	switch (f->type) {
+	case FT_BOOL:
+		return get_bool(l, v, f->key, at);
+	case FT_INT:
+		return get_int(l, v, f->key, f->lo, f->hi, at);
+	case FT_LONG:
+		return get_long(l, v, f->key, f->lo, f->hi, at);
+	case FT_ULONG:
+		if (get_long(l, v, f->key, f->lo, f->hi, &n) < 0)
+			return -1;
+		*(unsigned long *)at = (unsigned long)n;
+		return 0;
+	case FT_STR:
+		return get_str(l, v, f->key, at);
+	case FT_PATH:
+		return get_path(l, v, f->key, at);
+	case FT_LIST:
+	case FT_LIST_ADD:
+		return get_list(l, v, f->key, at, f->type == FT_LIST);
+	case FT_ENUM:
+		if ((s = scalar(l, v, f->key)) == NULL)
+			return -1;
+		for (i = 0; f->vals[i] != NULL; i++)
+			if (!strcmp(s, f->vals[i])) {
+				*(int *)at = i;
+				return 0;
+			}
+		return errat(l, v, "%s", f->msg);
+	case FT_PERIOD:
+		return get_period(l, v, f->key, at);
+	case FT_NUMBER:
+		if ((s = scalar(l, v, f->key)) == NULL)
+			return -1;
+		errno = 0;
+		x = strtod(s, &end);
+		if (errno || end == s || *end || !(x >= 0 && x <= 1e15))
+			return errat(l, v, "%s must be a number from 0 up", f->key);
+		*(double *)at = x;
+		return 0;
+	default:
+		return f->fn(l, p, v);
+	}
+}
+
+static int
+load_fields(struct ld *l, struct policy *p, yaml_node_t *n, const char *where,
+    const struct field *f, size_t nf)
+{
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *key;
+	size_t i;
 
-	if (need_map(l, n, "names") < 0)
+	if (need_map(l, n, where) < 0)
 		return -1;
 	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc;
 		if ((key = keyname(l, k)) == NULL)
 			return -1;
-		if (!strcmp(key, "enabled"))
-			rc = get_bool(l, v, key, &nc->enabled);
-		else if (!strcmp(key, "first_names"))
-			rc = get_path(l, v, key, &nc->first_names);
-		else if (!strcmp(key, "surnames"))
-			rc = get_path(l, v, key, &nc->surnames);
-		else if (!strcmp(key, "english_words"))
-			rc = get_path(l, v, key, &nc->english);
-		else if (!strcmp(key, "titles"))
-			rc = get_list(l, v, key, &nc->titles, 0);
-		else if (!strcmp(key, "relations"))
-			rc = get_list(l, v, key, &nc->relations, 0);
-		else if (!strcmp(key, "particles"))
-			rc = get_list(l, v, key, &nc->particles, 0);
-		else if (!strcmp(key, "verbs_after"))
-			rc = get_list(l, v, key, &nc->verbs_after, 0);
-		else if (!strcmp(key, "cues_before"))
-			rc = get_list(l, v, key, &nc->cues_before, 0);
-		else if (!strcmp(key, "cues_after"))
-			rc = get_list(l, v, key, &nc->cues_after, 0);
-		else if (!strcmp(key, "labels"))
-			rc = get_list(l, v, key, &nc->labels, 0);
-		else if (!strcmp(key, "not_names"))
-			rc = get_list(l, v, key, &nc->not_names, 0);
-		else if (!strcmp(key, "eponym_next"))
-			rc = get_list(l, v, key, &nc->eponym_next, 0);
-		else
-			rc = errat(l, k, "%s", "unknown key in names (enabled, first_names, surnames, "
-			    "english_words, titles, relations, particles, verbs_after, cues_before, "
-			    "cues_after, labels, not_names, eponym_next)");
-		if (rc < 0)
+		for (i = 0; i < nf && strcmp(key, f[i].key); i++)
+			;
+		if (i == nf) {
+			char keys[320];
+			size_t len = 0;
+			for (i = 0; i < nf && len < sizeof(keys); i++)
+				len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s",
+				    i ? ", " : "", f[i].key);
+			return errat(l, k, "unknown key in %s (%s)", where, keys);
+		}
+		if (load_field(l, p, v, &f[i]) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+static const struct field names_fields[] = {
+	F_BOOL("enabled", names.enabled),
+	F_PATH("first_names", names.first_names),
+	F_PATH("surnames", names.surnames),
+	F_PATH("english_words", names.english),
+	F_LIST_ADD("titles", names.titles),
+	F_LIST_ADD("relations", names.relations),
+	F_LIST_ADD("particles", names.particles),
+	F_LIST_ADD("verbs_after", names.verbs_after),
+	F_LIST_ADD("cues_before", names.cues_before),
+	F_LIST_ADD("cues_after", names.cues_after),
+	F_LIST_ADD("labels", names.labels),
+	F_LIST_ADD("not_names", names.not_names),
+	F_LIST_ADD("eponym_next", names.eponym_next),
+};
+
+static int
+load_names(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	return load_fields(l, p, n, "names", names_fields, NFIELDS(names_fields));
+}
+
+/* in the order of REPLACE_*, ZIP_* */
+static const char *const replace_vals[] = { "tag", "mask", "pseudonym", NULL };
+static const char *const zip_vals[] = { "truncate", "remove", NULL };
+_Static_assert(REPLACE_TAG == 0 && REPLACE_MASK == 1 && REPLACE_PSEUDONYM == 2, "replace_vals");
+_Static_assert(ZIP_TRUNCATE == 0 && ZIP_REMOVE == 1, "zip_vals");
+
+static const struct field zip_fields[] = {
+	F_ENUM("mode", zip_mode, zip_vals, "zip mode must be truncate or remove"),
+	F_LIST("restricted", zip_restricted),
+};
+
+static int
+load_zip(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	return load_fields(l, p, n, "zip", zip_fields, NFIELDS(zip_fields));
+}
+
+static int
+load_rules(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s must be a list", "rules");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+		if (load_rule(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+load_disable(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	struct scrub_rule *r;
+	const char *s;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s must be a list", "disable");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
+		if ((s = scalar(l, c, "disable")) == NULL)
+			return -1;
+		if ((r = find_rule(l, p, s)) == NULL)
+			return errat(l, c, "%s", "no rule with this id to disable");
+		/* its id NULL: passed over now, dropped when loading ends */
+		rule_free(r);
+		memset(r, 0, sizeof(*r));
+	}
+	return 0;
+}
+
+static const struct field scrub_fields[] = {
+	F_ENUM("replace", replace, replace_vals, "replace must be tag, mask or pseudonym"),
+	F_BOOL("keep_year", keep_year),
+	F_INT("age_over", age_over, 0, 200),
+	F_ULONG("match_limit", match_limit, 1000, 100000000),
+	F_CALL("zip", load_zip),
+	F_CALL("names", load_names),
+	F_CALL("rules", load_rules),
+	F_CALL("disable", load_disable),
+};
+
 static int
 load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr, *zp;
-	yaml_node_t *k, *v, *zk, *zv;
-	yaml_node_item_t *it;
-	const char *key, *s;
-	long x;
-
-	if (need_map(l, n, "scrub") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "replace")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			if (!strcmp(s, "tag"))
-				p->replace = REPLACE_TAG;
-			else if (!strcmp(s, "mask"))
-				p->replace = REPLACE_MASK;
-			else if (!strcmp(s, "pseudonym"))
-				p->replace = REPLACE_PSEUDONYM;
-			else
-				return errat(l, v, "%s", "replace must be tag, mask or pseudonym");
-		} else if (!strcmp(key, "keep_year")) {
-			if (get_bool(l, v, key, &p->keep_year) < 0)
-				return -1;
-		} else if (!strcmp(key, "age_over")) {
-			if (get_long(l, v, key, 0, 200, &x) < 0)
-				return -1;
-			p->age_over = (int)x;
-		} else if (!strcmp(key, "match_limit")) {
-			if (get_long(l, v, key, 1000, 100000000, &x) < 0)
-				return -1;
-			p->match_limit = (unsigned long)x;
-		} else if (!strcmp(key, "zip")) {
-			if (need_map(l, v, "zip") < 0)
-				return -1;
-			FOREACH_PAIR(l, v, zk, zv, zp) {
-				if ((key = keyname(l, zk)) == NULL)
-					return -1;
-				if (!strcmp(key, "mode")) {
-					if ((s = scalar(l, zv, key)) == NULL)
-						return -1;
-					if (!strcmp(s, "truncate"))
-						p->zip_mode = ZIP_TRUNCATE;
-					else if (!strcmp(s, "remove"))
-						p->zip_mode = ZIP_REMOVE;
-					else
-						return errat(l, zv, "%s", "zip mode must be truncate or remove");
-				} else if (!strcmp(key, "restricted")) {
-					if (get_list(l, zv, key, &p->zip_restricted, 1) < 0)
-						return -1;
-				} else
-					return errat(l, zk, "%s", "unknown key in zip (mode, restricted)");
-			}
-		} else if (!strcmp(key, "names")) {
-			if (load_names(l, p, v) < 0)
-				return -1;
-		} else if (!strcmp(key, "rules")) {
-			if (v->type != YAML_SEQUENCE_NODE)
-				return errat(l, v, "%s must be a list", key);
-			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-				if (load_rule(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
-					return -1;
-		} else if (!strcmp(key, "disable")) {
-			if (v->type != YAML_SEQUENCE_NODE)
-				return errat(l, v, "%s must be a list", key);
-			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-				yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
-				struct scrub_rule *r;
-				if ((s = scalar(l, c, "disable")) == NULL)
-					return -1;
-				if ((r = find_rule(l, p, s)) == NULL)
-					return errat(l, c, "%s", "no rule with this id to disable");
-				/* its id NULL: passed over now, dropped when loading ends */
-				rule_free(r);
-				memset(r, 0, sizeof(*r));
-			}
-		} else
-			return errat(l, k, "%s", "unknown key in scrub (replace, keep_year, age_over, "
-			    "match_limit, zip, names, rules, disable)");
-	}
-	return 0;
+	return load_fields(l, p, n, "scrub", scrub_fields, NFIELDS(scrub_fields));
 }
 
 /* ---- guard-check sections ---- */
@@ -1355,102 +1461,36 @@ load_permissions(struct ld *l, struct policy *p, yaml_node_t *n)
 	return 0;
 }
 
+/* in the order of LONG_* */
+static const char *const long_vals[] = { "truncate", "deny", NULL };
+_Static_assert(LONG_TRUNCATE == 0 && LONG_DENY == 1, "long_vals");
+
+static const struct field limits_fields[] = {
+	F_LONG("max_output_chars", limits.max_output_chars, 0, 1L << 30),
+	F_ENUM("long_output", limits.long_output, long_vals, "long_output must be truncate or deny"),
+	F_STR("truncate_marker", limits.marker),
+	F_STR("cost_field", limits.cost_field),
+	F_NUMBER("max_run_cost", limits.max_run_cost),
+	F_LONG("max_run_records", limits.max_run_records, 0, LONG_MAX),
+	F_LONG("max_runs", limits.max_runs, 1, 1L << 24),
+	F_STR("citation", limits.citation),
+};
+
 static int
 load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	struct limits *lm = &p->limits;
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key, *s;
-
-	if (need_map(l, n, "limits") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc = 0;
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "max_output_chars"))
-			rc = get_long(l, v, key, 0, 1L << 30, &lm->max_output_chars);
-		else if (!strcmp(key, "max_run_records"))
-			rc = get_long(l, v, key, 0, LONG_MAX, &lm->max_run_records);
-		else if (!strcmp(key, "max_runs"))
-			rc = get_long(l, v, key, 1, 1L << 24, &lm->max_runs);
-		else if (!strcmp(key, "truncate_marker"))
-			rc = get_str(l, v, key, &lm->marker);
-		else if (!strcmp(key, "cost_field"))
-			rc = get_str(l, v, key, &lm->cost_field);
-		else if (!strcmp(key, "citation"))
-			rc = get_str(l, v, key, &lm->citation);
-		else if (!strcmp(key, "long_output")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			if (!strcmp(s, "truncate"))
-				lm->long_output = LONG_TRUNCATE;
-			else if (!strcmp(s, "deny"))
-				lm->long_output = LONG_DENY;
-			else
-				rc = errat(l, v, "%s", "long_output must be truncate or deny");
-		} else if (!strcmp(key, "max_run_cost")) {
-			char *end;
-			double x;
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			errno = 0;
-			x = strtod(s, &end);
-			if (errno || end == s || *end || !(x >= 0 && x <= 1e15))
-				rc = errat(l, v, "%s must be a number from 0 up", key);
-			else
-				lm->max_run_cost = x;
-		} else
-			rc = errat(l, k, "%s", "unknown key in limits (max_output_chars, long_output, "
-			    "truncate_marker, cost_field, max_run_cost, max_run_records, max_runs, citation)");
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	return load_fields(l, p, n, "limits", limits_fields, NFIELDS(limits_fields));
 }
 
-/* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
-static int
-get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
-{
-	const char *s;
-	char *end;
-	long n;
-
-	if ((s = scalar(l, v, what)) == NULL)
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
-	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
-		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d)", what);
-	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
-	return 0;
-}
+static const struct field ledger_fields[] = {
+	F_BOOL("require_scrubbed", ledger_require_scrubbed),
+	F_PERIOD("retention", ledger_retention_days),
+};
 
 static int
 load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key;
-
-	if (need_map(l, n, "ledger") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "require_scrubbed")) {
-			if (get_bool(l, v, key, &p->ledger_require_scrubbed) < 0)
-				return -1;
-		} else if (!strcmp(key, "retention")) {
-			if (get_period(l, v, key, &p->ledger_retention_days) < 0)
-				return -1;
-		} else
-			return errat(l, k, "%s", "unknown key in ledger (require_scrubbed, retention)");
-	}
-	return 0;
+	return load_fields(l, p, n, "ledger", ledger_fields, NFIELDS(ledger_fields));
 }
 
 /* A user, group, role or reviewer name: DESIGN.md's identifier. */
@@ -1752,41 +1792,19 @@ load_access(struct ld *l, struct policy *p, yaml_node_t *n)
 	return actions ? load_actions(l, p, actions) : 0;
 }
 
+static const struct field hitl_fields[] = {
+	F_LONG("timeout_s", hitl.timeout_s, 0, 100L * 366 * 86400),
+	F_LONG("expire_s", hitl.expire_s, 0, 100L * 366 * 86400),
+	F_INT("approvals_required", hitl.approvals_required, 1, 16),
+	F_BOOL("separation_of_duties", hitl.separation_of_duties),
+	F_LIST("irreversible_tools", hitl.irreversible_tools),
+	F_STR("webhook", hitl.webhook),
+};
+
 static int
 load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key;
-
-	if (need_map(l, n, "hitl") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "timeout_s")) {
-			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.timeout_s) < 0)
-				return -1;
-		} else if (!strcmp(key, "expire_s")) {
-			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.expire_s) < 0)
-				return -1;
-		} else if (!strcmp(key, "approvals_required")) {
-			if (get_int(l, v, key, 1, 16, &p->hitl.approvals_required) < 0)
-				return -1;
-		} else if (!strcmp(key, "separation_of_duties")) {
-			if (get_bool(l, v, key, &p->hitl.separation_of_duties) < 0)
-				return -1;
-		} else if (!strcmp(key, "irreversible_tools")) {
-			if (get_list(l, v, key, &p->hitl.irreversible_tools, 1) < 0)
-				return -1;
-		} else if (!strcmp(key, "webhook")) {
-			if (get_str(l, v, key, &p->hitl.webhook) < 0)
-				return -1;
-		} else
-			return errat(l, k, "%s", "unknown key in hitl (timeout_s, expire_s, "
-			    "approvals_required, separation_of_duties, irreversible_tools, webhook)");
-	}
-	return 0;
+	return load_fields(l, p, n, "hitl", hitl_fields, NFIELDS(hitl_fields));
 }
 
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,
