@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +15,25 @@
 #include "fieldpath.h"
 #include "policy.h"
 
-/* Room for one more element at the end of a policy array; -1 leaves it as it was. */
-#define ARRAY_RESERVE_N(a, n) grow1((void *)&(a), (a), (n), sizeof(*(a)))
+/*
+ * Room for one more element after the n in *arr, whose room for *cap the
+ * loader keeps: doubling, so loading N rules copies O(N) bytes, not
+ * O(N^2). -1 leaves it as it was.
+ */
+#define ARRAY_GROW(a, n, cap) grow((void *)&(a), (a), (n), (cap), sizeof(*(a)))
 static int
-grow1(void *slot, void *p, size_t n, size_t size)
+grow(void *slot, void *p, size_t n, size_t *cap, size_t size)
 {
-	void *q = realloc(p, (n + 1) * size);
+	size_t want;
+	void *q;
 
-	if (q == NULL)
+	if (n < *cap)
+		return 0;
+	want = n < 8 ? 8 : 2 * n;
+	if (want > SIZE_MAX / size || (q = realloc(p, want * size)) == NULL)
 		return -1;
 	memcpy(slot, &q, sizeof(q));	/* no type-punned pointer store */
+	*cap = want;
 	/* q now lives in *slot, which cppcheck cannot follow through memcpy */
 	// cppcheck-suppress memleak
 	return 0;
@@ -39,6 +50,12 @@ static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
 	"vin", "age", "zip", "phone", "after_state",
 };
+
+/* Error texts used twice; no message quotes the policy's own bytes. */
+#define NAME_CHARS "1 to 128 of A-Z a-z 0-9 . _ : @ / + = -"
+#define UNKNOWN_CATEGORY "unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, " \
+	"EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, " \
+	"IP, BIOMETRIC, PHOTO, ID)"
 
 static const char *const act_names[ACT__N] = {
 	"approve", "reject", "release", "anonymize", "export", "policy",
@@ -67,33 +84,77 @@ cat_parse(const char *s)
 	return -1;
 }
 
+/*
+ * Where the policy of a bare name is: the preset ("hipaa") when no policy
+ * is named, and any "extends: NAME" not found beside the extending file.
+ * One search for both: the installed PHIKIT_DATADIR/policies/NAME.yaml,
+ * else, for programs run from a build tree that is not installed (bin/
+ * beside policies/, as make demo and the README run them), the tree's
+ * policies/NAME.yaml. Found nowhere, the installed path, for the error to
+ * name. -1 if the path does not fit in size.
+ */
+static int
+named_policy_path(const char *name, char *out, size_t size)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((size_t)snprintf(out, size, "%s/policies/%s.yaml", PHIKIT_DATADIR, name) >= size)
+		return -1;
+	if (access(out, R_OK) == 0)
+		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(out, size, "%s/../policies/%s.yaml", exe, name) < size &&
+			    access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, size, "%s/policies/%s.yaml", PHIKIT_DATADIR, name);
+	return 0;
+}
+
 const char *
 policy_default_path(void)
 {
-	static char built[PATH_MAX];
-	const char *p = getenv("PHIKIT_POLICY"), *installed = PHIKIT_DATADIR "/policies/hipaa.yaml";
-	char *slash;
-	ssize_t n;
+	static char path[PATH_MAX + 64];
+	const char *p = getenv("PHIKIT_POLICY");
 
 	if (p && *p)
 		return p;
-	if (access(installed, R_OK) == 0)
-		return installed;
-	/*
-	 * Not installed: programs run from a build tree (bin/ beside
-	 * policies/) find the preset there, as make demo and the README do.
-	 */
-	n = readlink("/proc/self/exe", built, sizeof(built) - 32);
-	if (n > 0) {
-		built[n] = '\0';
-		if ((slash = strrchr(built, '/')) != NULL) {
-			memcpy(slash, "/../policies/hipaa.yaml", sizeof("/../policies/hipaa.yaml"));
-			if (access(built, R_OK) == 0)
-				return built;
-		}
-	}
-	return installed;
+	if (named_policy_path("hipaa", path, sizeof(path)) < 0)
+		return PHIKIT_DATADIR "/policies/hipaa.yaml";
+	return path;
 }
+
+/*
+ * An index of the names in an array of structs that begin with the name
+ * (char *id, char *name, char *user), or of a char *[]: which element has
+ * a given name, in O(1), so that loading N rules with their ids is linear.
+ * Open addressing; a slot holds an element's position + 1. An element
+ * whose name is gone (NULL: a rule disabled, removed when loading ends)
+ * is passed over, so no slot is ever removed.
+ */
+struct idx {
+	size_t *slot;
+	size_t cap;		/* a power of two, or 0 */
+	size_t used;		/* slots taken */
+};
+#define IDX_NAME(base, stride, i) (*(char *const *)(const void *)((const char *)(base) + (i) * (stride)))
+
+struct loadctx {
+	crypto_hash_sha256_state h;
+	int depth;
+	unsigned char hkey[crypto_shorthash_KEYBYTES];	/* for strhash */
+	size_t *tab;		/* check_nodes' hash table, reused */
+	size_t tabcap;
+	/* the policy's arrays: their room, and the index of their names */
+	size_t cap_rules, cap_guard, cap_disc, cap_perms, cap_roles, cap_aliases;
+	struct idx ix_rules, ix_guard, ix_disc, ix_perms, ix_terms, ix_roles, ix_aliases;
+};
 
 /* Loader state for one file. */
 struct ld {
@@ -101,27 +162,128 @@ struct ld {
 	char *dir;		/* directory of file, for relative paths */
 	yaml_document_t doc;
 	struct phk_err *e;
+	struct loadctx *cx;
+	size_t at;		/* where find_id found it */
 };
 
-struct loadctx {
-	crypto_hash_sha256_state h;
-	int depth;
-};
+/* SipHash under a key drawn for each load, so no policy can be written to collide. */
+static uint64_t
+strhash(const struct loadctx *cx, const char *s, size_t n)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	crypto_shorthash(out, (const unsigned char *)s, n, cx->hkey);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
+
+/* The element named s[0..n) (no NUL in it): 1 and its position in *at; 0 none. */
+static int
+idx_find(const struct loadctx *cx, const struct idx *x, const void *base, size_t stride,
+    const char *s, size_t n, size_t *at)
+{
+	size_t h;
+
+	if (x->cap == 0)
+		return 0;
+	for (h = (size_t)strhash(cx, s, n) & (x->cap - 1); x->slot[h]; h = (h + 1) & (x->cap - 1)) {
+		const char *name = IDX_NAME(base, stride, x->slot[h] - 1);
+		if (name != NULL && strncmp(name, s, n) == 0 && name[n] == '\0') {
+			*at = x->slot[h] - 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+idx_put(const struct loadctx *cx, struct idx *x, const char *name, size_t i)
+{
+	size_t h = (size_t)strhash(cx, name, strlen(name)) & (x->cap - 1);
+
+	while (x->slot[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+	x->used++;
+}
+
+/*
+ * Indexes element i, already in place among the nel of base. Past 3/4
+ * full, the table doubles and takes the live elements again. -1: out of
+ * memory, the index as it was.
+ */
+static int
+idx_add(const struct loadctx *cx, struct idx *x, const void *base, size_t stride, size_t nel,
+    size_t i)
+{
+	if ((x->used + 1) * 4 > x->cap * 3) {
+		struct idx y;
+		size_t j;
+		y.cap = x->cap ? 2 * x->cap : 16;
+		y.used = 0;
+		if (y.cap > SIZE_MAX / sizeof(*y.slot) || (y.slot = calloc(y.cap, sizeof(*y.slot))) == NULL)
+			return -1;
+		for (j = 0; j < nel; j++)
+			if (j != i && IDX_NAME(base, stride, j) != NULL)
+				idx_put(cx, &y, IDX_NAME(base, stride, j), j);
+		free(x->slot);
+		*x = y;
+	}
+	idx_put(cx, x, IDX_NAME(base, stride, i), i);
+	return 0;
+}
+
+/* Drops the elements whose name is gone (disabled rules), keeping the order. */
+static size_t
+compact(void *base, size_t n, size_t size)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (IDX_NAME(base, size, i) != NULL) {
+			if (k != i)
+				memcpy((char *)base + k * size, (char *)base + i * size, size);
+			k++;
+		}
+	return k;
+}
 
 static int errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int errmark(struct ld *l, const yaml_mark_t *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+verrmark(struct ld *l, const yaml_mark_t *m, const char *fmt, va_list ap)
+{
+	char msg[384];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	phk_err_set(l->e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", l->file,
+	    m ? m->line + 1 : 0, m ? m->column + 1 : 0, msg);
+	return -1;
+}
+
+static int
+errmark(struct ld *l, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmark(l, m, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static int
 errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[384];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verrmark(l, n ? &n->start_mark : NULL, fmt, ap);
 	va_end(ap);
-	phk_err_set(l->e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", l->file,
-	    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
 	return -1;
 }
 
@@ -225,18 +387,38 @@ get_path(struct ld *l, yaml_node_t *n, const char *what, char **out)
 	return 0;
 }
 
+/*
+ * Room for extra more strings: a list is grown once for all the items of
+ * a YAML sequence, never one item at a time.
+ */
 static int
-strlist_add(struct strlist *sl, const char *s)
+strlist_reserve(struct strlist *sl, size_t extra)
 {
-	char **v = realloc(sl->v, (sl->n + 1) * sizeof(*v));
+	char **v;
 
-	if (v == NULL)
+	if (extra == 0)
+		return 0;
+	if (extra > SIZE_MAX / sizeof(*v) - sl->n ||
+	    (v = realloc(sl->v, (sl->n + extra) * sizeof(*v))) == NULL)
 		return -1;
 	sl->v = v;
-	if ((v[sl->n] = strdup(s)) == NULL)
+	return 0;
+}
+
+/* Appends a copy of s where strlist_reserve made room. */
+static int
+strlist_push(struct strlist *sl, const char *s)
+{
+	if ((sl->v[sl->n] = strdup(s)) == NULL)
 		return -1;
 	sl->n++;
 	return 0;
+}
+
+static int
+strlist_add(struct strlist *sl, const char *s)
+{
+	return strlist_reserve(sl, 1) < 0 ? -1 : strlist_push(sl, s);
 }
 
 static void
@@ -262,11 +444,13 @@ get_list(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl, int
 		return errat(l, n, "%s must be a list", what);
 	if (replace)
 		strlist_free(sl);
+	if (strlist_reserve(sl, (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)) < 0)
+		return errat(l, n, "%s: out of memory", what);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
 		if ((s = scalar(l, c, what)) == NULL)
 			return -1;
-		if (strlist_add(sl, s) < 0)
+		if (strlist_push(sl, s) < 0)
 			return errat(l, c, "%s: out of memory", what);
 	}
 	return 0;
@@ -292,15 +476,23 @@ keyname(struct ld *l, yaml_node_t *k)
 	return scalar(l, k, "a key");
 }
 
-static struct scrub_rule *
-find_rule(struct policy *p, const char *id)
+/*
+ * The element of a policy array (rules, guard, disc, perms: their first
+ * member is char *id) with this id, through the loader's index; NULL if
+ * none, or if it was disabled.
+ */
+#define FIND_ID(l, ix, arr, want) \
+	(find_id((l), (ix), (arr), sizeof(*(arr)), (want)) ? &(arr)[(l)->at] : NULL)
+static int
+find_id(struct ld *l, const struct idx *ix, const void *arr, size_t size, const char *id)
 {
-	size_t i;
+	return idx_find(l->cx, ix, arr, size, id, strlen(id), &l->at);
+}
 
-	for (i = 0; i < p->nrules; i++)
-		if (strcmp(p->rules[i].id, id) == 0)
-			return &p->rules[i];
-	return NULL;
+static struct scrub_rule *
+find_rule(struct ld *l, struct policy *p, const char *id)
+{
+	return FIND_ID(l, &l->cx->ix_rules, p->rules, id);
 }
 
 static void strlist_free(struct strlist *sl);
@@ -342,7 +534,7 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if ((s = scalar(l, v, "category")) == NULL)
 				goto bad;
 			if ((r.cat = cat_parse(s)) < 0) {
-				errat(l, v, "unknown category '%s'", s);
+				errat(l, v, "%s", UNKNOWN_CATEGORY);
 				goto bad;
 			}
 		} else if (!strcmp(key, "pattern")) {
@@ -355,7 +547,8 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			for (i = 0; i < V__N && strcmp(s, val_names[i]); i++)
 				;
 			if (i == V__N) {
-				errat(l, v, "unknown validator '%s'", s);
+				errat(l, v, "%s", "unknown validator (none, luhn, card, npi, dea, ssn, date, "
+				    "ipv4, ipv6, vin, age, zip, phone, after_state)");
 				goto bad;
 			}
 			r.validate = i;
@@ -374,7 +567,7 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "trigger"))
 				r.anchor_trigger = 1;
 			else if (strcmp(s, "scan")) {
-				errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+				errat(l, v, "%s", "anchor must be trigger or scan");
 				goto bad;
 			}
 		} else if (!strcmp(key, "min_digit_run")) {
@@ -394,7 +587,9 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (scalar(l, v, key) == NULL)
 				goto bad;
 		} else {
-			errat(l, k, "unknown key '%s' in a rule", key);
+			errat(l, k, "%s", "unknown key in a rule (id, category, pattern, validate, "
+			    "triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, "
+			    "caseless, description, citation)");
 			goto bad;
 		}
 	}
@@ -403,38 +598,41 @@ load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (r.cat < 0 || pat == NULL) {
-		errat(l, idnode, "rule '%s' needs a category and a pattern", r.id);
+		errat(l, idnode, "%s", "a rule needs a category and a pattern");
 		goto bad;
 	}
 	if (r.anchor_trigger && r.triggers.n == 0) {
-		errat(l, idnode, "rule '%s' is anchored on triggers but has none", r.id);
+		errat(l, idnode, "%s", "a rule is anchored on triggers but has none");
 		goto bad;
 	}
 	if ((r.anchor_trigger ? regex_compile_anchored(&r.re, pat, caseless, &ce) :
 	    regex_compile(&r.re, pat, caseless, &ce)) < 0) {
-		errat(l, patnode, "rule '%.100s': %.250s", r.id, ce.msg);
+		errat(l, patnode, "pattern: %.250s", ce.msg);
 		goto bad;
 	}
 	if (gate && regex_compile(&r.gate, gate, 0, &ce) < 0) {
-		errat(l, gatenode, "rule '%.100s' gate: %.250s", r.id, ce.msg);
+		errat(l, gatenode, "gate: %.250s", ce.msg);
 		goto bad;
 	}
 	free(pat);
 	free(gate);
-	if ((old = find_rule(p, r.id)) != NULL) {
+	if ((old = find_rule(l, p, r.id)) != NULL) {
 		/* A site rule with a base rule's id replaces it in place. */
 		rule_free(old);
 		*old = r;
 		return 0;
 	}
-	old = realloc(p->rules, (p->nrules + 1) * sizeof(*old));
-	if (old == NULL) {
+	if (ARRAY_GROW(p->rules, p->nrules, &l->cx->cap_rules) < 0) {
 		errat(l, n, "%s", "out of memory");
 		rule_free(&r);
 		return -1;
 	}
-	p->rules = old;
 	p->rules[p->nrules++] = r;
+	if (idx_add(l->cx, &l->cx->ix_rules, p->rules, sizeof(*p->rules), p->nrules,
+	    p->nrules - 1) < 0) {
+		rule_free(&p->rules[--p->nrules]);
+		return errat(l, n, "%s", "out of memory");
+	}
 	return 0;
 bad:
 	free(pat);
@@ -443,139 +641,247 @@ bad:
 	return -1;
 }
 
+/* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
 static int
-load_names(struct ld *l, struct policy *p, yaml_node_t *n)
+get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
 {
-	struct names_conf *nc = &p->names;
+	const char *s;
+	char *end;
+	long n;
+
+	if ((s = scalar(l, v, what)) == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
+	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
+		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d)", what);
+	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
+	return 0;
+}
+
+/*
+ * A section of settings as a table: each key, what it holds and where in
+ * struct policy it goes, or the function that reads it (a mapping or a
+ * list of its own). load_fields reads a mapping through a table; a key
+ * not in it is an error that names the table's keys, in its order.
+ */
+enum {
+	FT_BOOL,		/* int: true or false (yes, on, no, off) */
+	FT_INT,			/* int, lo..hi */
+	FT_LONG,		/* long, lo..hi */
+	FT_ULONG,		/* unsigned long, lo..hi */
+	FT_STR,			/* char *, a copy */
+	FT_PATH,		/* char *, relative to the policy's directory */
+	FT_LIST,		/* struct strlist, replaced */
+	FT_LIST_ADD,		/* struct strlist, appended to */
+	FT_ENUM,		/* int: the position of the value in vals */
+	FT_PERIOD,		/* long: days, from 6y, 18m, 90d */
+	FT_NUMBER,		/* double, 0..1e15 */
+	FT_CALL			/* read by fn */
+};
+
+struct field {
+	const char *key;
+	int type;
+	size_t off;		/* in struct policy */
+	long lo, hi;		/* FT_INT, FT_LONG, FT_ULONG */
+	const char *const *vals;	/* FT_ENUM: the values, NULL-terminated */
+	const char *msg;		/* FT_ENUM: the error when none is given */
+	int (*fn)(struct ld *, struct policy *, yaml_node_t *);	/* FT_CALL */
+};
+
+/* offsetof(struct policy, member), which does not compile unless member is a type */
+#define AT(member, type) (offsetof(struct policy, member) + \
+	0 * sizeof((type *)0 - &((struct policy *)0)->member))
+#define F_BOOL(k, m)		{ k, FT_BOOL, AT(m, int), 0, 0, NULL, NULL, NULL }
+#define F_INT(k, m, lo, hi)	{ k, FT_INT, AT(m, int), lo, hi, NULL, NULL, NULL }
+#define F_LONG(k, m, lo, hi)	{ k, FT_LONG, AT(m, long), lo, hi, NULL, NULL, NULL }
+#define F_ULONG(k, m, lo, hi)	{ k, FT_ULONG, AT(m, unsigned long), lo, hi, NULL, NULL, NULL }
+#define F_STR(k, m)		{ k, FT_STR, AT(m, char *), 0, 0, NULL, NULL, NULL }
+#define F_PATH(k, m)		{ k, FT_PATH, AT(m, char *), 0, 0, NULL, NULL, NULL }
+#define F_LIST(k, m)		{ k, FT_LIST, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
+#define F_LIST_ADD(k, m)	{ k, FT_LIST_ADD, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
+#define F_ENUM(k, m, vals, msg)	{ k, FT_ENUM, AT(m, int), 0, 0, vals, msg, NULL }
+#define F_PERIOD(k, m)		{ k, FT_PERIOD, AT(m, long), 0, 0, NULL, NULL, NULL }
+#define F_NUMBER(k, m)		{ k, FT_NUMBER, AT(m, double), 0, 0, NULL, NULL, NULL }
+#define F_CALL(k, fn)		{ k, FT_CALL, 0, 0, 0, NULL, NULL, fn }
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static int
+load_field(struct ld *l, struct policy *p, yaml_node_t *v, const struct field *f)
+{
+	void *at = (char *)p + f->off;
+	const char *s;
+	char *end;
+	double x;
+	long n;
+	int i;
+
+	switch (f->type) {
+	case FT_BOOL:
+		return get_bool(l, v, f->key, at);
+	case FT_INT:
+		return get_int(l, v, f->key, f->lo, f->hi, at);
+	case FT_LONG:
+		return get_long(l, v, f->key, f->lo, f->hi, at);
+	case FT_ULONG:
+		if (get_long(l, v, f->key, f->lo, f->hi, &n) < 0)
+			return -1;
+		*(unsigned long *)at = (unsigned long)n;
+		return 0;
+	case FT_STR:
+		return get_str(l, v, f->key, at);
+	case FT_PATH:
+		return get_path(l, v, f->key, at);
+	case FT_LIST:
+	case FT_LIST_ADD:
+		return get_list(l, v, f->key, at, f->type == FT_LIST);
+	case FT_ENUM:
+		if ((s = scalar(l, v, f->key)) == NULL)
+			return -1;
+		for (i = 0; f->vals[i] != NULL; i++)
+			if (!strcmp(s, f->vals[i])) {
+				*(int *)at = i;
+				return 0;
+			}
+		return errat(l, v, "%s", f->msg);
+	case FT_PERIOD:
+		return get_period(l, v, f->key, at);
+	case FT_NUMBER:
+		if ((s = scalar(l, v, f->key)) == NULL)
+			return -1;
+		errno = 0;
+		x = strtod(s, &end);
+		if (errno || end == s || *end || !(x >= 0 && x <= 1e15))
+			return errat(l, v, "%s must be a number from 0 up", f->key);
+		*(double *)at = x;
+		return 0;
+	default:
+		return f->fn(l, p, v);
+	}
+}
+
+static int
+load_fields(struct ld *l, struct policy *p, yaml_node_t *n, const char *where,
+    const struct field *f, size_t nf)
+{
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *key;
+	size_t i;
 
-	if (need_map(l, n, "names") < 0)
+	if (need_map(l, n, where) < 0)
 		return -1;
 	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc;
 		if ((key = keyname(l, k)) == NULL)
 			return -1;
-		if (!strcmp(key, "enabled"))
-			rc = get_bool(l, v, key, &nc->enabled);
-		else if (!strcmp(key, "first_names"))
-			rc = get_path(l, v, key, &nc->first_names);
-		else if (!strcmp(key, "surnames"))
-			rc = get_path(l, v, key, &nc->surnames);
-		else if (!strcmp(key, "english_words"))
-			rc = get_path(l, v, key, &nc->english);
-		else if (!strcmp(key, "medical_words"))
-			rc = get_path(l, v, key, &nc->medical);
-		else if (!strcmp(key, "titles"))
-			rc = get_list(l, v, key, &nc->titles, 0);
-		else if (!strcmp(key, "relations"))
-			rc = get_list(l, v, key, &nc->relations, 0);
-		else if (!strcmp(key, "particles"))
-			rc = get_list(l, v, key, &nc->particles, 0);
-		else if (!strcmp(key, "verbs_after"))
-			rc = get_list(l, v, key, &nc->verbs_after, 0);
-		else if (!strcmp(key, "cues_before"))
-			rc = get_list(l, v, key, &nc->cues_before, 0);
-		else if (!strcmp(key, "cues_after"))
-			rc = get_list(l, v, key, &nc->cues_after, 0);
-		else if (!strcmp(key, "labels"))
-			rc = get_list(l, v, key, &nc->labels, 0);
-		else if (!strcmp(key, "not_names"))
-			rc = get_list(l, v, key, &nc->not_names, 0);
-		else if (!strcmp(key, "eponym_next"))
-			rc = get_list(l, v, key, &nc->eponym_next, 0);
-		else
-			rc = errat(l, k, "unknown key '%s' in names", key);
-		if (rc < 0)
+		for (i = 0; i < nf && strcmp(key, f[i].key); i++)
+			;
+		if (i == nf) {
+			char keys[320];
+			size_t len = 0;
+			for (i = 0; i < nf && len < sizeof(keys); i++)
+				len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s",
+				    i ? ", " : "", f[i].key);
+			return errat(l, k, "unknown key in %s (%s)", where, keys);
+		}
+		if (load_field(l, p, v, &f[i]) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+static const struct field names_fields[] = {
+	F_BOOL("enabled", names.enabled),
+	F_PATH("first_names", names.first_names),
+	F_PATH("surnames", names.surnames),
+	F_PATH("english_words", names.english),
+	F_PATH("medical_words", names.medical),
+	F_LIST_ADD("titles", names.titles),
+	F_LIST_ADD("relations", names.relations),
+	F_LIST_ADD("particles", names.particles),
+	F_LIST_ADD("verbs_after", names.verbs_after),
+	F_LIST_ADD("cues_before", names.cues_before),
+	F_LIST_ADD("cues_after", names.cues_after),
+	F_LIST_ADD("labels", names.labels),
+	F_LIST_ADD("not_names", names.not_names),
+	F_LIST_ADD("eponym_next", names.eponym_next),
+};
+
+static int
+load_names(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	return load_fields(l, p, n, "names", names_fields, NFIELDS(names_fields));
+}
+
+/* in the order of REPLACE_*, ZIP_* */
+static const char *const replace_vals[] = { "tag", "mask", "pseudonym", NULL };
+static const char *const zip_vals[] = { "truncate", "remove", NULL };
+_Static_assert(REPLACE_TAG == 0 && REPLACE_MASK == 1 && REPLACE_PSEUDONYM == 2, "replace_vals");
+_Static_assert(ZIP_TRUNCATE == 0 && ZIP_REMOVE == 1, "zip_vals");
+
+static const struct field zip_fields[] = {
+	F_ENUM("mode", zip_mode, zip_vals, "zip mode must be truncate or remove"),
+	F_LIST("restricted", zip_restricted),
+};
+
+static int
+load_zip(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	return load_fields(l, p, n, "zip", zip_fields, NFIELDS(zip_fields));
+}
+
+static int
+load_rules(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s must be a list", "rules");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+		if (load_rule(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+load_disable(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	struct scrub_rule *r;
+	const char *s;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s must be a list", "disable");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
+		if ((s = scalar(l, c, "disable")) == NULL)
+			return -1;
+		if ((r = find_rule(l, p, s)) == NULL)
+			return errat(l, c, "%s", "no rule with this id to disable");
+		/* its id NULL: passed over now, dropped when loading ends */
+		rule_free(r);
+		memset(r, 0, sizeof(*r));
+	}
+	return 0;
+}
+
+static const struct field scrub_fields[] = {
+	F_ENUM("replace", replace, replace_vals, "replace must be tag, mask or pseudonym"),
+	F_BOOL("keep_year", keep_year),
+	F_INT("age_over", age_over, 0, 200),
+	F_ULONG("match_limit", match_limit, 1000, 100000000),
+	F_CALL("zip", load_zip),
+	F_CALL("names", load_names),
+	F_CALL("rules", load_rules),
+	F_CALL("disable", load_disable),
+};
+
 static int
 load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr, *zp;
-	yaml_node_t *k, *v, *zk, *zv;
-	yaml_node_item_t *it;
-	const char *key, *s;
-	long x;
-
-	if (need_map(l, n, "scrub") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "replace")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			if (!strcmp(s, "tag"))
-				p->replace = REPLACE_TAG;
-			else if (!strcmp(s, "mask"))
-				p->replace = REPLACE_MASK;
-			else if (!strcmp(s, "pseudonym"))
-				p->replace = REPLACE_PSEUDONYM;
-			else
-				return errat(l, v, "replace must be tag, mask or pseudonym, not '%s'", s);
-		} else if (!strcmp(key, "keep_year")) {
-			if (get_bool(l, v, key, &p->keep_year) < 0)
-				return -1;
-		} else if (!strcmp(key, "age_over")) {
-			if (get_long(l, v, key, 0, 200, &x) < 0)
-				return -1;
-			p->age_over = (int)x;
-		} else if (!strcmp(key, "match_limit")) {
-			if (get_long(l, v, key, 1000, 100000000, &x) < 0)
-				return -1;
-			p->match_limit = (unsigned long)x;
-		} else if (!strcmp(key, "zip")) {
-			if (need_map(l, v, "zip") < 0)
-				return -1;
-			FOREACH_PAIR(l, v, zk, zv, zp) {
-				if ((key = keyname(l, zk)) == NULL)
-					return -1;
-				if (!strcmp(key, "mode")) {
-					if ((s = scalar(l, zv, key)) == NULL)
-						return -1;
-					if (!strcmp(s, "truncate"))
-						p->zip_mode = ZIP_TRUNCATE;
-					else if (!strcmp(s, "remove"))
-						p->zip_mode = ZIP_REMOVE;
-					else
-						return errat(l, zv, "zip mode must be truncate or remove, not '%s'", s);
-				} else if (!strcmp(key, "restricted")) {
-					if (get_list(l, zv, key, &p->zip_restricted, 1) < 0)
-						return -1;
-				} else
-					return errat(l, zk, "unknown key '%s' in zip", key);
-			}
-		} else if (!strcmp(key, "names")) {
-			if (load_names(l, p, v) < 0)
-				return -1;
-		} else if (!strcmp(key, "rules")) {
-			if (v->type != YAML_SEQUENCE_NODE)
-				return errat(l, v, "%s must be a list", key);
-			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-				if (load_rule(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
-					return -1;
-		} else if (!strcmp(key, "disable")) {
-			if (v->type != YAML_SEQUENCE_NODE)
-				return errat(l, v, "%s must be a list", key);
-			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-				yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
-				struct scrub_rule *r;
-				if ((s = scalar(l, c, "disable")) == NULL)
-					return -1;
-				if ((r = find_rule(p, s)) == NULL)
-					return errat(l, c, "no rule '%s' to disable", s);
-				rule_free(r);
-				memmove(r, r + 1, (size_t)(p->rules + --p->nrules - r) * sizeof(*r));
-			}
-		} else
-			return errat(l, k, "unknown key '%s' in scrub", key);
-	}
-	return 0;
+	return load_fields(l, p, n, "scrub", scrub_fields, NFIELDS(scrub_fields));
 }
 
 /* ---- guard-check sections ---- */
@@ -601,8 +907,8 @@ get_sev(struct ld *l, yaml_node_t *n, const char *what, int lo, int *out)
 			*out = i;
 			return 0;
 		}
-	return errat(l, n, "%s must be %s, not '%s'", what,
-	    lo == SEV_WARN ? "warn, ask or deny" : "allow, ask or deny", s);
+	return errat(l, n, "%s must be %s", what,
+	    lo == SEV_WARN ? "warn, ask or deny" : "allow, ask or deny");
 }
 
 /*
@@ -614,23 +920,26 @@ expand_terms(struct ld *l, const struct policy *p, yaml_node_t *n, const char *p
 {
 	size_t len = strlen(pat), cap = len + 1, k = 0, i, t;
 	char *o = malloc(cap);
+	const char *close = NULL;	/* the first "}}" not yet passed */
+	int noclose = 0;		/* none after here */
 
 	if (o == NULL)
 		return errat(l, n, "%s", "out of memory");
 	for (i = 0; i < len; ) {
-		const char *add = pat + i, *close;
+		const char *add = pat + i;
 		size_t addn = 1, skip = 1;
 		int wrap = 0;
-		if (pat[i] == '{' && pat[i + 1] == '{' && (close = strstr(pat + i + 2, "}}")) != NULL) {
+		/* strstr again only past the last "}}" found: linear in the pattern */
+		if (pat[i] == '{' && pat[i + 1] == '{' && !noclose &&
+		    (close == NULL || close < pat + i + 2) &&
+		    (close = strstr(pat + i + 2, "}}")) == NULL)
+			noclose = 1;
+		if (pat[i] == '{' && pat[i + 1] == '{' && !noclose) {
 			size_t nl = (size_t)(close - (pat + i + 2));
-			for (t = 0; t < p->term_names.n; t++)
-				if (strlen(p->term_names.v[t]) == nl &&
-				    !memcmp(p->term_names.v[t], pat + i + 2, nl))
-					break;
-			if (t == p->term_names.n) {
+			if (!idx_find(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+			    pat + i + 2, nl, &t)) {
 				free(o);
-				return errat(l, n, "unknown term '{{%.*s}}'", (int)(nl > 64 ? 64 : nl),
-				    pat + i + 2);
+				return errat(l, n, "%s", "unknown term (a {{name}} must be defined in terms)");
 			}
 			add = p->term_pats.v[t];
 			addn = strlen(add);
@@ -688,7 +997,7 @@ get_regex_opts(struct ld *l, struct policy *p, yaml_node_t *n, const char *what,
 	if ((anchored ? regex_compile_anchored(r, pat, caseless, &ce) :
 	    regex_compile(r, pat, caseless, &ce)) < 0) {
 		free(pat);
-		return errat(l, n, "rule '%.100s' %s: %.250s", id ? id : "?", what, ce.msg);
+		return errat(l, n, "%s: %.250s", what, ce.msg);
 	}
 	free(pat);
 	return 0;
@@ -707,31 +1016,36 @@ load_terms(struct ld *l, struct policy *p, yaml_node_t *n)
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *key, *s;
-	size_t t;
+	size_t t, np;
 
 	if (need_map(l, n, "terms") < 0)
 		return -1;
+	np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (strlist_reserve(&p->term_names, np) < 0 || strlist_reserve(&p->term_pats, np) < 0)
+		return errat(l, n, "%s", "out of memory");
 	FOREACH_PAIR(l, n, k, v, pr) {
 		char *pat;
-		if ((key = keyname(l, k)) == NULL || (s = scalar(l, v, key)) == NULL)
+		if ((key = keyname(l, k)) == NULL)
 			return -1;
 		if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(key))
-			return errat(l, k, "term name '%s' must be lowercase letters, digits, _", key);
+			return errat(l, k, "%s", "a term name must be lowercase letters, digits, _");
+		if ((s = scalar(l, v, "a term")) == NULL)
+			return -1;
 		/* a term may use the terms before it */
 		if (expand_terms(l, p, v, s, &pat) < 0)
 			return -1;
-		for (t = 0; t < p->term_names.n && strcmp(p->term_names.v[t], key); t++)
-			;
-		if (t < p->term_names.n) {
+		if (idx_find(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+		    key, strlen(key), &t)) {
 			free(p->term_pats.v[t]);
 			p->term_pats.v[t] = pat;
 			continue;
 		}
-		if (strlist_add(&p->term_names, key) < 0 || strlist_add(&p->term_pats, pat) < 0) {
-			free(pat);
+		/* the pattern first: a name is never left without one */
+		p->term_pats.v[p->term_pats.n++] = pat;
+		if (strlist_push(&p->term_names, key) < 0 ||
+		    idx_add(l->cx, &l->cx->ix_terms, p->term_names.v, sizeof(*p->term_names.v),
+		    p->term_names.n, p->term_names.n - 1) < 0)
 			return errat(l, v, "%s", "out of memory");
-		}
-		free(pat);
 	}
 	return 0;
 }
@@ -748,13 +1062,6 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->except);
 	strlist_free(&r->triggers);
 }
-
-/* Finds id in an array of structs whose first member is char *id. */
-#define FIND_ID(arr, nel, want, out) do { \
-	size_t i_; (out) = NULL; \
-	for (i_ = 0; i_ < (nel); i_++) \
-		if (strcmp((arr)[i_].id, (want)) == 0) { (out) = &(arr)[i_]; break; } \
-} while (0)
 
 static int
 load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
@@ -801,7 +1108,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "trigger"))
 				r.anchor_trigger = 1;
 			else if (strcmp(s, "scan"))
-				rc = errat(l, v, "anchor must be trigger or scan, not '%s'", s);
+				rc = errat(l, v, "%s", "anchor must be trigger or scan");
 		}
 		else if (!strcmp(key, "caseless"))
 			rc = get_bool(l, v, key, &caseless);
@@ -813,12 +1120,12 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (!strcmp(s, "count"))
 				r.quoted = 1;
 			else if (strcmp(s, "skip"))
-				rc = errat(l, v, "quoted must be skip or count, not '%s'", s);
+				rc = errat(l, v, "%s", "quoted must be skip or count");
 		} else if (!strcmp(key, "detect")) {
 			if ((s = scalar(l, v, key)) == NULL)
 				goto bad;
 			if (strcmp(s, "phi"))
-				rc = errat(l, v, "detect must be phi, not '%s'", s);
+				rc = errat(l, v, "%s", "detect must be phi");
 			r.detect_phi = 1;
 		} else if (!strcmp(key, "categories")) {
 			if (v->type != YAML_SEQUENCE_NODE) {
@@ -830,12 +1137,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 					if ((s = scalar(l, cn, key)) == NULL)
 						goto bad;
 					if ((c = cat_parse(s)) < 0)
-						rc = errat(l, cn, "unknown category '%s'", s);
+						rc = errat(l, cn, "%s", UNKNOWN_CATEGORY);
 					else
 						r.cats |= 1ul << c;
 				}
 		} else
-			rc = errat(l, k, "unknown key '%s' in a prohibited_output rule", key);
+			rc = errat(l, k, "%s", "unknown key in a prohibited_output rule (id, kind, "
+			    "citation, description, severity, pattern, unless_before, unless_sentence, "
+			    "except, triggers, anchor, caseless, enabled, quoted, detect, categories)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -845,19 +1154,20 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	}
 	if (!enabled) {
 		/* a site policy turns a base rule off by its id */
-		FIND_ID(p->guard, p->nguard, r.id, old);
+		old = FIND_ID(l, &l->cx->ix_guard, p->guard, r.id);
 		if (old == NULL) {
-			errat(l, idnode, "no prohibited_output rule '%s' to disable", r.id);
+			errat(l, idnode, "%s", "no prohibited_output rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		guard_rule_free(old);
-		memmove(old, old + 1, (size_t)(p->guard + --p->nguard - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		guard_rule_free(&r);
 		return 0;
 	}
 	if (r.citation == NULL || !sev_set || (pat == NULL) == !r.detect_phi) {
-		errat(l, idnode, "rule '%s' needs a citation, a severity, and a pattern or detect: phi",
-		    r.id);
+		errat(l, idnode, "%s", "a prohibited_output rule needs a citation, a severity, "
+		    "and a pattern or detect: phi");
 		goto bad;
 	}
 	if (r.kind == NULL && (r.kind = strdup(r.detect_phi ? "phi" : r.id)) == NULL)
@@ -865,7 +1175,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (r.detect_phi && r.cats == 0)
 		r.cats = (1ul << CAT__N) - 1;
 	if (r.anchor_trigger && (pat == NULL || r.triggers.n == 0)) {
-		errat(l, idnode, "rule '%s' is anchored on triggers but has no pattern or no triggers", r.id);
+		errat(l, idnode, "%s", "a rule is anchored on triggers but has no pattern or no triggers");
 		goto bad;
 	}
 	if ((pat && get_regex_opts(l, p, pat, "pattern", r.id, caseless, 0, r.anchor_trigger,
@@ -876,15 +1186,20 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
 	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
 		goto bad;
-	FIND_ID(p->guard, p->nguard, r.id, old);
+	old = FIND_ID(l, &l->cx->ix_guard, p->guard, r.id);
 	if (old != NULL) {
 		guard_rule_free(old);
 		*old = r;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->guard, p->nguard) < 0)
+	if (ARRAY_GROW(p->guard, p->nguard, &l->cx->cap_guard) < 0)
 		goto oom;
 	p->guard[p->nguard++] = r;
+	if (idx_add(l->cx, &l->cx->ix_guard, p->guard, sizeof(*p->guard), p->nguard,
+	    p->nguard - 1) < 0) {
+		r = p->guard[--p->nguard];
+		goto oom;
+	}
 	return 0;
 oom:
 	errat(l, n, "%s", "out of memory");
@@ -948,9 +1263,10 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 			else if (!strcmp(s, "deny"))
 				d.action = DISC_DENY;
 			else
-				rc = errat(l, v, "action must be deny or append, not '%s'", s);
+				rc = errat(l, v, "%s", "action must be deny or append");
 		} else
-			rc = errat(l, k, "unknown key '%s' in a required_disclosure rule", key);
+			rc = errat(l, k, "%s", "unknown key in a required_disclosure rule (id, kind, "
+			    "citation, text, description, when, requires, enabled, action)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -959,18 +1275,20 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (!enabled) {
-		FIND_ID(p->disc, p->ndisc, d.id, old);
+		old = FIND_ID(l, &l->cx->ix_disc, p->disc, d.id);
 		if (old == NULL) {
-			errat(l, idnode, "no required_disclosure rule '%s' to disable", d.id);
+			errat(l, idnode, "%s", "no required_disclosure rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		disclosure_free(old);
-		memmove(old, old + 1, (size_t)(p->disc + --p->ndisc - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		disclosure_free(&d);
 		return 0;
 	}
 	if (d.citation == NULL || when == NULL || req == NULL || d.text == NULL || !act) {
-		errat(l, idnode, "rule '%s' needs when, requires, text, action and a citation", d.id);
+		errat(l, idnode, "%s", "a required_disclosure rule needs when, requires, text, action "
+		    "and a citation");
 		goto bad;
 	}
 	if (d.kind == NULL && (d.kind = strdup("disclosure")) == NULL)
@@ -978,15 +1296,20 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (get_regex(l, p, when, "when", d.id, 1, &d.when) < 0 ||
 	    get_regex(l, p, req, "requires", d.id, 1, &d.requires) < 0)
 		goto bad;
-	FIND_ID(p->disc, p->ndisc, d.id, old);
+	old = FIND_ID(l, &l->cx->ix_disc, p->disc, d.id);
 	if (old != NULL) {
 		disclosure_free(old);
 		*old = d;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->disc, p->ndisc) < 0)
+	if (ARRAY_GROW(p->disc, p->ndisc, &l->cx->cap_disc) < 0)
 		goto oom;
 	p->disc[p->ndisc++] = d;
+	if (idx_add(l->cx, &l->cx->ix_disc, p->disc, sizeof(*p->disc), p->ndisc,
+	    p->ndisc - 1) < 0) {
+		d = p->disc[--p->ndisc];
+		goto oom;
+	}
 	return 0;
 oom:
 	errat(l, n, "%s", "out of memory");
@@ -1043,7 +1366,8 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 			if (need_map(l, v, "when") < 0)
 				goto bad;
 		} else
-			rc = errat(l, k, "unknown key '%s' in a permissions rule", key);
+			rc = errat(l, k, "%s", "unknown key in a permissions rule (id, reason, citation, "
+			    "description, enabled, behavior, when)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -1052,18 +1376,19 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	}
 	if (!enabled) {
-		FIND_ID(p->perms, p->nperms, r.id, old);
+		old = FIND_ID(l, &l->cx->ix_perms, p->perms, r.id);
 		if (old == NULL) {
-			errat(l, idnode, "no permissions rule '%s' to disable", r.id);
+			errat(l, idnode, "%s", "no permissions rule with this id to disable");
 			goto bad;
 		}
+		/* its id NULL: passed over now, dropped when loading ends */
 		perm_free(old);
-		memmove(old, old + 1, (size_t)(p->perms + --p->nperms - old) * sizeof(*old));
+		memset(old, 0, sizeof(*old));
 		perm_free(&r);
 		return 0;
 	}
 	if (when == NULL || !beh || r.reason == NULL) {
-		errat(l, idnode, "rule '%s' needs when, behavior and a reason", r.id);
+		errat(l, idnode, "%s", "a permissions rule needs when, behavior and a reason");
 		goto bad;
 	}
 	FOREACH_PAIR(l, when, wk, wv, wp) {
@@ -1077,25 +1402,31 @@ load_perm(struct ld *l, struct policy *p, yaml_node_t *n)
 		else if (!strcmp(key, "args_pattern"))
 			rc = get_regex(l, p, wv, "args_pattern", r.id, 1, &r.args);
 		else
-			rc = errat(l, wk, "unknown key '%s' in when (tool, agent, args_pattern)", key);
+			rc = errat(l, wk, "%s", "unknown key in when (tool, agent, args_pattern)");
 		if (rc < 0)
 			goto bad;
 	}
 	if (!r.tool.code && !r.agent.code && !r.args.code) {
-		errat(l, when, "rule '%s': when needs tool, agent or args_pattern", r.id);
+		errat(l, when, "%s", "when needs tool, agent or args_pattern");
 		goto bad;
 	}
-	FIND_ID(p->perms, p->nperms, r.id, old);
+	old = FIND_ID(l, &l->cx->ix_perms, p->perms, r.id);
 	if (old != NULL) {
 		perm_free(old);
 		*old = r;
 		return 0;
 	}
-	if (ARRAY_RESERVE_N(p->perms, p->nperms) < 0) {
+	if (ARRAY_GROW(p->perms, p->nperms, &l->cx->cap_perms) < 0) {
 		errat(l, n, "%s", "out of memory");
 		goto bad;
 	}
 	p->perms[p->nperms++] = r;
+	if (idx_add(l->cx, &l->cx->ix_perms, p->perms, sizeof(*p->perms), p->nperms,
+	    p->nperms - 1) < 0) {
+		r = p->perms[--p->nperms];
+		errat(l, n, "%s", "out of memory");
+		goto bad;
+	}
 	return 0;
 bad:
 	perm_free(&r);
@@ -1127,123 +1458,65 @@ load_permissions(struct ld *l, struct policy *p, yaml_node_t *n)
 				if (load_perm(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
 					return -1;
 		} else
-			return errat(l, k, "unknown key '%s' in permissions", key);
+			return errat(l, k, "%s", "unknown key in permissions (default, rules)");
 	}
 	return 0;
 }
+
+/* in the order of LONG_* */
+static const char *const long_vals[] = { "truncate", "deny", NULL };
+_Static_assert(LONG_TRUNCATE == 0 && LONG_DENY == 1, "long_vals");
+
+static const struct field limits_fields[] = {
+	F_LONG("max_output_chars", limits.max_output_chars, 0, 1L << 30),
+	F_ENUM("long_output", limits.long_output, long_vals, "long_output must be truncate or deny"),
+	F_STR("truncate_marker", limits.marker),
+	F_STR("cost_field", limits.cost_field),
+	F_NUMBER("max_run_cost", limits.max_run_cost),
+	F_LONG("max_run_records", limits.max_run_records, 0, LONG_MAX),
+	F_LONG("max_runs", limits.max_runs, 1, 1L << 24),
+	F_STR("citation", limits.citation),
+};
 
 static int
 load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	struct limits *lm = &p->limits;
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key, *s;
+	return load_fields(l, p, n, "limits", limits_fields, NFIELDS(limits_fields));
+}
 
-	if (need_map(l, n, "limits") < 0)
+/* ledger.content_fields: field paths, each as phi-scrub --field takes one */
+static int
+load_content_fields(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	size_t i;
+
+	if (get_list(l, v, "content_fields", &p->ledger_content_fields, 1) < 0)
 		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc = 0;
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "max_output_chars"))
-			rc = get_long(l, v, key, 0, 1L << 30, &lm->max_output_chars);
-		else if (!strcmp(key, "max_run_records"))
-			rc = get_long(l, v, key, 0, LONG_MAX, &lm->max_run_records);
-		else if (!strcmp(key, "max_runs"))
-			rc = get_long(l, v, key, 1, 1L << 24, &lm->max_runs);
-		else if (!strcmp(key, "truncate_marker"))
-			rc = get_str(l, v, key, &lm->marker);
-		else if (!strcmp(key, "cost_field"))
-			rc = get_str(l, v, key, &lm->cost_field);
-		else if (!strcmp(key, "citation"))
-			rc = get_str(l, v, key, &lm->citation);
-		else if (!strcmp(key, "long_output")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			if (!strcmp(s, "truncate"))
-				lm->long_output = LONG_TRUNCATE;
-			else if (!strcmp(s, "deny"))
-				lm->long_output = LONG_DENY;
-			else
-				rc = errat(l, v, "long_output must be truncate or deny, not '%s'", s);
-		} else if (!strcmp(key, "max_run_cost")) {
-			char *end;
-			double x;
-			if ((s = scalar(l, v, key)) == NULL)
-				return -1;
-			errno = 0;
-			x = strtod(s, &end);
-			if (errno || end == s || *end || !(x >= 0 && x <= 1e15))
-				rc = errat(l, v, "%s must be a number from 0 up", key);
-			else
-				lm->max_run_cost = x;
-		} else
-			rc = errat(l, k, "unknown key '%s' in limits", key);
-		if (rc < 0)
-			return -1;
+	for (i = 0; i < p->ledger_content_fields.n; i++) {
+		struct fieldpath fp;
+		struct phk_err fe;
+		int bad = fieldpath_parse(&fp, p->ledger_content_fields.v[i], &fe) < 0;
+		if (!bad) {
+			bad = fp.optional;
+			fieldpath_release(&fp);
+		}
+		if (bad)
+			return errat(l, v, "%s", "ledger.content_fields: each a field path such as "
+			    ". or .messages[].content");
 	}
 	return 0;
 }
 
-/* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
-static int
-get_period(struct ld *l, yaml_node_t *v, const char *what, long *days)
-{
-	const char *s;
-	char *end;
-	long n;
-
-	if ((s = scalar(l, v, what)) == NULL)
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || n <= 0 || n > 1000 || end == s || end[0] == '\0' || end[1] != '\0' ||
-	    (end[0] != 'y' && end[0] != 'm' && end[0] != 'd'))
-		return errat(l, v, "%s must be a number of years, months or days (6y, 18m, 90d), not '%s'",
-		    what, s);
-	*days = end[0] == 'y' ? n * 366 : end[0] == 'm' ? n * 31 : n;
-	return 0;
-}
+static const struct field ledger_fields[] = {
+	F_BOOL("require_scrubbed", ledger_require_scrubbed),
+	F_PERIOD("retention", ledger_retention_days),
+	F_CALL("content_fields", load_content_fields),
+};
 
 static int
 load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key;
-
-	if (need_map(l, n, "ledger") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "require_scrubbed")) {
-			if (get_bool(l, v, key, &p->ledger_require_scrubbed) < 0)
-				return -1;
-		} else if (!strcmp(key, "retention")) {
-			if (get_period(l, v, key, &p->ledger_retention_days) < 0)
-				return -1;
-		} else if (!strcmp(key, "content_fields")) {
-			size_t i;
-			if (get_list(l, v, key, &p->ledger_content_fields, 0) < 0)
-				return -1;
-			for (i = 0; i < p->ledger_content_fields.n; i++) {
-				struct fieldpath fp;
-				struct phk_err fe;
-				int bad = fieldpath_parse(&fp, p->ledger_content_fields.v[i], &fe) < 0;
-				if (!bad) {
-					bad = fp.optional;
-					fieldpath_release(&fp);
-				}
-				if (bad)
-					return errat(l, v, "%s", "ledger.content_fields: each a field "
-					    "path such as . or .messages[].content");
-			}
-		} else
-			return errat(l, k, "unknown key '%s' in ledger", key);
-	}
-	return 0;
+	return load_fields(l, p, n, "ledger", ledger_fields, NFIELDS(ledger_fields));
 }
 
 /* A user, group, role or reviewer name: DESIGN.md's identifier. */
@@ -1270,8 +1543,7 @@ get_names(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl)
 	strlist_free(sl);
 	if (n->type == YAML_SCALAR_NODE) {
 		if (!ident_ok((const char *)n->data.scalar.value))
-			return errat(l, n, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
-			    what, (const char *)n->data.scalar.value);
+			return errat(l, n, "%s: not a name (%s)", what, NAME_CHARS);
 		if (strlist_add(sl, (const char *)n->data.scalar.value) < 0)
 			return errat(l, n, "%s: out of memory", what);
 		return 0;
@@ -1281,77 +1553,161 @@ get_names(struct ld *l, yaml_node_t *n, const char *what, struct strlist *sl)
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *c = yaml_document_get_node(&l->doc, *it);
 		if (!ident_ok((const char *)c->data.scalar.value))
-			return errat(l, c, "%s: '%.100s' is not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)",
-			    what, (const char *)c->data.scalar.value);
+			return errat(l, c, "%s: not a name (%s)", what, NAME_CHARS);
 	}
 	return 0;
 }
 
+/* Where the i-th name of what get_names read stands. */
+static yaml_node_t *
+name_node(struct ld *l, yaml_node_t *n, size_t i)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return n;
+	return yaml_document_get_node(&l->doc, n->data.sequence.items.start[i]);
+}
+
 static struct access_role *
-find_role(struct access_conf *a, const char *name)
+find_role(struct ld *l, struct access_conf *a, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < a->nroles; i++)
-		if (!strcmp(a->roles[i].name, name))
-			return &a->roles[i];
-	return NULL;
+	return idx_find(l->cx, &l->cx->ix_roles, a->roles, sizeof(*a->roles), name, strlen(name), &i) ?
+	    &a->roles[i] : NULL;
 }
 
 static struct access_alias *
-find_alias_user(struct access_conf *a, const char *user)
+find_alias_user(struct ld *l, struct access_conf *a, const char *user)
 {
 	size_t i;
 
-	for (i = 0; i < a->naliases; i++)
-		if (!strcmp(a->aliases[i].user, user))
-			return &a->aliases[i];
-	return NULL;
+	return idx_find(l->cx, &l->cx->ix_aliases, a->aliases, sizeof(*a->aliases), user,
+	    strlen(user), &i) ? &a->aliases[i] : NULL;
+}
+
+/*
+ * Which user holds each alias, for load_aliases: a hash table of (user,
+ * name) positions, sized once for every alias there can be, so checking
+ * N aliases is linear. An entry is checked against the lists as they are
+ * when looked up, so one left by a list since replaced can mislead nothing.
+ */
+struct alias_owner {
+	size_t u, j;		/* a->aliases[u].names.v[j] */
+};
+struct alias_tab {
+	struct alias_owner *e;
+	size_t n, *slot, cap;
+};
+
+static void
+alias_tab_put(struct ld *l, struct alias_tab *t, size_t u, size_t j, const char *name)
+{
+	size_t h = (size_t)strhash(l->cx, name, strlen(name)) & (t->cap - 1);
+
+	while (t->slot[h])
+		h = (h + 1) & (t->cap - 1);
+	t->e[t->n].u = u;
+	t->e[t->n].j = j;
+	t->slot[h] = ++t->n;
+}
+
+/* Whether a user other than u holds name as an alias now. */
+static int
+alias_tab_other(struct ld *l, const struct alias_tab *t, const struct access_conf *a, size_t u,
+    const char *name)
+{
+	size_t h = (size_t)strhash(l->cx, name, strlen(name)) & (t->cap - 1);
+
+	for (; t->slot[h]; h = (h + 1) & (t->cap - 1)) {
+		const struct alias_owner *o = &t->e[t->slot[h] - 1];
+		if (o->u != u && o->j < a->aliases[o->u].names.n &&
+		    !strcmp(a->aliases[o->u].names.v[o->j], name))
+			return 1;
+	}
+	return 0;
 }
 
 static int
 load_aliases(struct ld *l, struct policy *p, yaml_node_t *n)
 {
 	struct access_conf *a = &p->access;
+	struct alias_tab t;
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v;
 	const char *user;
-	size_t i, j, m;
+	size_t i, u, most = 0;
+	int rc = -1;
 
 	if (need_map(l, n, "access.aliases") < 0)
 		return -1;
+	/* room for the aliases already loaded and every one this mapping can give */
+	for (u = 0; u < a->naliases; u++)
+		most += a->aliases[u].names.n;
+	FOREACH_PAIR(l, n, k, v, pr)
+		most += v->type == YAML_SEQUENCE_NODE ?
+		    (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+	memset(&t, 0, sizeof(t));
+	for (t.cap = 16; t.cap < 2 * most; t.cap *= 2)
+		;
+	if ((t.e = calloc(most ? most : 1, sizeof(*t.e))) == NULL ||
+	    (t.slot = calloc(t.cap, sizeof(*t.slot))) == NULL) {
+		errat(l, n, "%s", "out of memory");
+		goto out;
+	}
+	for (u = 0; u < a->naliases; u++)
+		for (i = 0; i < a->aliases[u].names.n; i++)
+			alias_tab_put(l, &t, u, i, a->aliases[u].names.v[i]);
 	FOREACH_PAIR(l, n, k, v, pr) {
-		struct access_alias *al, *t;
+		struct access_alias *al;
 		if ((user = keyname(l, k)) == NULL)
-			return -1;
-		if (!ident_ok(user))
-			return errat(l, k, "access.aliases: '%.100s' is not a user name", user);
-		if ((al = find_alias_user(a, user)) == NULL) {
-			if ((t = realloc(a->aliases, (a->naliases + 1) * sizeof(*t))) == NULL)
-				return errat(l, k, "%s", "out of memory");
-			a->aliases = t;
+			goto out;
+		if (!ident_ok(user)) {
+			errat(l, k, "access.aliases: not a user name (%s)", NAME_CHARS);
+			goto out;
+		}
+		if ((al = find_alias_user(l, a, user)) == NULL) {
+			if (ARRAY_GROW(a->aliases, a->naliases, &l->cx->cap_aliases) < 0) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 			al = &a->aliases[a->naliases];
 			memset(al, 0, sizeof(*al));
-			if ((al->user = strdup(user)) == NULL)
-				return errat(l, k, "%s", "out of memory");
+			if ((al->user = strdup(user)) == NULL) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 			a->naliases++;
+			if (idx_add(l->cx, &l->cx->ix_aliases, a->aliases, sizeof(*a->aliases),
+			    a->naliases, a->naliases - 1) < 0) {
+				errat(l, k, "%s", "out of memory");
+				goto out;
+			}
 		}
+		u = (size_t)(al - a->aliases);
 		if (get_names(l, v, "access.aliases", &al->names) < 0)
-			return -1;
+			goto out;
 		for (i = 0; i < al->names.n; i++) {
 			struct passwd *pw = getpwnam(al->names.v[i]);
 			/* signing as someone else's login would defeat separation of duties */
-			if (pw != NULL && strcmp(pw->pw_name, user))
-				return errat(l, v, "alias '%.100s' of %.100s is another user's login name",
-				    al->names.v[i], user);
-			for (j = 0; j < a->naliases; j++)
-				for (m = 0; &a->aliases[j] != al && m < a->aliases[j].names.n; m++)
-					if (!strcmp(a->aliases[j].names.v[m], al->names.v[i]))
-						return errat(l, v, "alias '%.100s' is given to both %.100s and %.100s",
-						    al->names.v[i], a->aliases[j].user, user);
+			if (pw != NULL && strcmp(pw->pw_name, user)) {
+				errat(l, name_node(l, v, i), "%s",
+				    "access.aliases: an alias may not be another user's login name");
+				goto out;
+			}
+			if (alias_tab_other(l, &t, a, u, al->names.v[i])) {
+				errat(l, name_node(l, v, i), "%s",
+				    "access.aliases: an alias already given to another user");
+				goto out;
+			}
 		}
+		for (i = 0; i < al->names.n; i++)
+			alias_tab_put(l, &t, u, i, al->names.v[i]);
 	}
-	return 0;
+	rc = 0;
+out:
+	free(t.e);
+	free(t.slot);
+	return rc;
 }
 
 static int
@@ -1365,22 +1721,24 @@ load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
 	if (need_map(l, n, "access.roles") < 0)
 		return -1;
 	FOREACH_PAIR(l, n, k, v, pr) {
-		struct access_role *r, *t;
+		struct access_role *r;
 		if ((name = keyname(l, k)) == NULL)
 			return -1;
 		if (!ident_ok(name))
-			return errat(l, k, "access.roles: '%.100s' is not a role name", name);
+			return errat(l, k, "access.roles: not a role name (%s)", NAME_CHARS);
 		if (need_map(l, v, "a role") < 0)
 			return -1;
-		if ((r = find_role(a, name)) == NULL) {
-			if ((t = realloc(a->roles, (a->nroles + 1) * sizeof(*t))) == NULL)
+		if ((r = find_role(l, a, name)) == NULL) {
+			if (ARRAY_GROW(a->roles, a->nroles, &l->cx->cap_roles) < 0)
 				return errat(l, k, "%s", "out of memory");
-			a->roles = t;
 			r = &a->roles[a->nroles];
 			memset(r, 0, sizeof(*r));
 			if ((r->name = strdup(name)) == NULL)
 				return errat(l, k, "%s", "out of memory");
 			a->nroles++;
+			if (idx_add(l->cx, &l->cx->ix_roles, a->roles, sizeof(*a->roles), a->nroles,
+			    a->nroles - 1) < 0)
+				return errat(l, k, "%s", "out of memory");
 		} else {
 			/* a role redefined (by an extending policy) is replaced whole */
 			strlist_free(&r->users);
@@ -1396,8 +1754,7 @@ load_roles(struct ld *l, struct policy *p, yaml_node_t *n)
 				if (get_names(l, v2, "groups", &r->groups) < 0)
 					return -1;
 			} else
-				return errat(l, k2, "unknown key '%s' in role '%.100s' (users, groups)",
-				    key, name);
+				return errat(l, k2, "%s", "unknown key in a role (users, groups)");
 		}
 	}
 	return 0;
@@ -1421,14 +1778,14 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 		for (act = 0; act < ACT__N && strcmp(key, act_names[act]); act++)
 			;
 		if (act == ACT__N)
-			return errat(l, k, "unknown action '%s' in access.actions (approve, reject, "
-			    "release, anonymize, export, policy)", key);
+			return errat(l, k, "%s", "unknown action in access.actions (approve, reject, "
+			    "release, anonymize, export, policy)");
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)
-			if (find_role(a, a->actions[act].v[i]) == NULL)
-				return errat(l, v, "access.actions.%s: no role '%.100s' in access.roles",
-				    key, a->actions[act].v[i]);
+			if (find_role(l, a, a->actions[act].v[i]) == NULL)
+				return errat(l, name_node(l, v, i), "access.actions.%s: no such role in "
+				    "access.roles", key);
 	}
 	return 0;
 }
@@ -1456,55 +1813,39 @@ load_access(struct ld *l, struct policy *p, yaml_node_t *n)
 		} else if (!strcmp(key, "actions"))
 			actions = v;
 		else
-			return errat(l, k, "unknown key '%s' in access (aliases, roles, actions)", key);
+			return errat(l, k, "%s", "unknown key in access (aliases, roles, actions)");
 	}
 	return actions ? load_actions(l, p, actions) : 0;
 }
 
+static const struct field hitl_fields[] = {
+	F_LONG("timeout_s", hitl.timeout_s, 0, 100L * 366 * 86400),
+	F_LONG("expire_s", hitl.expire_s, 0, 100L * 366 * 86400),
+	F_INT("approvals_required", hitl.approvals_required, 1, 16),
+	F_BOOL("separation_of_duties", hitl.separation_of_duties),
+	F_LIST("irreversible_tools", hitl.irreversible_tools),
+	F_STR("webhook", hitl.webhook),
+};
+
 static int
 load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v;
-	const char *key;
-
-	if (need_map(l, n, "hitl") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			return -1;
-		if (!strcmp(key, "timeout_s")) {
-			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.timeout_s) < 0)
-				return -1;
-		} else if (!strcmp(key, "expire_s")) {
-			if (get_long(l, v, key, 0, 100L * 366 * 86400, &p->hitl.expire_s) < 0)
-				return -1;
-		} else if (!strcmp(key, "approvals_required")) {
-			if (get_int(l, v, key, 1, 16, &p->hitl.approvals_required) < 0)
-				return -1;
-		} else if (!strcmp(key, "separation_of_duties")) {
-			if (get_bool(l, v, key, &p->hitl.separation_of_duties) < 0)
-				return -1;
-		} else if (!strcmp(key, "irreversible_tools")) {
-			if (get_list(l, v, key, &p->hitl.irreversible_tools, 1) < 0)
-				return -1;
-		} else if (!strcmp(key, "webhook")) {
-			if (get_str(l, v, key, &p->hitl.webhook) < 0)
-				return -1;
-		} else
-			return errat(l, k, "unknown key '%s' in hitl (timeout_s, expire_s, "
-			    "approvals_required, separation_of_duties, irreversible_tools, webhook)", key);
-	}
-	return 0;
+	return load_fields(l, p, n, "hitl", hitl_fields, NFIELDS(hitl_fields));
 }
 
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,
     struct phk_err *e);
 
+/*
+ * The file "extends: name" names: a path (a '/', or .yaml or .yml in it),
+ * relative to the extending file's directory; a bare name, NAME.yaml
+ * beside the extending file, else where the preset is looked for
+ * (named_policy_path). NULL: out of memory, or a name too long.
+ */
 static char *
 find_base(struct ld *l, const char *name)
 {
-	char *p;
+	char *p, found[PATH_MAX + 64];
 	size_t n;
 
 	if (strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml"))
@@ -1516,10 +1857,78 @@ find_base(struct ld *l, const char *name)
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);
-	n = strlen(PHIKIT_DATADIR) + strlen(name) + 20;
-	if ((p = malloc(n)) != NULL)
-		snprintf(p, n, "%s/policies/%s.yaml", PHIKIT_DATADIR, name);
-	return p;
+	if (named_policy_path(name, found, sizeof(found)) < 0)
+		return NULL;
+	return strdup(found);
+}
+
+/*
+ * What libyaml lets through and a policy may not hold: a key given twice
+ * in one mapping, where the last would silently win (a second hitl: could
+ * turn separation of duties off unseen), and a NUL in a string (an escape
+ * such as "\0", "\x00" or "\u0000" in double quotes), where C strings,
+ * patterns among them, would end and a rule match less than it says.
+ * Every node of the document is looked at once, whatever it belongs to,
+ * keys included; the first offence in the file is reported. Linear: one
+ * hash table, sized for the largest mapping and cleared mapping by mapping.
+ */
+static int
+check_nodes(struct ld *l)
+{
+	struct loadctx *cx = l->cx;
+	yaml_node_t *n, *bad = NULL, *first = NULL;
+	size_t np, cap, i, h;
+	yaml_node_pair_t *pairs;
+
+	for (n = l->doc.nodes.start; n < l->doc.nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE) {
+			if (memchr(n->data.scalar.value, '\0', n->data.scalar.length) != NULL &&
+			    (bad == NULL || n->start_mark.index < bad->start_mark.index)) {
+				bad = n;
+				first = NULL;
+			}
+			continue;
+		}
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		pairs = n->data.mapping.pairs.start;
+		np = (size_t)(n->data.mapping.pairs.top - pairs);
+		for (cap = 8; cap < 2 * np; cap *= 2)
+			;
+		if (cap > cx->tabcap) {
+			size_t *t = realloc(cx->tab, cap * sizeof(*t));
+			if (t == NULL)
+				return errat(l, n, "%s", "out of memory");
+			cx->tab = t;
+			cx->tabcap = cap;
+		}
+		memset(cx->tab, 0, cap * sizeof(*cx->tab));
+		for (i = 0; i < np; i++) {
+			yaml_node_t *k = yaml_document_get_node(&l->doc, pairs[i].key), *o = NULL;
+			if (k == NULL || k->type != YAML_SCALAR_NODE)
+				continue;	/* not a key phikit knows: said when read */
+			h = (size_t)strhash(cx, (const char *)k->data.scalar.value,
+			    k->data.scalar.length) & (cap - 1);
+			for (; cx->tab[h]; h = (h + 1) & (cap - 1)) {
+				o = yaml_document_get_node(&l->doc, pairs[cx->tab[h] - 1].key);
+				if (o->data.scalar.length == k->data.scalar.length &&
+				    !memcmp(o->data.scalar.value, k->data.scalar.value, k->data.scalar.length))
+					break;
+			}
+			if (cx->tab[h] == 0)
+				cx->tab[h] = i + 1;
+			else if (bad == NULL || k->start_mark.index < bad->start_mark.index) {
+				bad = k;
+				first = o;
+			}
+		}
+	}
+	if (bad == NULL)
+		return 0;
+	if (first == NULL)
+		return errat(l, bad, "%s", "a NUL character in a string");
+	return errat(l, bad, "duplicate key in a mapping (first at %zu:%zu)",
+	    first->start_mark.line + 1, first->start_mark.column + 1);
 }
 
 static int
@@ -1532,7 +1941,7 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 	int rc;
 
 	if (root == NULL)
-		return errat(l, NULL, "%s", "empty policy");
+		return errmark(l, &l->doc.start_mark, "%s", "empty policy");
 	if (need_map(l, root, "a policy") < 0)
 		return -1;
 	/* extends first, wherever it stands, so the base is what we layer on. */
@@ -1546,7 +1955,7 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 		if (cx->depth >= 8)
 			return errat(l, v, "%s", "extends nests deeper than 8 files (a cycle?)");
 		if ((base = find_base(l, (const char *)v->data.scalar.value)) == NULL)
-			return errat(l, v, "%s", "out of memory");
+			return errat(l, v, "%s", "extends: out of memory, or a name too long");
 		cx->depth++;
 		rc = load_file(p, base, cx, l->e);
 		cx->depth--;
@@ -1609,15 +2018,46 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 			if (load_hitl(l, p, v) < 0)
 				return -1;
 		} else
-			return errat(l, k, "unknown key '%s'", key);
+			return errat(l, k, "%s", "unknown key (name, version, description, extends, scrub, "
+			    "terms, prohibited_output, required_disclosure, permissions, limits, ledger, "
+			    "access, hitl)");
 	}
 	return 0;
+}
+
+/*
+ * libyaml's own error: where, and its problem, a fixed text of libyaml's
+ * (never its context, never the input). A reader error (bad UTF-8, a
+ * control character) carries a byte offset and no mark: line and column
+ * are counted here, the column in characters as libyaml counts them.
+ */
+static void
+yaml_error(struct ld *l, const yaml_parser_t *parser, const char *text, size_t len)
+{
+	yaml_mark_t m = parser->problem_mark;
+	const char *problem = parser->problem ? parser->problem : "malformed YAML";
+	size_t i;
+
+	if (parser->error == YAML_READER_ERROR) {
+		memset(&m, 0, sizeof(m));
+		for (i = 0; i < parser->problem_offset && i < len; i++) {
+			if (text[i] == '\n') {
+				m.line++;
+				m.column = 0;
+			} else if (((unsigned char)text[i] & 0xc0) != 0x80)
+				m.column++;
+		}
+	} else if (parser->error == YAML_COMPOSER_ERROR && parser->context &&
+	    !strcmp(problem, "second occurrence"))
+		problem = "found duplicate anchor";
+	errmark(l, &m, "%s", problem);
 }
 
 static int
 load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err *e)
 {
 	yaml_parser_t parser;
+	yaml_document_t more;
 	struct ld l;
 	FILE *f;
 	char *slash, *text = NULL;
@@ -1627,6 +2067,7 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 	memset(&l, 0, sizeof(l));
 	l.file = path;
 	l.e = e;
+	l.cx = cx;
 	if ((f = fopen(path, "rb")) == NULL) {
 		phk_err_set(e, PHK_EXIT_USAGE, "%s: %s", path, strerror(errno));
 		return -1;
@@ -1659,14 +2100,28 @@ load_file(struct policy *p, const char *path, struct loadctx *cx, struct phk_err
 		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &l.doc)) {
-		phk_err_set(e, PHK_EXIT_USAGE, "%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "malformed YAML");
+		yaml_error(&l, &parser, text, len);
 		yaml_parser_delete(&parser);
 		goto out;
 	}
+	/* one document: what follows a second "---" would otherwise go unread */
+	if (!yaml_parser_load(&parser, &more)) {
+		yaml_error(&l, &parser, text, len);
+		yaml_parser_delete(&parser);
+		yaml_document_delete(&l.doc);
+		goto out;
+	}
 	yaml_parser_delete(&parser);
-	rc = load_doc(&l, p, cx);
+	if (yaml_document_get_root_node(&more) != NULL) {
+		errmark(&l, &more.start_mark, "%s", "a second YAML document (a policy is one document)");
+		yaml_document_delete(&more);
+		yaml_document_delete(&l.doc);
+		goto out;
+	}
+	yaml_document_delete(&more);
+	rc = check_nodes(&l);
+	if (rc == 0)
+		rc = load_doc(&l, p, cx);
 	/* after load_doc, which loads what this extends: the base is hashed first */
 	crypto_hash_sha256_update(&cx->h, (const unsigned char *)text, len);
 	/* and kept as it was hashed, for the ledger's record of a queue's policy */
@@ -1688,6 +2143,7 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 {
 	struct loadctx cx;
 	unsigned char h[crypto_hash_sha256_BYTES];
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	buf_init(&p->source, (size_t)1 << 28);
@@ -1705,10 +2161,25 @@ policy_load(struct policy *p, const char *path, struct phk_err *e)
 	}
 	memset(&cx, 0, sizeof(cx));
 	crypto_hash_sha256_init(&cx.h);
-	if (load_file(p, path, &cx, e) < 0) {
+	randombytes_buf(cx.hkey, sizeof(cx.hkey));
+	rc = load_file(p, path, &cx, e);
+	free(cx.tab);
+	free(cx.ix_rules.slot);
+	free(cx.ix_guard.slot);
+	free(cx.ix_disc.slot);
+	free(cx.ix_perms.slot);
+	free(cx.ix_terms.slot);
+	free(cx.ix_roles.slot);
+	free(cx.ix_aliases.slot);
+	if (rc < 0) {
 		policy_release(p);
 		return -1;
 	}
+	/* the rules disabled on the way, gone at last, the others in their order */
+	p->nrules = compact(p->rules, p->nrules, sizeof(*p->rules));
+	p->nguard = compact(p->guard, p->nguard, sizeof(*p->guard));
+	p->ndisc = compact(p->disc, p->ndisc, sizeof(*p->disc));
+	p->nperms = compact(p->perms, p->nperms, sizeof(*p->perms));
 	crypto_hash_sha256_final(&cx.h, h);
 	if ((p->path = realpath(path, NULL)) == NULL && (p->path = xstrdup(path)) == NULL) {
 		policy_release(p);

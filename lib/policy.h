@@ -177,11 +177,16 @@ struct policy {
 
 /*
  * Loads path and, first, whatever it extends. A bare name ("hipaa") is
- * looked up beside the extending file, then in PHIKIT_DATADIR/policies.
+ * looked up beside the extending file, then as the preset is: in
+ * PHIKIT_DATADIR/policies, then in the policies/ beside the program's
+ * bin/ (a build tree, not installed).
  */
 int policy_load(struct policy *p, const char *path, struct phk_err *e);
 void policy_release(struct policy *p);
-/* The default policy file: $PHIKIT_POLICY, else the installed hipaa.yaml. */
+/*
+ * The default policy file: $PHIKIT_POLICY, else hipaa.yaml installed, else
+ * beside the program's bin/ (the same search as a bare name in extends).
+ */
 const char *policy_default_path(void);
 
 #endif

@@ -15,14 +15,14 @@ pol <<'Y'
 name: t
 prohibited_outputs: []
 Y
-perr "an unknown top-level key" "2:1: unknown key 'prohibited_outputs'"
+perr "an unknown top-level key" "2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
 pol <<'Y'
 prohibited_output:
   - id: a
     severity: deny
     pattern: x
 Y
-perr "a rule without a citation" "2:9: rule 'a' needs a citation, a severity, and a pattern or detect: phi"
+perr "a rule without a citation" "2:9: a prohibited_output rule needs a citation, a severity, and a pattern or detect: phi"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -30,7 +30,7 @@ prohibited_output:
     severity: block
     pattern: x
 Y
-perr "an unknown severity" "4:15: severity must be warn, ask or deny, not 'block'"
+perr "an unknown severity" "4:15: severity must be warn, ask or deny"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -38,7 +38,7 @@ prohibited_output:
     severity: deny
     pattern: '(x'
 Y
-perr "a bad pattern" "5:14: rule 'a' pattern: bad pattern at offset 2: missing closing parenthesis"
+perr "a bad pattern" "5:14: pattern: bad pattern at offset 2: missing closing parenthesis"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -46,7 +46,7 @@ prohibited_output:
     severity: deny
     pattern: '{{nope}}'
 Y
-perr "an unknown term" "5:14: unknown term '{{nope}}'"
+perr "an unknown term" "5:14: unknown term (a {{name}} must be defined in terms)"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -55,7 +55,7 @@ prohibited_output:
     detect: phi
     categories: [SSN, SOCIAL]
 Y
-perr "an unknown category" "6:23: unknown category 'SOCIAL'"
+perr "an unknown category" "6:23: unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, IP, BIOMETRIC, PHOTO, ID)"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -64,7 +64,7 @@ prohibited_output:
     pattern: x
     colour: red
 Y
-perr "an unknown key in a rule" "6:5: unknown key 'colour' in a prohibited_output rule"
+perr "an unknown key in a rule" "6:5: unknown key in a prohibited_output rule (id, kind, citation, description, severity, pattern, unless_before, unless_sentence, except, triggers, anchor, caseless, enabled, quoted, detect, categories)"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -73,7 +73,7 @@ prohibited_output:
     anchor: trigger
     pattern: x
 Y
-perr "anchored without triggers" "2:9: rule 'a' is anchored on triggers but has no pattern or no triggers"
+perr "anchored without triggers" "2:9: a rule is anchored on triggers but has no pattern or no triggers"
 pol <<'Y'
 prohibited_output:
   - id: a
@@ -83,7 +83,7 @@ prohibited_output:
     triggers: [x]
     pattern: x
 Y
-perr "an unknown anchor" "5:13: anchor must be trigger or scan, not 'start'"
+perr "an unknown anchor" "5:13: anchor must be trigger or scan"
 pol <<'Y'
 required_disclosure:
   - id: d
@@ -93,7 +93,7 @@ required_disclosure:
     text: z
     action: shout
 Y
-perr "an unknown action" "7:13: action must be deny or append, not 'shout'"
+perr "an unknown action" "7:13: action must be deny or append"
 pol <<'Y'
 required_disclosure:
   - id: d
@@ -102,7 +102,7 @@ required_disclosure:
     text: z
     action: deny
 Y
-perr "a disclosure without requires" "2:9: rule 'd' needs when, requires, text, action and a citation"
+perr "a disclosure without requires" "2:9: a required_disclosure rule needs when, requires, text, action and a citation"
 pol <<'Y'
 permissions:
   default: warn
@@ -116,7 +116,7 @@ permissions:
       behavior: deny
       reason: r
 Y
-perr "an unknown key in when" "4:23: unknown key 'user' in when (tool, agent, args_pattern)"
+perr "an unknown key in when" "4:23: unknown key in when (tool, agent, args_pattern)"
 pol <<'Y'
 permissions:
   rules:
@@ -124,12 +124,12 @@ permissions:
       when: {tool: x}
       behavior: deny
 Y
-perr "a permission without a reason" "3:11: rule 'p' needs when, behavior and a reason"
+perr "a permission without a reason" "3:11: a permissions rule needs when, behavior and a reason"
 pol <<'Y'
 limits:
   long_output: squash
 Y
-perr "an unknown long_output" "2:16: long_output must be truncate or deny, not 'squash'"
+perr "an unknown long_output" "2:16: long_output must be truncate or deny"
 pol <<'Y'
 limits:
   max_run_cost: -1
@@ -144,7 +144,7 @@ pol <<'Y'
 terms:
   Big: x
 Y
-perr "a term name in capitals" "2:3: term name 'Big' must be lowercase letters, digits, _"
+perr "a term name in capitals" "2:3: a term name must be lowercase letters, digits, _"
 
 # layering: a site policy extends the preset, replaces a rule, turns one off
 cat >"$tmp/site.yaml" <<Y
@@ -172,7 +172,7 @@ prohibited_output:
   - id: no-such-rule
     enabled: false
 Y
-perr "turning off a rule that is not there" "3:9: no prohibited_output rule 'no-such-rule' to disable"
+perr "turning off a rule that is not there" "3:9: no prohibited_output rule with this id to disable"
 
 # every rule of the preset carries a citation, and phi-scrub still loads it
 missing=$(python3 -c '

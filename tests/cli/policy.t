@@ -16,14 +16,16 @@ scrub:
 EOF2
 with unknown-key.yaml </dev/null
 is "$rc:$out" "2:" "an unknown key in a rule: exit 2, nothing written"
-is_err "phi-scrub: $tmp/unknown-key.yaml:6:7: unknown key 'patern' in a rule" "an unknown key: file:line:column"
+is_err "phi-scrub: $tmp/unknown-key.yaml:6:7: unknown key in a rule (id, category, pattern, validate, triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, caseless, description, citation)" \
+	"an unknown key: file:line:column and the keys a rule takes, not the key itself"
 
 pol unknown-top.yaml <<'EOF2'
 name: x
 scrubb: {}
 EOF2
 with unknown-top.yaml </dev/null
-is_err "phi-scrub: $tmp/unknown-top.yaml:2:1: unknown key 'scrubb'" "an unknown top-level key: file:line:column"
+is_err "phi-scrub: $tmp/unknown-top.yaml:2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)" \
+	"an unknown top-level key: file:line:column and the known keys"
 
 pol bad-pattern.yaml <<EOF2
 extends: $POLICY
@@ -35,8 +37,8 @@ scrub:
 EOF2
 with bad-pattern.yaml </dev/null
 is "$rc:$out" "2:" "a bad pattern: exit 2, nothing written"
-is_err "phi-scrub: $tmp/bad-pattern.yaml:6:16: rule 'y': bad pattern at offset 3: missing closing parenthesis" \
-	"a bad pattern: file:line:column, the rule, the offset in the pattern"
+is_err "phi-scrub: $tmp/bad-pattern.yaml:6:16: pattern: bad pattern at offset 3: missing closing parenthesis" \
+	"a bad pattern: file:line:column, the offset in the pattern, PCRE2's reason"
 
 pol bad-category.yaml <<'EOF2'
 scrub:
@@ -44,7 +46,8 @@ scrub:
     - {id: z, category: PERSON, pattern: 'x'}
 EOF2
 with bad-category.yaml </dev/null
-is_err "phi-scrub: $tmp/bad-category.yaml:3:25: unknown category 'PERSON'" "an unknown category"
+is_err "phi-scrub: $tmp/bad-category.yaml:3:25: unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, IP, BIOMETRIC, PHOTO, ID)" \
+	"an unknown category: the categories, not the value"
 
 pol bad-validator.yaml <<'EOF2'
 scrub:
@@ -55,7 +58,8 @@ scrub:
       validate: bogus
 EOF2
 with bad-validator.yaml </dev/null
-is_err "phi-scrub: $tmp/bad-validator.yaml:6:17: unknown validator 'bogus'" "an unknown validator"
+is_err "phi-scrub: $tmp/bad-validator.yaml:6:17: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state)" \
+	"an unknown validator: the validators, not the value"
 
 pol no-category.yaml <<'EOF2'
 scrub:
@@ -64,7 +68,7 @@ scrub:
       pattern: x
 EOF2
 with no-category.yaml </dev/null
-is_err "phi-scrub: $tmp/no-category.yaml:3:11: rule 'q' needs a category and a pattern" "a rule without a category"
+is_err "phi-scrub: $tmp/no-category.yaml:3:11: a rule needs a category and a pattern" "a rule without a category: at its id"
 
 pol bad-range.yaml <<'EOF2'
 scrub:
@@ -79,7 +83,7 @@ scrub:
   disable: [nosuch]
 EOF2
 with bad-disable.yaml </dev/null
-is_err "phi-scrub: $tmp/bad-disable.yaml:3:13: no rule 'nosuch' to disable" "disabling a rule that does not exist"
+is_err "phi-scrub: $tmp/bad-disable.yaml:3:13: no rule with this id to disable" "disabling a rule that does not exist"
 
 pol malformed.yaml <<'EOF2'
 scrub: [unclosed
@@ -186,7 +190,7 @@ ledger:
   retention: 7w
 EOF2
 with ledger-bad-retention.yaml </dev/null
-is_err "phi-scrub: $tmp/ledger-bad-retention.yaml:3:14: retention must be a number of years, months or days (6y, 18m, 90d), not '7w'" \
+is_err "phi-scrub: $tmp/ledger-bad-retention.yaml:3:14: retention must be a number of years, months or days (6y, 18m, 90d)" \
 	"ledger.retention: a bad period names file:line:column"
 pol ledger-bad-key.yaml <<'EOF2'
 name: x
@@ -195,7 +199,7 @@ ledger:
 EOF2
 with ledger-bad-key.yaml </dev/null
 is "$rc" 2 "ledger: an unknown key is a policy error"
-is_err "phi-scrub: $tmp/ledger-bad-key.yaml:3:3: unknown key 'require_scrub' in ledger" \
+is_err "phi-scrub: $tmp/ledger-bad-key.yaml:3:3: unknown key in ledger (require_scrubbed, retention, content_fields)" \
 	"ledger: an unknown key, with file:line:column"
 pol ledger-bad-bool.yaml <<'EOF2'
 name: x
