@@ -729,12 +729,14 @@ check_tool(struct guard *g, const char *line, long args_s, long args_e)
 		/*
 		 * Arguments are matched as compact JSON (a string as its text),
 		 * so a pattern does not depend on how the caller spaced them.
+		 * What jansson cannot hold (an integer past 64 bits, \u0000 in
+		 * a key) is bad input, and so is a duplicate key: jansson keeps
+		 * the last, a tool may take the first, unchecked.
 		 */
-		json_error_t je;
-		json_t *j = json_loadb(line + args_s, (size_t)(args_e - args_s),
-		    JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+		json_t *j = jscan_json(line + args_s, (size_t)(args_e - args_s),
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, 1, "args", g->e);
 		if (j == NULL)
-			goto oom;	/* jscan has validated it: only memory fails */
+			goto err;
 		char *d = json_is_string(j) ? NULL :
 		    json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 		const char *src = json_is_string(j) ? json_string_value(j) : d;
@@ -808,7 +810,6 @@ err:
 static int
 usage_cost(struct guard *g, const char *line, long s, long e, double *cost)
 {
-	json_error_t je;
 	json_t *j, *c;
 
 	*cost = 0;
@@ -818,10 +819,10 @@ usage_cost(struct guard *g, const char *line, long s, long e, double *cost)
 		phk_err_set(g->e, PHK_EXIT_INPUT, "usage must be an object");
 		return -1;
 	}
-	if ((j = json_loadb(line + s, (size_t)(e - s), JSON_ALLOW_NUL, &je)) == NULL) {
-		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+	/* a duplicate cost_field: jansson keeps the last, a biller may count the first */
+	if ((j = jscan_json(line + s, (size_t)(e - s), JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, 1,
+	    "usage", g->e)) == NULL)
 		return -1;
-	}
 	c = json_object_get(j, g->pol->limits.cost_field);
 	if (c != NULL) {
 		if (!json_is_number(c) || !(json_number_value(c) >= 0) ||

@@ -1,3 +1,4 @@
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -591,6 +592,70 @@ jscan_find(const char *p, size_t n, const char *key, long span[2], struct phk_er
 	span[0] = s.find_start;
 	span[1] = s.find_end;
 	return s.find_start >= 0;
+}
+
+const char *
+jscan_json_why(const json_error_t *je, int scanned, int *status)
+{
+	*status = PHK_EXIT_INPUT;
+	/* jansson leaves the text empty when an allocation fails */
+	if (je->text[0] == '\0')
+		goto oom;
+	switch (json_error_code(je)) {
+	case json_error_out_of_memory:
+		goto oom;
+	case json_error_numeric_overflow:
+		return strncmp(je->text, "too big", 7) == 0 ? "an integer too large for 64 bits" :
+		    "a number too large for a double";
+	case json_error_null_byte_in_key:
+		return "\\u0000 in an object key";
+	case json_error_null_character:
+		return "\\u0000 in a string";
+	case json_error_stack_overflow:
+		return "nesting deeper than 2048 levels";
+	case json_error_duplicate_key:
+		return "a duplicate key";
+	case json_error_cannot_open_file:
+	case json_error_invalid_argument:
+		*status = PHK_EXIT_IO;
+		return "cannot be read";
+	default:
+		break;
+	}
+	/* scanned text is valid JSON: the lexer lost an allocation */
+	if (scanned)
+		goto oom;
+	if (json_error_code(je) == json_error_invalid_utf8)
+		return "invalid UTF-8";
+	if (strncmp(je->text, "control character", 17) == 0)
+		return "a control character in a string";
+	if (strncmp(je->text, "invalid Unicode", 15) == 0)
+		return "a lone UTF-16 surrogate";
+	if (json_error_code(je) == json_error_premature_end_of_input)
+		return "unexpected end of input";
+	return "malformed JSON";
+oom:
+	*status = PHK_EXIT_IO;
+	return "out of memory";
+}
+
+json_t *
+jscan_json(const char *p, size_t n, size_t flags, int scanned, const char *what,
+    struct phk_err *e)
+{
+	json_error_t je;
+	json_t *j;
+
+	memset(&je, 0, sizeof(je));
+	if ((j = json_loadb(p, n, flags, &je)) == NULL) {
+		int st;
+		const char *why = jscan_json_why(&je, scanned, &st);
+		if (st == PHK_EXIT_IO && strcmp(why, "out of memory") == 0)
+			phk_err_set(e, st, "%s", why);
+		else
+			phk_err_set(e, st, "%s: %s", what, why);
+	}
+	return j;
 }
 
 int

@@ -108,6 +108,30 @@ int jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e);
 int jscan_find(const char *p, size_t n, const char *key, long span[2], struct phk_err *e);
 
 /*
+ * jansson, for the few values phikit reads whole (a tool call's args,
+ * usage, an answer, a logged payload): json_loadb(p, n, flags) with its
+ * failures sorted. Valid JSON that jansson cannot hold (an integer past 64
+ * bits, a real past a double, \u0000 in a key, or in a string without
+ * JSON_ALLOW_NUL, nesting past 2048 levels), a duplicate key under
+ * JSON_REJECT_DUPLICATES, and malformed JSON are bad input: NULL with e set
+ * to PHK_EXIT_INPUT and "WHAT: an integer too large for 64 bits" and the
+ * like. Only a failed allocation is PHK_EXIT_IO, "out of memory". jansson's
+ * own text, which quotes the input ("near '...'"), is never passed on.
+ * scanned: jscan_record has passed the text, so jansson finding it
+ * malformed can only mean an allocation failed in its lexer.
+ */
+struct json_t;
+struct json_error_t;
+struct json_t *jscan_json(const char *p, size_t n, size_t flags, int scanned, const char *what,
+    struct phk_err *e);
+/*
+ * The reason behind a json_error_t, naming no byte of the input ("an integer
+ * too large for 64 bits", "malformed JSON", "out of memory"...), and in
+ * *status PHK_EXIT_INPUT, or PHK_EXIT_IO when an allocation failed or
+ * (jansson's file loaders) the file cannot be opened.
+ */
+const char *jscan_json_why(const struct json_error_t *je, int scanned, int *status);
+/*
  * Whether a value (raw JSON text) is a string that DESIGN.md allows as an
  * identifier (run_id, actor, kind): ^[A-Za-z0-9._:@/+=-]{1,128}$.
  */
