@@ -658,6 +658,49 @@ jscan_json(const char *p, size_t n, size_t flags, int scanned, const char *what,
 	return j;
 }
 
+json_t *
+jscan_json_annotations(const char *p, size_t n, struct phk_err *e)
+{
+	static const char *const members[] = { "scrub", "guard", "ledger", "hitl" };
+	long pk[2], m[2];
+	json_t *j, *o, *v;
+	size_t i;
+	int rc;
+
+	if ((j = jscan_json(p, n, 0, 0, "the record", e)) != NULL || e->status != PHK_EXIT_INPUT)
+		return j;
+	/* valid JSON jansson cannot hold whole: phikit's members, one by one */
+	if ((rc = jscan_find(p, n, "phikit", pk, e)) < 0)
+		return NULL;
+	if ((j = json_object()) == NULL || json_object_set_new(j, "phikit", o = json_object()) < 0)
+		goto oom;
+	if (rc == 0 || p[pk[0]] != '{')
+		return j;
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		if ((rc = jscan_find(p + pk[0], (size_t)(pk[1] - pk[0]), members[i], m, e)) < 0) {
+			json_decref(j);
+			return NULL;
+		}
+		if (rc == 0)
+			continue;
+		if ((v = jscan_json(p + pk[0] + m[0], (size_t)(m[1] - m[0]), JSON_DECODE_ANY, 1,
+		    members[i], e)) == NULL) {
+			if (e->status != PHK_EXIT_INPUT) {
+				json_decref(j);
+				return NULL;
+			}
+			continue;	/* this member is what jansson cannot hold */
+		}
+		if (json_object_set_new(o, members[i], v) < 0)
+			goto oom;
+	}
+	return j;
+oom:
+	json_decref(j);
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return NULL;
+}
+
 int
 jscan_is_ident(const char *raw, size_t n)
 {

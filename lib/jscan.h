@@ -132,6 +132,15 @@ struct json_t *jscan_json(const char *p, size_t n, size_t flags, int scanned, co
  */
 const char *jscan_json_why(const struct json_error_t *je, int scanned, int *status);
 /*
+ * A logged record, for reading what phikit wrote in it: the whole record;
+ * or, when jansson cannot hold all of it (an integer past 64 bits in the
+ * text it carries), an object with only what it can hold of the phikit
+ * members scrub, guard, ledger and hitl. NULL with e set when the record is
+ * malformed or an allocation failed.
+ */
+struct json_t *jscan_json_annotations(const char *p, size_t n, struct phk_err *e);
+
+/*
  * Whether a value (raw JSON text) is a string that DESIGN.md allows as an
  * identifier (run_id, actor, kind): ^[A-Za-z0-9._:@/+=-]{1,128}$.
  */

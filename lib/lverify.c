@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "lverify.h"
 #include "sha256.h"
 
@@ -852,15 +853,27 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	r->bad_seq = -1;
 	r->is_bundle = 1;
 	r->runs = 1;
+	memset(&je, 0, sizeof(je));
 	if ((doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		char *near = strstr(je.text, " near '");
-		/* jansson quotes the text it stopped at: a bundle's text may be PHI */
+		const char *why = je.text;
+		int st;
+		/*
+		 * jansson quotes the text it stopped at, and a byte or a \u
+		 * escape in some reasons: a bundle's text may be PHI
+		 */
 		if (near)
 			*near = '\0';
-		if (je.line <= 0 || strstr(je.text, "unable to open"))
+		if (!strncmp(je.text, "control character", 17) ||
+		    !strncmp(je.text, "invalid Unicode", 15) ||
+		    !strncmp(je.text, "unable to decode", 16) || je.text[0] == '\0')
+			why = jscan_json_why(&je, 0, &st);
+		if (je.text[0] == '\0')
+			phk_err_set(e, PHK_EXIT_IO, "%s", why);
+		else if (je.line <= 0 || strstr(je.text, "unable to open"))
 			phk_err_set(e, PHK_EXIT_IO, "%s: %s", path, je.text);
 		else
-			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, je.text);
+			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, why);
 		return r->ok ? -1 : 0;
 	}
 	if (!json_is_object(doc) || (s = jstr(doc, "format")) == NULL ||
