@@ -94,8 +94,8 @@ main(int argc, char **argv)
 		case O_ACTOR:
 		case O_KIND:
 			if (!ledger_ident_ok(optarg)) {
-				phk_warn("--%s '%.200s' must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
-				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind", optarg);
+				phk_warn("--%s %s must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
+				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -119,21 +119,21 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				a.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &a.max_line) < 0 || a.max_line < 2) {
-				phk_warn("bad --max-line '%s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_BATCH:
 			if (number(optarg, 1, 1000000, &v) < 0) {
-				phk_warn("bad --batch '%s' (1 to 1000000 records)", optarg);
+				phk_warn("bad --batch %s (1 to 1000000 records)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -141,7 +141,7 @@ main(int argc, char **argv)
 			break;
 		case O_BATCHMS:
 			if (number(optarg, 0, 3600000, &v) < 0) {
-				phk_warn("bad --batch-ms '%s' (0 to 3600000)", optarg);
+				phk_warn("bad --batch-ms %s (0 to 3600000)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -241,8 +241,8 @@ main(int argc, char **argv)
 	if (a.skip && a.bad)
 		phk_warn("%lu bad line%s skipped", a.bad, a.bad == 1 ? "" : "s");
 	if (stats)
-		fprintf(stderr, "%s: %llu record%s appended in %llu transaction%s\n", phk_prog(),
-		    a.appended, a.appended == 1 ? "" : "s", a.batches, a.batches == 1 ? "" : "s");
+		phk_warn("%llu record%s appended in %llu transaction%s", a.appended,
+		    a.appended == 1 ? "" : "s", a.batches, a.batches == 1 ? "" : "s");
 out:
 	if (a.ckfd >= 0 && close(a.ckfd) < 0 && status == 0) {
 		phk_warn("%s: %s", ckout, strerror(errno));

@@ -1053,8 +1053,9 @@ classify(struct hitl *h, const char *line, size_t n, const struct jscan *js, cha
 				ask = 1;
 			else if (strcmp(h->tmp.p, "allow") && strcmp(h->tmp.p, "warn") &&
 			    strcmp(h->tmp.p, "deny")) {
-				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict '%.64s' is not allow, "
-				    "warn, ask or deny", h->tmp.p);
+				/* its bytes are the input's: PHI, a terminal's escapes */
+				phk_err_set(e, PHK_EXIT_INPUT, "phikit.guard.verdict is not allow, warn, "
+				    "ask or deny");
 				return -1;
 			}
 		}

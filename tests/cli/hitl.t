@@ -95,7 +95,7 @@ bad '{"run_id":"r","phikit":{"guard":"ask"}}' "phikit.guard is not an object"
 bad '{"run_id":"r","phikit":{"guard":{"verdict":1}}}' "phikit.guard.verdict is not a string"
 bad '{"run_id":"r","phikit":{"guard":{}}}' "phikit.guard has no verdict"
 bad '{"run_id":"r","phikit":{"guard":{"verdict":"maybe"}}}' \
-	"phikit.guard.verdict 'maybe' is not allow, warn, ask or deny"
+	"phikit.guard.verdict is not allow, warn, ask or deny"
 bad '{"phikit":{"guard":{"verdict":"ask"}}}' \
 	"a record held for review needs a run_id (this one is guard verdict ask)"
 bad '{"run_id":"r","phikit":[]}' '"phikit" is not an object'
