@@ -926,6 +926,19 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 			fail(r, -1, "the bundle names neither a run_id nor a range (from, to)");
 			goto done;
 		}
+		/*
+		 * as trace-export writes them, a prefix of a ts: nothing else is
+		 * signed about them, and they are printed back
+		 */
+		for (i = 0; i < 2; i++) {
+			const char *t = i ? to : from;
+			if (t && (strlen(t) < 4 || strlen(t) > LEDGER_TS_LEN ||
+			    strspn(t, "0123456789-T:.Z") != strlen(t))) {
+				fail(r, -1, "the bundle's %s is not a time (YYYY-MM-DD[THH:MM:SS])",
+				    i ? "to" : "from");
+				goto done;
+			}
+		}
 		r->runs = 0;
 		snprintf(r->range, sizeof(r->range), "%.40s to %.40s", from ? from : "the start",
 		    to ? to : "the end");

@@ -65,4 +65,19 @@ run "$LV" --db "$tmp/q.db" --key 'PRIVATE+KEY+audit+1a2b3c4d+AXKsecretsecret'
 is "$rc:$err" "2:ledger-verify: this is a signing key; give the verifier key (name+id+key)" \
 	"a signing key given as --key: never quoted"
 
+# ledger-verify: a bundle's range is printed back, so it must be a time
+newkey mk
+"$LA" --db "$tmp/m.db" --key "$tmp/mk.key" --run m-1 <<<'{"text":"x"}' >/dev/null
+"$TEX" --db "$tmp/m.db" --from 2020-01-01 -o "$tmp/range.json" 2>/dev/null
+run "$LV" "$tmp/range.json" --key "$vkey"
+like "$rc:$out" "0:bundle OK: entries from 2020-01-01 to the end, 1 entry*" "a range bundle verifies"
+jq -c '.from = "\u001b]0;x\u0007 219-09-9999"' "$tmp/range.json" >"$tmp/evil.json"
+run "$LV" "$tmp/evil.json" --key "$vkey"
+is "$rc:$out" "1:bundle INVALID: the bundle's from is not a time (YYYY-MM-DD[THH:MM:SS])" \
+	"a range that is not a time (nothing signs it): INVALID, not printed"
+no_esc "ledger-verify, a forged range"
+jq -c '.to = "2999-01-01T00:00:00.000000Z\u202e"' "$tmp/range.json" >"$tmp/evil.json"
+run "$LV" "$tmp/evil.json" --key "$vkey"
+is "$rc:$out" "1:bundle INVALID: the bundle's to is not a time (YYYY-MM-DD[THH:MM:SS])" \
+	"a range ending in a bidi override: INVALID"
 done_testing
