@@ -351,7 +351,8 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "stats"))
 		status = stats(&o);
 	else {
-		phk_warn("unknown command %s (keygen, checkpoint, anonymize, prune, stats)", phk_arg(cmd));
+		phk_warn("unknown command %s (keygen, checkpoint, anonymize, prune, stats)",
+		    phk_arg(cmd));
 		return PHK_EXIT_USAGE;
 	}
 	if (fclose(stdout) != 0 && status == 0) {

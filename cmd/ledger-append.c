@@ -95,7 +95,8 @@ main(int argc, char **argv)
 		case O_KIND:
 			if (!ledger_ident_ok(optarg)) {
 				phk_warn("--%s %s must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
-				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind", phk_arg(optarg));
+				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind",
+				    phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}

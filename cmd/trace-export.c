@@ -191,7 +191,8 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "html") == 0)
 				format = FMT_HTML;
 			else if ((format = export_format(optarg)) < 0) {
-				phk_warn("unknown --format %s (json, jsonl, otlp, hec, html)", phk_arg(optarg));
+				phk_warn("unknown --format %s (json, jsonl, otlp, hec, html)",
+				    phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
@@ -234,7 +235,8 @@ main(int argc, char **argv)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < (c == O_TIMEOUT) || v > 3600) {
-				phk_warn("bad --%s %s", c == O_TIMEOUT ? "timeout" : "retries", phk_arg(optarg));
+				phk_warn("bad --%s %s", c == O_TIMEOUT ? "timeout" : "retries",
+				    phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			if (c == O_TIMEOUT)

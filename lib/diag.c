@@ -93,7 +93,7 @@ phk_safe_text(char *out, size_t cap, const char *in)
 			en = 1;
 			n = 1;
 		} else if (*p < 0x80 || (n = utf8_cp(p, &cp)) == 0) {
-			/* C0, DEL, and a byte that is not UTF-8 (0x9b alone is CSI to some terminals) */
+			/* C0, DEL, a byte that is not UTF-8 (0x9b alone is CSI to some terminals) */
 			e[0] = '\\';
 			e[1] = 'x';
 			e[2] = hex[*p >> 4];
