@@ -114,7 +114,9 @@ demo: all
 # libFuzzer: every harness built with clang over the library built the same
 # way (coverage, ASan, UBSan), each run SECONDS on a scratch copy of its
 # seeds. A crash leaves its input in fuzz-out/<harness>/; copy it into
-# tests/fuzz/corpus/<harness>/ once fixed, so make check replays it.
+# tests/fuzz/corpus/<harness>/ once fixed, so make check replays it. Every
+# harness runs its time even when one before it crashed; make fuzz fails
+# at the end, naming those that did.
 SECONDS    ?= 60
 FUZZ_CC    ?= clang
 FUZZ_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
@@ -127,17 +129,24 @@ fuzz: .deps-ok
 	  { [ $$o -nt $$f ] && [ -z "$$(find lib -name '*.h' -newer $$o)" ]; } || \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 	    -c -o $$o $$f || exit 1; done
-	@set -e; for h in $(FUZZ); do \
+	@failed=; for h in $(FUZZ); do \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o fuzz-out/fuzz_$$h \
-	    tests/fuzz/fuzz_$$h.c tests/fuzz/fuzz.c fuzz-out/lib/*.o $(PKG_LIBS); \
-	  rm -rf fuzz-out/$$h && mkdir -p fuzz-out/$$h/corpus && cp tests/fuzz/corpus/$$h/* fuzz-out/$$h/corpus/; \
+	    tests/fuzz/fuzz_$$h.c tests/fuzz/fuzz.c fuzz-out/lib/*.o $(PKG_LIBS) || exit 1; \
+	  rm -rf fuzz-out/$$h && mkdir -p fuzz-out/$$h/corpus && \
+	    cp tests/fuzz/corpus/$$h/* fuzz-out/$$h/corpus/ || exit 1; \
 	  echo "fuzz: $$h for $(SECONDS) s"; \
-	  PHIKIT_POLICY=$(CURDIR)/policies/hipaa.yaml UBSAN_OPTIONS=halt_on_error=1 \
+	  if ! PHIKIT_POLICY=$(CURDIR)/policies/hipaa.yaml UBSAN_OPTIONS=halt_on_error=1 \
 	    fuzz-out/fuzz_$$h -max_total_time=$(SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix=fuzz-out/$$h/ -print_final_stats=1 \
-	    fuzz-out/$$h/corpus 2>fuzz-out/$$h/log || { tail -n 40 fuzz-out/$$h/log; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' fuzz-out/$$h/log | sed "s/^/  $$h /"; \
-	done
+	    fuzz-out/$$h/corpus 2>fuzz-out/$$h/log; then \
+	    tail -n 40 fuzz-out/$$h/log; failed="$$failed $$h"; fi; \
+	  grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb' \
+	    fuzz-out/$$h/log | sed "s/^/  $$h /"; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' fuzz-out/$$h/log | sed "s/^/  $$h /"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "fuzz: failed:$$failed (inputs in fuzz-out/<harness>/crash-*, logs beside them)" >&2; \
+	  exit 1; fi
 
 # The CLI suite under valgrind memcheck (slow; not part of check).
 valgrind: all

@@ -88,7 +88,7 @@ main(int argc, char **argv)
 			errno = 0;
 			jobs = (int)strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
-				phk_warn("bad --jobs '%s' (1 to 64)", optarg);
+				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -119,14 +119,14 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				flt.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &max_line) < 0) {
-				phk_warn("bad --max-line '%s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -214,14 +214,14 @@ main(int argc, char **argv)
 	if (flt.skip && flt.bad)
 		phk_warn("%lu bad line%s skipped", flt.bad, flt.bad == 1 ? "" : "s");
 	if (stats) {
-		fprintf(stderr, "%s: %llu records allow=%llu warn=%llu ask=%llu deny=%llu",
-		    phk_prog(), runs.records, runs.verdicts[SEV_ALLOW], runs.verdicts[SEV_WARN],
-		    runs.verdicts[SEV_ASK], runs.verdicts[SEV_DENY]);
+		char more[64] = "", forgot[64] = "";
 		if (drop)
-			fprintf(stderr, " dropped=%llu", runs.dropped);
+			snprintf(more, sizeof(more), " dropped=%llu", runs.dropped);
 		if (runs.forgotten)
-			fprintf(stderr, " runs_forgotten=%llu", runs.forgotten);
-		fputc('\n', stderr);
+			snprintf(forgot, sizeof(forgot), " runs_forgotten=%llu", runs.forgotten);
+		phk_warn("%llu records allow=%llu warn=%llu ask=%llu deny=%llu%s%s", runs.records,
+		    runs.verdicts[SEV_ALLOW], runs.verdicts[SEV_WARN], runs.verdicts[SEV_ASK],
+		    runs.verdicts[SEV_DENY], more, forgot);
 	}
 	/* a violation is news only when nothing worse happened */
 	if (fail && status == 0 && runs.verdicts[SEV_DENY] > 0)

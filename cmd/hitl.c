@@ -65,7 +65,7 @@ queued(void *ctx, long long item, const char *run, const char *reason)
 	const struct opts *o = ctx;
 
 	if (!o->quiet)
-		fprintf(stderr, "%s: queued item %lld (run %s): %s\n", phk_prog(), item, run, reason);
+		phk_warn("queued item %lld (run %s): %s", item, run, reason);
 }
 
 static void
@@ -114,7 +114,7 @@ env_secs(const char *name, long *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 0 || v > 100L * 366 * 86400) {
-		phk_warn("%s must be a whole number of seconds, not '%.64s'", name, s);
+		phk_warn("%s must be a whole number of seconds, not %s", name, phk_arg(s));
 		return -1;
 	}
 	*out = v;
@@ -177,14 +177,13 @@ setup(struct ctx *c, const struct opts *o, int create)
 		c->have_sk = 1;
 		c->h.sk = &c->sk;
 	}
-	if ((ck = ckpt_path(o->ckout)) != NULL) {
-		if (!c->have_sk) {
-			phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
-			return PHK_EXIT_USAGE;
-		}
-		if ((c->h.ckfd = ckpt_open(ck, &e)) < 0)
-			goto err;
+	if (o->ckout && !c->have_sk) {
+		phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
+		return PHK_EXIT_USAGE;
 	}
+	/* what it signs is saved; without a key there is nothing to save */
+	if ((ck = ckpt_path(o->ckout)) != NULL && c->have_sk && (c->h.ckfd = ckpt_open(ck, &e)) < 0)
+		goto err;
 	/* the queue's policy is fixed when it is made: every command is judged by it */
 	buf_reset(&c->h.note);
 	if (dbpolicy_enforce(&c->l, &c->pol, 1, c->user, c->h.sk, &c->h.note, &e) < 0)
@@ -332,7 +331,7 @@ list(struct opts *o)
 			;
 		if (states[j] == NULL) {
 			phk_warn("--status takes pending, escalated, approved, rejected, expired or "
-			    "released, not '%.64s'", o->status);
+			    "released, not %s", phk_arg(o->status));
 			return PHK_EXIT_USAGE;
 		}
 	}
@@ -629,7 +628,7 @@ parse_id(const char *s, long long *id)
 	errno = 0;
 	*id = strtoll(s, &end, 10);
 	if (errno || end == s || *end || *id < 1 || s[0] == '+' || s[0] == ' ') {
-		phk_warn("'%.64s' is not an item number", s);
+		phk_warn("%s is not an item number", phk_arg(s));
 		return -1;
 	}
 	return 0;
@@ -694,8 +693,8 @@ main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], cmd); k++)
 		;
 	if (cmds[k] == NULL) {
-		phk_warn("unknown command '%.64s' (gate, list, show, approve, reject, release, wait)",
-		    cmd);
+		phk_warn("unknown command %s (gate, list, show, approve, reject, release, wait)",
+		    phk_arg(cmd));
 		return PHK_EXIT_USAGE;
 	}
 	argc--;
@@ -718,7 +717,7 @@ main(int argc, char **argv)
 			errno = 0;
 			o.timeout = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o.timeout >= 0 && o.timeout <= 1e7)) {
-				phk_warn("bad --timeout '%.64s' (seconds, 0 to 10000000)", optarg);
+				phk_warn("bad --timeout %s (seconds, 0 to 10000000)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
@@ -726,13 +725,13 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				o.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%.64s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &sz) < 0 || sz < 2) {
-				phk_warn("bad --max-line '%.64s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			o.max_line = (long)sz;
@@ -741,7 +740,7 @@ main(int argc, char **argv)
 			errno = 0;
 			o.limit = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || o.limit < 1 || o.limit > 1000000000L) {
-				phk_warn("bad --limit '%.64s' (1 or more)", optarg);
+				phk_warn("bad --limit %s (1 or more)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
@@ -756,7 +755,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (o.run && !ledger_ident_ok(o.run)) {
-		phk_warn("--run '%.200s' is not an identifier", o.run);
+		phk_warn("--run %s is not an identifier", phk_arg(o.run));
 		return PHK_EXIT_USAGE;
 	}
 	if (o.db == NULL || *o.db == '\0')
@@ -771,7 +770,7 @@ main(int argc, char **argv)
 		if (parse_id(argv[0], &o.id) < 0)
 			return PHK_EXIT_USAGE;
 	} else if (strcmp(cmd, "gate") && argc > 0) {
-		phk_warn("unexpected argument '%.64s'", argv[0]);
+		phk_warn("unexpected argument %s", phk_arg(argv[0]));
 		return PHK_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "gate"))

@@ -82,8 +82,7 @@ keygen(struct opts *o)
 		return status;
 	}
 	printf("%s\n", vkey);
-	fprintf(stderr, "%s: secret key in '%s' (mode 0600); the line above is its verifier key\n",
-	    phk_prog(), path);
+	phk_warn("secret key in '%s' (mode 0600); the line above is its verifier key", path);
 	return 0;
 }
 
@@ -417,8 +416,8 @@ main(int argc, char **argv)
 		case O_JSON: o.json = 1; break;
 		case O_ACTOR:
 			if (!ledger_ident_ok(optarg)) {
-				phk_warn("--actor '%.200s' must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
-				    optarg);
+				phk_warn("--actor %s must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
+				    phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			snprintf(o.actor, sizeof(o.actor), "%s", optarg);
@@ -432,11 +431,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		phk_warn("unexpected argument '%s'", argv[optind]);
+		phk_warn("unexpected argument %s", phk_arg(argv[optind]));
 		return PHK_EXIT_USAGE;
 	}
 	if (o.run && !ledger_ident_ok(o.run)) {
-		phk_warn("--run '%.200s' is not an identifier", o.run);
+		phk_warn("--run %s is not an identifier", phk_arg(o.run));
 		return PHK_EXIT_USAGE;
 	}
 	if (o.db == NULL || *o.db == '\0')
@@ -454,7 +453,8 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "stats"))
 		status = stats(&o);
 	else {
-		phk_warn("unknown command '%s' (keygen, checkpoint, anonymize, prune, policy, stats)", cmd);
+		phk_warn("unknown command %s (keygen, checkpoint, anonymize, prune, policy, stats)",
+		    phk_arg(cmd));
 		return PHK_EXIT_USAGE;
 	}
 	if (fclose(stdout) != 0 && status == 0) {

@@ -96,8 +96,9 @@ main(int argc, char **argv)
 		case O_ACTOR:
 		case O_KIND:
 			if (!ledger_ident_ok(optarg)) {
-				phk_warn("--%s '%.200s' must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
-				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind", optarg);
+				phk_warn("--%s %s must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",
+				    c == O_RUN ? "run" : c == O_ACTOR ? "actor" : "kind",
+				    phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -121,21 +122,21 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				a.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &a.max_line) < 0 || a.max_line < 2) {
-				phk_warn("bad --max-line '%s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_BATCH:
 			if (number(optarg, 1, 1000000, &v) < 0) {
-				phk_warn("bad --batch '%s' (1 to 1000000 records)", optarg);
+				phk_warn("bad --batch %s (1 to 1000000 records)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -143,7 +144,7 @@ main(int argc, char **argv)
 			break;
 		case O_BATCHMS:
 			if (number(optarg, 0, 3600000, &v) < 0) {
-				phk_warn("bad --batch-ms '%s' (0 to 3600000)", optarg);
+				phk_warn("bad --batch-ms %s (0 to 3600000)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -202,12 +203,13 @@ main(int argc, char **argv)
 		have_sk = 1;
 		a.sk = &sk;
 	}
-	if ((ckout = ckpt_path(ckout)) != NULL) {
-		if (!a.sk) {
-			phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
-			status = PHK_EXIT_USAGE;
-			goto out;
-		}
+	if (ckout && !a.sk) {
+		phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
+		status = PHK_EXIT_USAGE;
+		goto out;
+	}
+	/* what it signs is saved; without a key there is nothing to save */
+	if ((ckout = ckpt_path(ckout)) != NULL && a.sk) {
 		if ((a.ckfd = ckpt_open(ckout, &e)) < 0) {
 			phk_warn("%s", e.msg);
 			status = PHK_EXIT_IO;
@@ -268,8 +270,8 @@ main(int argc, char **argv)
 	if (a.skip && a.bad)
 		phk_warn("%lu bad line%s skipped", a.bad, a.bad == 1 ? "" : "s");
 	if (stats)
-		fprintf(stderr, "%s: %llu record%s appended in %llu transaction%s\n", phk_prog(),
-		    a.appended, a.appended == 1 ? "" : "s", a.batches, a.batches == 1 ? "" : "s");
+		phk_warn("%llu record%s appended in %llu transaction%s", a.appended,
+		    a.appended == 1 ? "" : "s", a.batches, a.batches == 1 ? "" : "s");
 out:
 	if (a.ckfd >= 0 && close(a.ckfd) < 0 && status == 0) {
 		phk_warn("%s: %s", ckout, strerror(errno));

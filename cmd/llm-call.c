@@ -98,19 +98,19 @@ main(int argc, char **argv)
 			errno = 0;
 			o.temperature = strtod(optarg, &end);
 			if (errno || end == optarg || *end || o.temperature < 0 || o.temperature > 2) {
-				phk_warn("bad --temperature '%.64s' (0 to 2)", optarg);
+				phk_warn("bad --temperature %s (0 to 2)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
 		case O_MAXTOK:
 			if (number(optarg, 1, 1000000, &o.max_tokens) < 0) {
-				phk_warn("bad --max-tokens '%.64s'", optarg);
+				phk_warn("bad --max-tokens %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
 		case 'j':
 			if (number(optarg, 1, 64, &v) < 0) {
-				phk_warn("bad --jobs '%.64s' (1 to 64)", optarg);
+				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			o.jobs = (int)v;
@@ -126,14 +126,14 @@ main(int argc, char **argv)
 			break;
 		case O_TIMEOUT:
 			if (number(optarg, 1, 3600, &v) < 0) {
-				phk_warn("bad --timeout '%.64s' (1 to 3600 seconds)", optarg);
+				phk_warn("bad --timeout %s (1 to 3600 seconds)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			ho.timeout_ms = v * 1000;
 			break;
 		case O_RETRIES:
 			if (number(optarg, 0, 100, &v) < 0) {
-				phk_warn("bad --retries '%.64s' (0 to 100)", optarg);
+				phk_warn("bad --retries %s (0 to 100)", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			ho.retries = (int)v;
@@ -142,13 +142,13 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				o.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%.64s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &o.max_line) < 0 || o.max_line < 2) {
-				phk_warn("bad --max-line '%.64s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
@@ -221,9 +221,9 @@ main(int argc, char **argv)
 	if (o.skip && st.failed)
 		phk_warn("%lu record%s withheld", st.failed, st.failed == 1 ? "" : "s");
 	if (stats)
-		fprintf(stderr, "%s: %lu record%s, %lu answered, %lu withheld, %lu retr%s\n", phk_prog(),
-		    st.records, st.records == 1 ? "" : "s", st.records - st.failed, st.failed,
-		    st.retries, st.retries == 1 ? "y" : "ies");
+		phk_warn("%lu record%s, %lu answered, %lu withheld, %lu retr%s", st.records,
+		    st.records == 1 ? "" : "s", st.records - st.failed, st.failed, st.retries,
+		    st.retries == 1 ? "y" : "ies");
 out:
 	if (auth)
 		http_header_free(auth);

@@ -90,7 +90,7 @@ main(int argc, char **argv)
 			errno = 0;
 			jobs = (int)strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
-				phk_warn("bad --jobs '%s' (1 to 64)", optarg);
+				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -103,7 +103,7 @@ main(int argc, char **argv)
 			else if (!strcmp(optarg, "pseudonym"))
 				o.replace = REPLACE_PSEUDONYM;
 			else {
-				phk_warn("unknown mode '%s' (tag, mask or pseudonym)", optarg);
+				phk_warn("unknown mode %s (tag, mask or pseudonym)", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -137,14 +137,14 @@ main(int argc, char **argv)
 			if (!strcmp(optarg, "skip"))
 				flt.skip = 1;
 			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not '%s'", optarg);
+				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case O_MAXLINE:
 			if (jsonl_parse_size(optarg, &max_line) < 0) {
-				phk_warn("bad --max-line '%s'", optarg);
+				phk_warn("bad --max-line %s", phk_arg(optarg));
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
@@ -234,17 +234,20 @@ main(int argc, char **argv)
 		phk_warn("%lu bad line%s skipped", flt.bad, flt.bad == 1 ? "" : "s");
 	if (stats) {
 		unsigned long long records = 0, tot[CAT__N] = { 0 };
+		char line[64 * CAT__N + 32];
+		size_t len = 0;
 		int k;
 		for (k = 0; k < nsc; k++) {
 			records += sc[k].records;
 			for (i = 0; i < CAT__N; i++)
 				tot[i] += sc[k].total[i];
 		}
-		fprintf(stderr, "%s: %llu records", phk_prog(), records);
+		line[0] = '\0';
 		for (i = 0; i < CAT__N; i++)
-			if (tot[i])
-				fprintf(stderr, " %s=%llu", cat_name(i), tot[i]);
-		fputc('\n', stderr);
+			if (tot[i] && len < sizeof(line))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%llu",
+				    cat_name(i), tot[i]);
+		phk_warn("%llu records%s", records, line);
 	}
 done:
 	/* clones first: they borrow from the first */

@@ -186,7 +186,7 @@ main(int argc, char **argv)
 			break;
 		case O_RUN:
 			if (!ledger_ident_ok(optarg)) {
-				phk_warn("--run '%.200s' is not an identifier", optarg);
+				phk_warn("--run %s is not an identifier", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			bo.run = xo.run = optarg;
@@ -200,7 +200,8 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "html") == 0)
 				format = FMT_HTML;
 			else if ((format = export_format(optarg)) < 0) {
-				phk_warn("unknown --format '%.64s' (json, jsonl, otlp, hec, html)", optarg);
+				phk_warn("unknown --format %s (json, jsonl, otlp, hec, html)",
+				    phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			break;
@@ -220,8 +221,8 @@ main(int argc, char **argv)
 			/* a prefix of a ts: 2026-11-24, 2026-11-24T15, ... */
 			if (strlen(optarg) < 4 || strlen(optarg) > LEDGER_TS_LEN ||
 			    strspn(optarg, "0123456789-T:.Z") != strlen(optarg)) {
-				phk_warn("--%s '%.64s' is not a time (YYYY-MM-DD[THH:MM:SS])",
-				    c == O_FROM ? "from" : "to", optarg);
+				phk_warn("--%s %s is not a time (YYYY-MM-DD[THH:MM:SS])",
+				    c == O_FROM ? "from" : "to", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			*(c == O_FROM ? &xo.from : &xo.to) = optarg;
@@ -243,7 +244,8 @@ main(int argc, char **argv)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < (c == O_TIMEOUT) || v > 3600) {
-				phk_warn("bad --%s '%.64s'", c == O_TIMEOUT ? "timeout" : "retries", optarg);
+				phk_warn("bad --%s %s", c == O_TIMEOUT ? "timeout" : "retries",
+				    phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
 			if (c == O_TIMEOUT)
@@ -353,15 +355,14 @@ main(int argc, char **argv)
 		if (status != 0)
 			unlink(tmp);
 		else if (format < 0 && bo.run)
-			fprintf(stderr, "%s: %ld entr%s of run '%s' written to '%s'\n", phk_prog(), n,
-			    n == 1 ? "y" : "ies", bo.run, out);
+			phk_warn("%ld entr%s of run '%s' written to '%s'", n, n == 1 ? "y" : "ies",
+			    bo.run, out);
 		else
-			fprintf(stderr, "%s: %ld entr%s written to '%s'\n", phk_prog(), n,
-			    n == 1 ? "y" : "ies", out);
+			phk_warn("%ld entr%s written to '%s'", n, n == 1 ? "y" : "ies", out);
 	} else if (d.url) {
 		if (status == 0)
-			fprintf(stderr, "%s: %ld entr%s delivered in %ld batch%s\n", phk_prog(), n,
-			    n == 1 ? "y" : "ies", d.batches, d.batches == 1 ? "" : "es");
+			phk_warn("%ld entr%s delivered in %ld batch%s", n, n == 1 ? "y" : "ies",
+			    d.batches, d.batches == 1 ? "" : "es");
 	} else if (fclose(stdout) != 0 && status == 0) {
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;

@@ -13,7 +13,11 @@
 
 #include "diag.h"
 
-/* The path to save to: opt if given, else $PHIKIT_CHECKPOINT_OUT, else NULL. */
+/*
+ * The path to save to: opt if given, else $PHIKIT_CHECKPOINT_OUT, else NULL.
+ * A writer given no signing key signs nothing and saves nothing; it is an
+ * error only when --checkpoint-out itself was given.
+ */
 const char *ckpt_path(const char *opt);
 /* Opens path for appending (created 0600, no symlink); the fd, or -1 with e set. */
 int ckpt_open(const char *path, struct phk_err *e);

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "export.h"
+#include "jscan.h"
 
 #define BATCH_BYTES (4u << 20)
 
@@ -56,11 +57,13 @@ summary(const char *kind, const char *payload, size_t n)
 	static const char *const hitl_keys[] = { "item", "decision", "reviewer", "unix_user",
 	    "status", "approvals", "approvals_required", "reason", "action", "rule", NULL };
 	json_t *p, *out = json_object(), *pk, *v, *rules;
+	struct phk_err e;
 	size_t i;
 
 	if (out == NULL || payload == NULL)
 		return out;
-	if ((p = json_loadb(payload, n, 0, NULL)) == NULL || !json_is_object(p))
+	/* a payload jansson cannot hold whole (a 40-digit number in its text) keeps its verdicts */
+	if ((p = jscan_json_annotations(payload, n, &e)) == NULL || !json_is_object(p))
 		goto done;
 	pk = json_object_get(p, "phikit");
 	if ((v = json_object_get(pk, "scrub")) != NULL && json_is_object(v)) {

@@ -715,13 +715,15 @@ call_args(struct guard *g, const char *line, const struct toolcall *c, char **ou
     size_t *outn)
 {
 	static const char null_args[] = "null";
-	const char *src = null_args;
+	const char *src = null_args, *why;
 	size_t sn = 4;
 	json_error_t je;
 	json_t *j = NULL;
 	char *d = NULL;
+	int st;
 
 	buf_reset(&g->tmp);
+	memset(&je, 0, sizeof(je));
 	if (c->args_s >= 0 && c->args_str) {
 		if (jstr_decode(line + c->args_s, (size_t)(c->args_e - c->args_s), &g->tmp) < 0)
 			goto oom;
@@ -732,24 +734,21 @@ call_args(struct guard *g, const char *line, const struct toolcall *c, char **ou
 		j = json_loadb(line + c->args_s, (size_t)(c->args_e - c->args_s),
 		    JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
 	if (j == NULL && c->args_s >= 0) {
-		switch (json_error_code(&je)) {
-		case json_error_out_of_memory:
+		/*
+		 * What jansson cannot hold (an integer past 64 bits, \u0000 in a
+		 * key) is bad input, and so is a duplicate key: jansson keeps the
+		 * last, a tool may take the first, unchecked. A string of text
+		 * that is no JSON at all is matched as the text it is.
+		 */
+		why = jscan_json_why(&je, !c->args_str, &st);
+		if (st == PHK_EXIT_IO && !strcmp(why, "out of memory"))
 			goto oom;
-		case json_error_duplicate_key:
-		case json_error_numeric_overflow:
-		case json_error_null_byte_in_key:
-		case json_error_stack_overflow:
-			/* two readers could see two calls: refused, never guessed */
-			phk_err_set(g->e, PHK_EXIT_INPUT, "a tool call's arguments are past what "
-			    "phikit reads (a duplicate key, a number too large, a NUL in a key, or "
-			    "nesting too deep)");
+		if (!c->args_str || (strcmp(why, "malformed JSON") && strcmp(why, "unexpected end of input") &&
+		    strcmp(why, "a control character in a string") && strcmp(why, "invalid UTF-8") &&
+		    strcmp(why, "a lone UTF-16 surrogate"))) {
+			phk_err_set(g->e, PHK_EXIT_INPUT, "%s: %s", c->args_str ? "a tool call's "
+			    "arguments" : "args", why);
 			return -1;
-		default:
-			/* a string of text that is no JSON: matched as the text it is */
-			if (!c->args_str) {
-				phk_err_set(g->e, PHK_EXIT_INPUT, "\"args\" is past what phikit reads");
-				return -1;
-			}
 		}
 	}
 	if (j != NULL) {
@@ -763,6 +762,7 @@ call_args(struct guard *g, const char *line, const struct toolcall *c, char **ou
 			sn = strlen(d);
 		}
 	}
+	/* zero-padded: PCRE2's JIT reads up to 16 bytes past a subject's end */
 	if ((*out = malloc(sn + 32)) == NULL)
 		goto oom;
 	memcpy(*out, src, sn);
@@ -904,7 +904,6 @@ check_tools(struct guard *g, const char *line)
 static int
 usage_cost(struct guard *g, const char *line, long s, long e, double *cost)
 {
-	json_error_t je;
 	json_t *j, *c;
 
 	*cost = 0;
@@ -914,10 +913,10 @@ usage_cost(struct guard *g, const char *line, long s, long e, double *cost)
 		phk_err_set(g->e, PHK_EXIT_INPUT, "usage must be an object");
 		return -1;
 	}
-	if ((j = json_loadb(line + s, (size_t)(e - s), JSON_ALLOW_NUL, &je)) == NULL) {
-		phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+	/* a duplicate cost_field: jansson keeps the last, a biller may count the first */
+	if ((j = jscan_json(line + s, (size_t)(e - s), JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, 1,
+	    "usage", g->e)) == NULL)
 		return -1;
-	}
 	c = json_object_get(j, g->pol->limits.cost_field);
 	if (c != NULL) {
 		if (!json_is_number(c) || !(json_number_value(c) >= 0) ||

@@ -60,7 +60,7 @@ http_url_check(const char *url, int insecure_http, struct phk_err *e)
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		phk_err_set(e, PHK_EXIT_USAGE, "'%.200s' is not a URL", url);
+		phk_err_set(e, PHK_EXIT_USAGE, "%s is not a URL", phk_url(url));
 		goto out;
 	}
 	if (!strcmp(scheme, "https"))
@@ -69,10 +69,10 @@ http_url_check(const char *url, int insecure_http, struct phk_err *e)
 		/* health data in clear text only where it never leaves the host */
 		ok = insecure_http || loopback(host);
 		if (!ok)
-			phk_err_set(e, PHK_EXIT_USAGE, "'%.200s': http:// only to a loopback address; "
-			    "use https:// (or --insecure-http on a network you trust)", url);
+			phk_err_set(e, PHK_EXIT_USAGE, "%s: http:// only to a loopback address; "
+			    "use https:// (or --insecure-http on a network you trust)", phk_url(url));
 	} else
-		phk_err_set(e, PHK_EXIT_USAGE, "'%.200s': only https:// and http:// URLs", url);
+		phk_err_set(e, PHK_EXIT_USAGE, "%s: only https:// and http:// URLs", phk_url(url));
 out:
 	curl_free(scheme);
 	curl_free(host);

@@ -1,3 +1,5 @@
+#include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jscan.h"
@@ -199,12 +201,176 @@ push(struct jscan *s)
 	return 0;
 }
 
+/* ---- keys ---- */
+
+static size_t
+utf8_put(char *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (char)(0xC0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	b[0] = (char)(0xF0 | (cp >> 18));
+	b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	b[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * A key's raw bytes, already validated by string(), decoded into out:
+ * its length, or (size_t)-1 when it does not fit in cap bytes.
+ */
+static size_t
+key_decode(const char *raw, size_t n, char *out, size_t cap)
+{
+	size_t i = 0, k = 0, m;
+	unsigned u, lo;
+	char b[4];
+
+	while (i < n) {
+		if (raw[i] != '\\') {
+			b[0] = raw[i++];
+			m = 1;
+		} else if (raw[i + 1] == 'u') {
+			(void)hex4(raw + i + 2, &u);
+			i += 6;
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				(void)hex4(raw + i + 2, &lo);
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			}
+			m = utf8_put(b, u);
+		} else {
+			switch (raw[i + 1]) {
+			case 'b': b[0] = '\b'; break;
+			case 'f': b[0] = '\f'; break;
+			case 'n': b[0] = '\n'; break;
+			case 'r': b[0] = '\r'; break;
+			case 't': b[0] = '\t'; break;
+			default: b[0] = raw[i + 1];	/* '"', '\\', '/' */
+			}
+			i += 2;
+			m = 1;
+		}
+		if (m > cap - k)
+			return (size_t)-1;
+		memcpy(out + k, b, m);
+		k += m;
+	}
+	return k;
+}
+
+static int
+key_is(const struct jseg *g, const char *k)
+{
+	size_t n = strlen(k);
+
+	return g->key != NULL && g->klen == n && memcmp(g->key, k, n) == 0;
+}
+
+/*
+ * The objects whose keys phikit interprets, by where they are, and those
+ * keys: each may appear once (DESIGN.md).
+ */
+enum { KC_NONE, KC_TOP, KC_PHIKIT, KC_GUARD, KC_TOOL, KC_CHOICE, KC_MESSAGE, KC_CALL,
+    KC_FUNCTION };
+static const char *const once_top[] = { "run_id", "phikit", "tool", "agent", "args", "usage",
+    "messages", "text", "choices", NULL };
+static const char *const once_phikit[] = { "scrub", "guard", "ledger", "hitl", NULL };
+static const char *const once_guard[] = { "verdict", NULL };
+static const char *const once_name[] = { "name", NULL };
+static const char *const once_choice[] = { "message", NULL };
+static const char *const once_message[] = { "tool_calls", NULL };
+static const char *const once_call[] = { "function", NULL };
+static const char *const once_function[] = { "name", "arguments", NULL };
+static const char *const *const once_keys[] = {
+	[KC_NONE] = NULL, [KC_TOP] = once_top, [KC_PHIKIT] = once_phikit,
+	[KC_GUARD] = once_guard, [KC_TOOL] = once_name, [KC_CHOICE] = once_choice,
+	[KC_MESSAGE] = once_message, [KC_CALL] = once_call, [KC_FUNCTION] = once_function,
+};
+
+/* Which of those an object is, from the path that leads to it. */
+static int
+key_context(const struct jpath *p)
+{
+	const struct jseg *g = p->seg;
+
+	switch (p->n) {
+	case 0:
+		return KC_TOP;
+	case 1:
+		return key_is(&g[0], "phikit") ? KC_PHIKIT : key_is(&g[0], "tool") ? KC_TOOL :
+		    KC_NONE;
+	case 2:
+		if (key_is(&g[0], "phikit"))
+			return key_is(&g[1], "guard") ? KC_GUARD : KC_NONE;
+		return key_is(&g[0], "choices") && g[1].key == NULL ? KC_CHOICE : KC_NONE;
+	case 3:
+	case 5:
+	case 6:
+		if (!key_is(&g[0], "choices") || g[1].key != NULL || !key_is(&g[2], "message"))
+			return KC_NONE;
+		if (p->n == 3)
+			return KC_MESSAGE;
+		if (!key_is(&g[3], "tool_calls") || g[4].key != NULL)
+			return KC_NONE;
+		return p->n == 5 ? KC_CALL : key_is(&g[5], "function") ? KC_FUNCTION : KC_NONE;
+	default:
+		return KC_NONE;
+	}
+}
+
+/*
+ * A second key our own: the key named (it is ours, not the input's), with
+ * the path of its object, which holds only our keys and array indexes.
+ */
+static int
+duplicate(struct jscan *s, size_t keyq, const char *key)
+{
+	char where[192];
+	size_t w = 0;
+	int i, k;
+
+	where[0] = '\0';
+	for (i = 0; i + 1 < s->path.n; i++) {
+		const struct jseg *g = &s->path.seg[i];
+		k = g->key ? snprintf(where + w, sizeof(where) - w, "%s.%.*s", w ? "" : " in ",
+		    (int)g->klen, g->key) : snprintf(where + w, sizeof(where) - w, "%s[%ld]",
+		    w ? "" : " in .", g->index);
+		if (k < 0 || (size_t)k >= sizeof(where) - w)
+			break;
+		w += (size_t)k;
+	}
+	phk_err_set(s->e, PHK_EXIT_INPUT, "duplicate key \"%s\"%s at byte %zu", key, where,
+	    keyq + 1);
+	return -1;
+}
+
+/* bits of an object's seen mask: its interpreted keys, then find, then more */
+#define SEEN_FIND 16
+#define SEEN_MORE 17
+#define SEEN_MORE_MAX (64 - SEEN_MORE)
+
 static int
 object(struct jscan *s)
 {
+	const char *const *once = once_keys[key_context(&s->path)];
 	struct jseg *seg;
-	size_t ks, ke, keyq;
-	int esc, top = s->path.n == 0, n = 0, is_run, is_find, more, m;
+	size_t ks, ke, keyq, mark = s->ktop, len;
+	unsigned long long seen = 0;
+	int esc, top = s->path.n == 0, n = 0, is_run, is_find, is_pk, more, m;
 
 	if (push(s) < 0)
 		return -1;
@@ -219,34 +385,65 @@ object(struct jscan *s)
 		keyq = s->i;
 		if (string(s, &ks, &ke, &esc) < 0)
 			return -1;
-		seg->key = s->p + ks;
-		seg->klen = ke - ks;
+		/* the key as every other JSON reader sees it: "t\u006fol" is "tool" */
+		s->ktop = mark;
 		seg->index = -1;
+		if (!esc) {
+			seg->key = s->p + ks;
+			seg->klen = ke - ks;
+		} else {
+			if ((len = key_decode(s->p + ks, ke - ks, s->kbuf + mark,
+			    sizeof(s->kbuf) - mark)) == (size_t)-1) {
+				s->i = keyq;
+				return fail(s, "keys with escapes too long (4096 bytes along one "
+				    "path)");
+			}
+			seg->key = s->kbuf + mark;
+			seg->klen = len;
+			s->ktop = mark + len;
+		}
+		for (m = 0; once && once[m]; m++)
+			if (key_is(seg, once[m])) {
+				if (seen & (1ull << m))
+					return duplicate(s, keyq, once[m]);
+				seen |= 1ull << m;
+				break;
+			}
+		is_pk = top && key_is(seg, "phikit");
+		is_run = top && key_is(seg, "run_id");
+		is_find = top && s->find && key_is(seg, s->find);
+		if (is_find) {
+			if (seen & (1ull << SEEN_FIND))
+				return duplicate(s, keyq, s->find);
+			seen |= 1ull << SEEN_FIND;
+		}
+		more = -1;
+		for (m = 0; top && m < s->nmore; m++)
+			if (key_is(seg, s->more[m])) {
+				if (m < SEEN_MORE_MAX && (seen & (1ull << (SEEN_MORE + m))))
+					return duplicate(s, keyq, s->more[m]);
+				if (m < SEEN_MORE_MAX)
+					seen |= 1ull << (SEEN_MORE + m);
+				more = m;
+			}
 		ws(s);
 		if (s->i >= s->n || s->p[s->i] != ':')
 			return fail(s, "expected ':'");
 		s->i++;
 		ws(s);
-		if (top && ke - ks == 6 && memcmp(s->p + ks, "phikit", 6) == 0) {
+		if (is_pk) {
 			s->pk_key = (long)keyq;
 			s->pk_start = (long)s->i;
 		}
-		is_run = top && ke - ks == 6 && memcmp(s->p + ks, "run_id", 6) == 0;
-		is_find = top && s->find && strlen(s->find) == ke - ks &&
-		    memcmp(s->p + ks, s->find, ke - ks) == 0;
 		if (is_find)
 			s->find_start = (long)s->i;
-		more = -1;
-		for (m = 0; top && m < s->nmore; m++)
-			if (strlen(s->more[m]) == ke - ks && memcmp(s->p + ks, s->more[m], ke - ks) == 0) {
-				more = m;
-				s->more_span[m][0] = (long)s->i;
-			}
+		if (more >= 0)
+			s->more_span[more][0] = (long)s->i;
 		if (is_run)
 			s->run_start = (long)s->i;
 		if (value(s) < 0)
 			return -1;
-		if (top && s->pk_key == (long)keyq)
+		if (is_pk)
 			s->pk_end = (long)s->i;
 		if (is_run)
 			s->run_end = (long)s->i;
@@ -270,6 +467,7 @@ close:
 		s->top_close = s->i;
 		s->top_members = (size_t)n;
 	}
+	s->ktop = mark;
 	s->i++;
 	s->path.n--;
 	return 0;
@@ -354,6 +552,7 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 	s->i = 0;
 	s->e = e;
 	s->path.n = 0;
+	s->ktop = 0;
 	s->pk_key = s->pk_start = s->pk_end = -1;
 	s->run_start = s->run_end = -1;
 	s->find_start = s->find_end = -1;
@@ -383,6 +582,126 @@ jscan_record(struct jscan *s, const char *p, size_t n, struct phk_err *e)
 }
 
 int
+jscan_find(const char *p, size_t n, const char *key, long span[2], struct phk_err *e)
+{
+	struct jscan s;
+
+	jscan_init(&s, key);
+	if (jscan_record(&s, p, n, e) < 0)
+		return -1;
+	span[0] = s.find_start;
+	span[1] = s.find_end;
+	return s.find_start >= 0;
+}
+
+const char *
+jscan_json_why(const json_error_t *je, int scanned, int *status)
+{
+	*status = PHK_EXIT_INPUT;
+	/* jansson leaves the text empty when an allocation fails */
+	if (je->text[0] == '\0')
+		goto oom;
+	switch (json_error_code(je)) {
+	case json_error_out_of_memory:
+		goto oom;
+	case json_error_numeric_overflow:
+		return strncmp(je->text, "too big", 7) == 0 ? "an integer too large for 64 bits" :
+		    "a number too large for a double";
+	case json_error_null_byte_in_key:
+		return "\\u0000 in an object key";
+	case json_error_null_character:
+		return "\\u0000 in a string";
+	case json_error_stack_overflow:
+		return "nesting deeper than 2048 levels";
+	case json_error_duplicate_key:
+		return "a duplicate key";
+	case json_error_cannot_open_file:
+	case json_error_invalid_argument:
+		*status = PHK_EXIT_IO;
+		return "cannot be read";
+	default:
+		break;
+	}
+	/* scanned text is valid JSON: the lexer lost an allocation */
+	if (scanned)
+		goto oom;
+	if (json_error_code(je) == json_error_invalid_utf8)
+		return "invalid UTF-8";
+	if (strncmp(je->text, "control character", 17) == 0)
+		return "a control character in a string";
+	if (strncmp(je->text, "invalid Unicode", 15) == 0)
+		return "a lone UTF-16 surrogate";
+	if (json_error_code(je) == json_error_premature_end_of_input)
+		return "unexpected end of input";
+	return "malformed JSON";
+oom:
+	*status = PHK_EXIT_IO;
+	return "out of memory";
+}
+
+json_t *
+jscan_json(const char *p, size_t n, size_t flags, int scanned, const char *what,
+    struct phk_err *e)
+{
+	json_error_t je;
+	json_t *j;
+
+	memset(&je, 0, sizeof(je));
+	if ((j = json_loadb(p, n, flags, &je)) == NULL) {
+		int st;
+		const char *why = jscan_json_why(&je, scanned, &st);
+		if (st == PHK_EXIT_IO && strcmp(why, "out of memory") == 0)
+			phk_err_set(e, st, "%s", why);
+		else
+			phk_err_set(e, st, "%s: %s", what, why);
+	}
+	return j;
+}
+
+json_t *
+jscan_json_annotations(const char *p, size_t n, struct phk_err *e)
+{
+	static const char *const members[] = { "scrub", "guard", "ledger", "hitl" };
+	long pk[2], m[2];
+	json_t *j, *o, *v;
+	size_t i;
+	int rc;
+
+	if ((j = jscan_json(p, n, 0, 0, "the record", e)) != NULL || e->status != PHK_EXIT_INPUT)
+		return j;
+	/* valid JSON jansson cannot hold whole: phikit's members, one by one */
+	if ((rc = jscan_find(p, n, "phikit", pk, e)) < 0)
+		return NULL;
+	if ((j = json_object()) == NULL || json_object_set_new(j, "phikit", o = json_object()) < 0)
+		goto oom;
+	if (rc == 0 || p[pk[0]] != '{')
+		return j;
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		if ((rc = jscan_find(p + pk[0], (size_t)(pk[1] - pk[0]), members[i], m, e)) < 0) {
+			json_decref(j);
+			return NULL;
+		}
+		if (rc == 0)
+			continue;
+		if ((v = jscan_json(p + pk[0] + m[0], (size_t)(m[1] - m[0]), JSON_DECODE_ANY, 1,
+		    members[i], e)) == NULL) {
+			if (e->status != PHK_EXIT_INPUT) {
+				json_decref(j);
+				return NULL;
+			}
+			continue;	/* this member is what jansson cannot hold */
+		}
+		if (json_object_set_new(o, members[i], v) < 0)
+			goto oom;
+	}
+	return j;
+oom:
+	json_decref(j);
+	phk_err_set(e, PHK_EXIT_IO, "out of memory");
+	return NULL;
+}
+
+int
 jscan_is_ident(const char *raw, size_t n)
 {
 	size_t i, len = 0;
@@ -406,28 +725,8 @@ static int
 put_utf8(struct buf *out, unsigned cp)
 {
 	char b[4];
-	size_t n;
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return buf_add(out, b, n);
+	return buf_add(out, b, utf8_put(b, cp));
 }
 
 int

@@ -1060,7 +1060,8 @@ ledger_prune(struct ledger *l, const char *before, long retention_days, const ch
 	} else
 		snprintf(cut, sizeof(cut), "%s", before);
 	if (!date_ok(cut)) {
-		phk_err_set(e, PHK_EXIT_USAGE, "--before '%s' is not a date (YYYY-MM-DD)", before);
+		phk_err_set(e, PHK_EXIT_USAGE, "--before %s is not a date (YYYY-MM-DD)",
+		    phk_arg(before));
 		return -1;
 	}
 	now = time(NULL) - (time_t)retention_days * 86400;

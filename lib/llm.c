@@ -87,14 +87,12 @@ static int
 build_request(struct run *r, struct slot *x, const char *line, size_t n, struct phk_err *e)
 {
 	json_t *rec, *msgs, *req;
-	json_error_t je;
 	char *s;
 	int rc = -1;
 
-	if ((rec = json_loadb(line, n, JSON_ALLOW_NUL, &je)) == NULL) {
-		phk_err_set(e, PHK_EXIT_INPUT, "the record cannot be read as JSON");
+	/* scanned already: what fails is what jansson cannot hold, or memory */
+	if ((rec = jscan_json(line, n, JSON_ALLOW_NUL, 1, "the record", e)) == NULL)
 		return -1;
-	}
 	if (json_object_get(rec, "choices") != NULL || json_object_get(rec, "usage") != NULL) {
 		phk_err_set(e, PHK_EXIT_INPUT, "the record has choices or usage already (answered?)");
 		goto out;
@@ -161,8 +159,12 @@ finish(struct slot *x, struct phk_err *e)
 	struct jscan js;
 	int rc = -1;
 
-	if ((ans = json_loadb(x->resp.p, x->resp.len, 0, NULL)) == NULL ||
-	    !json_is_array(ch = json_object_get(ans, "choices")) || json_array_size(ch) == 0 ||
+	/* only a failed allocation is "out of memory"; anything else is the server's answer */
+	if ((ans = jscan_json(x->resp.p, x->resp.len, 0, 0, "the answer", e)) == NULL &&
+	    e->status == PHK_EXIT_IO)
+		goto out;
+	if (ans == NULL || !json_is_array(ch = json_object_get(ans, "choices")) ||
+	    json_array_size(ch) == 0 ||
 	    !json_is_object(msg = json_object_get(json_array_get(ch, 0), "message")) ||
 	    !(json_is_string(json_object_get(msg, "content")) ||
 	    json_is_array(json_object_get(msg, "tool_calls")))) {

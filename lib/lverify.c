@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "lverify.h"
 #include "sha256.h"
 #include "trail.h"
@@ -1203,15 +1204,27 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	r->bad_seq = -1;
 	r->is_bundle = 1;
 	r->runs = 1;
+	memset(&je, 0, sizeof(je));
 	if ((doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		char *near = strstr(je.text, " near '");
-		/* jansson quotes the text it stopped at: a bundle's text may be PHI */
+		const char *why = je.text;
+		int st;
+		/*
+		 * jansson quotes the text it stopped at, and a byte or a \u
+		 * escape in some reasons: a bundle's text may be PHI
+		 */
 		if (near)
 			*near = '\0';
-		if (je.line <= 0 || strstr(je.text, "unable to open"))
+		if (!strncmp(je.text, "control character", 17) ||
+		    !strncmp(je.text, "invalid Unicode", 15) ||
+		    !strncmp(je.text, "unable to decode", 16) || je.text[0] == '\0')
+			why = jscan_json_why(&je, 0, &st);
+		if (je.text[0] == '\0')
+			phk_err_set(e, PHK_EXIT_IO, "%s", why);
+		else if (je.line <= 0 || strstr(je.text, "unable to open"))
 			phk_err_set(e, PHK_EXIT_IO, "%s: %s", path, je.text);
 		else
-			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, je.text);
+			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, why);
 		return r->ok ? -1 : 0;
 	}
 	if (!json_is_object(doc) || (s = jstr(doc, "format")) == NULL ||
@@ -1263,6 +1276,19 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 		    (json_object_get(doc, "to") && to == NULL)) {
 			fail(r, -1, "the bundle names neither a run_id nor a range (from, to)");
 			goto done;
+		}
+		/*
+		 * as trace-export writes them, a prefix of a ts: nothing else is
+		 * signed about them, and they are printed back
+		 */
+		for (i = 0; i < 2; i++) {
+			const char *t = i ? to : from;
+			if (t && (strlen(t) < 4 || strlen(t) > LEDGER_TS_LEN ||
+			    strspn(t, "0123456789-T:.Z") != strlen(t))) {
+				fail(r, -1, "the bundle's %s is not a time (YYYY-MM-DD[THH:MM:SS])",
+				    i ? "to" : "from");
+				goto done;
+			}
 		}
 		r->runs = 0;
 		snprintf(r->range, sizeof(r->range), "%.40s to %.40s", from ? from : "the start",

@@ -449,8 +449,10 @@ note_verifier_load(struct note_verifier *v, const char *arg, struct phk_err *e)
 	if (note_verifier_parse(v, arg, e) == 0)
 		return 0;
 	if ((f = fopen(arg, "r")) == NULL) {
-		phk_err_set(e, PHK_EXIT_USAGE, "--key '%.200s' is neither a verifier key "
-		    "(name+id+key) nor a readable file", arg);
+		/* a signing key given by mistake is a secret: said so, never quoted */
+		if (strncmp(arg, "PRIVATE+KEY+", 12) != 0)
+			phk_err_set(e, PHK_EXIT_USAGE, "--key '%.200s' is neither a verifier key "
+			    "(name+id+key) nor a readable file", arg);
 		return -1;
 	}
 	if (fgets(line, sizeof(line), f) == NULL)

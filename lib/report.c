@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "lverify.h"
 #include "policy.h"
 #include "report.h"
@@ -60,8 +61,10 @@ static json_t *
 payload(sqlite3_stmt *q)
 {
 	const char *p = sqlite3_column_blob(q, 5);
+	struct phk_err e;
 
-	return p ? json_loadb(p, (size_t)sqlite3_column_bytes(q, 5), 0, NULL) : NULL;
+	/* a payload jansson cannot hold whole (a 40-digit number in its text) keeps its verdicts */
+	return p ? jscan_json_annotations(p, (size_t)sqlite3_column_bytes(q, 5), &e) : NULL;
 }
 
 struct agg {

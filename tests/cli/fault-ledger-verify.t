@@ -26,10 +26,14 @@ bundle '{"format":"phikit-audit-bundle","x":"SSN '$F_SECRET'",}' "malformed JSON
 bundle '["SSN '$F_SECRET'"]' "a non-object document" \
 	"not a phikit audit bundle (format phikit-audit-bundle, version 1)"
 bundle '{"a":"SSN '$F_SECRET' \xff"}' "invalid UTF-8" \
-	"$tmp/b.json:1:22: not a JSON document: unable to decode byte 0xff"
+	"$tmp/b.json:1:22: not a JSON document: invalid UTF-8"
 bundle '{"a":"SSN '$F_SECRET' \0"}' "a NUL byte" \
-	"$tmp/b.json:1:22: not a JSON document: control character 0x0"
+	"$tmp/b.json:1:22: not a JSON document: a control character in a string"
 bundle '' "an empty file" "$tmp/b.json:1:0: not a JSON document: '[' or '{' expected near end of file"
+bundle '{"a":"SSN '$F_SECRET' \\udc00"}' "a lone surrogate escape" \
+	"$tmp/b.json:1:29: not a JSON document: a lone UTF-16 surrogate"
+bundle '{"a":"SSN '$F_SECRET'","n":1234567890123456789012345}' "an integer past 64 bits" \
+	"$tmp/b.json:1:52: not a JSON document: too big integer"
 { printf '{"a":"SSN %s","b":' "$F_SECRET"; head -c 100000 /dev/zero | tr '\0' '['; } >"$tmp/deep.json"
 run "$LV" --key "$avkey" "$tmp/deep.json"
 is "$rc:$out" "1:bundle INVALID: $tmp/deep.json:1:2075: not a JSON document: maximum parsing depth reached" \

@@ -32,11 +32,11 @@ bad "a tool object without a name" '"tool" must be a string or an object with a 
 around '{"choices":[{"message":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]}'
 bad "an OpenAI tool call without a name" 'a tool call has no "name"'
 around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"a","name":"export_raw_data","arguments":"{}"}}]}}]}'
-bad "an OpenAI tool call with its name twice" "a tool call has a duplicate key"
+bad "an OpenAI tool call with its name twice" 'duplicate key "name" in .choices[0].message.tool_calls[0].function at byte 63'
 around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"export_raw_data","arguments":{"q":"x"}}}]}}]}'
 bad "OpenAI arguments that are not a string" 'a tool call'"'"'s "arguments" must be a string of JSON text, as the API sends them'
 around '{"choices":[{"message":{"tool_calls":[{"function":{"name":"export_raw_data","arguments":"{\"deidentified\":true,\"deidentified\":false}"}}]}}]}'
-bad "OpenAI arguments with a key twice" "a tool call's arguments are past what phikit reads (a duplicate key, a number too large, a NUL in a key, or nesting too deep)"
+bad "OpenAI arguments with a key twice" "a tool call's arguments: a duplicate key"
 around '{"tool":"web_search","agent":7}'
 bad "an agent that is not a string" "agent must be a string"
 around '{"text":"ok","run_id":"r 1"}'
@@ -48,6 +48,42 @@ bad "a line over --max-line" "line longer than 1024 bytes" --max-line 1K
 bad "a line over --max-line, 4 threads" "line longer than 1024 bytes" --max-line 1K -j 4
 { printf '%s\n{"a":' "$good"; head -c 5000 /dev/zero | tr '\0' '['; printf '\n%s\n' "$good"; } >"$tmp/in"
 bad "nesting 5000 deep" "nesting deeper than 512 levels"
+
+# valid JSON that jansson cannot hold, where guard-check reads values whole
+# (a tool call's args, usage): bad input naming the line, never "out of
+# memory" (issue M1), and never quoting the number; a duplicate key there
+# too (jansson keeps the last, a tool or a biller may take the first)
+around '{"tool":"deploy","agent":"ci","args":{"env":"production","replicas":123456789012345678901234567890}}'
+bad "an integer past 64 bits in args" "args: an integer too large for 64 bits"
+around '{"tool":"deploy","agent":"ci","args":[-123456789012345678901234567890]}'
+bad "a negative integer past 64 bits in args" "args: an integer too large for 64 bits"
+around '{"tool":"deploy","agent":"ci","args":{"env":"production","scale":1e999}}'
+bad "1e999 in args" "args: a number too large for a double"
+around '{"tool":"deploy","agent":"ci","args":{"env\u0000":"production"}}'
+bad "\\u0000 in a key of args" "args: \\u0000 in an object key"
+around '{"tool":"deploy","agent":"ci","args":{"env":"production","env":"staging"}}'
+bad "a duplicate key in args" "args: a duplicate key"
+around '{"run_id":"r-1","text":"ok","usage":{"cost":1e999}}'
+bad "1e999 as usage.cost" "usage: a number too large for a double"
+around '{"run_id":"r-1","text":"ok","usage":{"cost":1,"prompt_tokens":123456789012345678901234567890}}'
+bad "an integer past 64 bits in usage" "usage: an integer too large for 64 bits"
+around '{"run_id":"r-1","text":"ok","usage":{"cost":1,"\u0000":2}}'
+bad "\\u0000 in a key of usage" "usage: \\u0000 in an object key"
+around '{"run_id":"r-1","text":"ok","usage":{"cost":100,"cost":1}}'
+bad "a duplicate key in usage" "usage: a duplicate key"
+printf '%s\n' "$good" '{"tool":"deploy","agent":"ci","args":{"n":123456789012345678901234567890}}' \
+	'{"tool":"deploy","agent":"ci","args":{"env":"production"}}' >"$tmp/in"
+guard --on-error=skip <"$tmp/in"
+is "$rc" 3 "args past 64 bits, --on-error=skip: exit 3 at the end"
+is "$(printf '%s\n' "$out" | jq -c .phikit.guard.verdict | paste -sd' ')" '"allow" "ask"' \
+	"args past 64 bits, --on-error=skip: that record skipped, the stream goes on"
+is_err "guard-check: error (at <stdin>:2): args: an integer too large for 64 bits
+guard-check: 1 bad line skipped" "args past 64 bits, --on-error=skip: the error and the count"
+guard <<<'{"text":"Parking is in garage B.","n":123456789012345678901234567890,"r":1e999}'
+is_out '{"text":"Parking is in garage B.","n":123456789012345678901234567890,"r":1e999,'"$(gann allow '')"'}' \
+	"such numbers elsewhere in the record: checked, kept byte for byte"
+guard <<<'{"tool":"deploy","agent":"ci","args":{"env":"production","note":"a\u0000b"}}'
+is "$rc:$(verdict "$out")" "0:ask HIPAA-003" "\\u0000 in a string of args: valid, matched"
 
 # --on-error=skip: the bad line is dropped and counted, the rest checked
 around '{"text":"You have gout.",}'

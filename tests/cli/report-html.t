@@ -21,7 +21,7 @@ like "$(cat "$tmp/r.html")" "*Content-Security-Policy\" content=\"default-src 'n
 	"html: a CSP that loads nothing"
 
 # a note that tries to be markup, from a second review
-printf '%s\n' '{"run_id":"xss","text":"x","phikit":{"guard":{"verdict":"ask","violations":[]}}}' |
+checked '{"run_id":"xss","tool":"deploy","args":{"env":"production"}}' |
 	"$bin/hitl" gate --db "$db" -p "$pol" --key "$tmp/demo/ledger.key" >/dev/null 2>&1
 item=$("$bin/hitl" list --db "$db" -p "$pol" --status pending --run xss --json | jq -r .item)
 "$bin/hitl" approve "$item" --db "$db" -p "$pol" --key "$tmp/demo/ledger.key" --reviewer demo-reviewer \

@@ -1,5 +1,6 @@
 /* Helpers for the harnesses; see fuzz.h. */
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "jscan.h"
 
 const char *
 fuzz_policy_path(const char *argv0)
@@ -47,4 +49,29 @@ fuzz_tmpfile(const uint8_t *data, size_t size, const char *name)
 		abort();
 	close(fd);
 	return path;
+}
+
+int
+fuzz_json_object(const char *p, size_t n, json_t **j)
+{
+	struct phk_err e;
+	struct jscan s;
+	json_error_t je;
+
+	jscan_init(&s, NULL);
+	if (jscan_record(&s, p, n, &e) < 0)
+		abort();	/* not one JSON object */
+	memset(&je, 0, sizeof(je));
+	if ((*j = json_loadb(p, n, JSON_ALLOW_NUL, &je)) != NULL) {
+		if (!json_is_object(*j))
+			abort();
+		return 1;
+	}
+	switch (json_error_code(&je)) {
+	case json_error_numeric_overflow:
+	case json_error_null_byte_in_key:
+		return 0;	/* valid JSON jansson cannot hold */
+	default:
+		abort();	/* jansson says it is not JSON: jscan let something through */
+	}
 }

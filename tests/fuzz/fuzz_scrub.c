@@ -4,11 +4,14 @@
  * the scrubber reported finding (an SSN, an MRN, a phone number, a date,
  * a street address...) is left anywhere in any string of the output
  * (outside phikit's own annotation and run_id, the grouping key it never
- * rewrites), and the output is one valid JSON
- * object; when it fails, nothing is emitted. A finding counts when it is
- * at least four bytes. Words (names, towns) are left out: phi-scrub
- * removes them wherever they stand as words, and a name glued to other
- * letters or digits in the input ("1580199iseEloise") is not one.
+ * rewrites), and the output is one valid JSON object, to jscan and to
+ * jansson (which may refuse only what it cannot hold: a 30-digit integer,
+ * 1e999, \u0000 in a key); when it fails, nothing is emitted, and the
+ * failure is bad input or a rule failing closed, never "out of memory".
+ * A finding counts when it is at least four bytes. Words (names, towns)
+ * are left out: phi-scrub removes them wherever they stand as words, and a
+ * name glued to other letters or digits in the input ("1580199iseEloise")
+ * is not one.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "jscan.h"
 #include "scrub.h"
 
 static struct policy pol;
@@ -63,32 +67,35 @@ counts(const char *t, size_t tn)
 	return 0;
 }
 
-/* Every string value under j (keys aside) against every counted finding. */
-static void
-walk(json_t *j, int top)
+/* One string value of the output (keys aside) against every counted finding. */
+static int
+on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 {
-	const char *k;
-	json_t *v;
-	size_t i, f;
+	static struct buf d;
+	const char *v;
+	size_t i, f, vn;
 
-	if (json_is_object(j)) {
-		json_object_foreach(j, k, v)
-			/* run_id is an identifier phi-scrub never rewrites (DESIGN.md) */
-			if (!(top && (strcmp(k, "phikit") == 0 || strcmp(k, "run_id") == 0)))
-				walk(v, 0);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			walk(v, 0);
-	} else if (json_is_string(j)) {
-		for (i = 0; i < sc.nstrs; i++)
-			for (f = sc.strs[i].f0; f < sc.strs[i].f0 + sc.strs[i].nf; f++) {
-				const char *t = sc.arena.p + sc.strs[i].ds + sc.f[f].s;
-				size_t tn = sc.f[f].e - sc.f[f].s;
-				if (counts(t, tn) && in(json_string_value(j),
-				    json_string_length(j), t, tn))
-					abort();	/* a found value passed on */
-			}
-	}
+	/* phikit's annotation, and run_id: an identifier phi-scrub never rewrites (DESIGN.md) */
+	if (jp->seg[0].klen == 6 && (memcmp(jp->seg[0].key, "phikit", 6) == 0 ||
+	    memcmp(jp->seg[0].key, "run_id", 6) == 0))
+		return 0;
+	(void)esc;
+	if (d.max == 0)
+		buf_init(&d, 1u << 26);
+	buf_reset(&d);
+	if (jstr_decode(out.p + st, en - st, &d) < 0)
+		abort();
+	v = d.p ? d.p : "";
+	vn = d.len;
+	(void)ctx;
+	for (i = 0; i < sc.nstrs; i++)
+		for (f = sc.strs[i].f0; f < sc.strs[i].f0 + sc.strs[i].nf; f++) {
+			const char *t = sc.arena.p + sc.strs[i].ds + sc.f[f].s;
+			size_t tn = sc.f[f].e - sc.f[f].s;
+			if (counts(t, tn) && in(v, vn, t, tn))
+				abort();	/* a found value passed on */
+		}
+	return 0;
 }
 
 int
@@ -97,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *nl = memchr(data, '\n', size);
 	size_t n = nl ? (size_t)(nl - (const char *)data) : size;
 	struct phk_err e;
-	json_error_t je;
+	struct jscan js;
 	json_t *j;
 
 	if (n && data[n - 1] == '\r')
@@ -105,17 +112,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (scrub_line(&sc, (const char *)data, n, &out, &e) < 0) {
 		if (out.len != 0)
 			abort();	/* a failed record left something to emit */
+		if (e.status == PHK_EXIT_IO)
+			abort();	/* a record of 64 KiB at most is not "out of memory" */
 		return 0;
 	}
-	if ((j = json_loadb(out.p, out.len, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je)) == NULL) {
-		/* valid JSON jansson cannot hold: a \u0000 in a key */
-		if (strstr(je.text, "NUL byte in object key"))
-			return 0;
-		abort();	/* what was emitted is not JSON */
-	}
-	if (!json_is_object(j))
-		abort();	/* nor one object */
-	walk(j, 1);
-	json_decref(j);
+	/*
+	 * One object, by jscan and by jansson: jansson may refuse only what
+	 * it cannot hold (a 30-digit integer, 1e999, \u0000 in a key), valid
+	 * JSON phi-scrub passes on; the property is checked on jscan's walk,
+	 * which holds any valid JSON.
+	 */
+	if (fuzz_json_object(out.p, out.len, &j))
+		json_decref(j);
+	jscan_init(&js, NULL);
+	js.on_string = on_string;
+	if (jscan_record(&js, out.p, out.len, &e) < 0)
+		abort();
 	return 0;
 }

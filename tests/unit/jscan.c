@@ -261,6 +261,71 @@ main(void)
 	walk(line, 2, &rc);
 	is_int(rc, -1, "walk: a callback's error stops the scan");
 
+	/* keys are the keys every JSON reader sees: escapes decoded */
+	line = "{\"t\\u0065xt\":\"v\",\"\\u00e9\\n\":{\"k\\\"\":[\"w\"]}}";
+	is_str(walk(line, 0, &rc), ".text=14:15;.\xc3\xa9\n.k\"[0]=37:38;",
+	    "walk: keys with escapes reported decoded");
+	memset(&s, 0, sizeof(s));
+	line = "{\"a\":1,\"ph\\u0069kit\":{},\"run\\u005fid\":\"r-1\"}";
+	ok(jscan_record(&s, line, strlen(line), &e) == 0 && s.pk_start == 21 && s.run_start == 38,
+	    "phikit and run_id found however they are spelled");
+
+	/* a key phikit interprets, twice: bad input, the key and its object named */
+	bad("{\"tool\":\"a\",\"tool\":\"b\"}", "duplicate key \"tool\" at byte 13", "tool twice");
+	bad("{\"tool\":\"a\",\"t\\u006fol\":\"b\"}", "duplicate key \"tool\" at byte 13",
+	    "tool twice, once with an escape");
+	bad("{\"run_id\":\"a\", \"run_id\":\"b\"}", "duplicate key \"run_id\" at byte 16",
+	    "run_id twice");
+	bad("{\"phikit\":{\"guard\":{\"verdict\":\"allow\",\"verdict\":\"deny\"}}}",
+	    "duplicate key \"verdict\" in .phikit.guard at byte 39", "phikit.guard.verdict twice");
+	bad("{\"choices\":[{\"message\":{\"tool_calls\":[{},{\"function\":{\"name\":\"a\","
+	    "\"arguments\":\"{}\",\"name\":\"b\"}}]}}]}",
+	    "duplicate key \"name\" in .choices[0].message.tool_calls[1].function at byte 83",
+	    "function.name twice");
+	good("{\"t\":1,\"t\":2,\"a\":{\"tool\":1,\"tool\":2},\"phikit\":{\"x\":1,\"x\":2}}");
+	good("{\"choices\":{\"message\":1,\"message\":2},\"tool\":[{\"name\":1,\"name\":2}]}");
+	memset(&s, 0, sizeof(s));
+	s.find = "id";
+	line = "{\"id\":1,\"id\":2}";
+	ok(jscan_record(&s, line, strlen(line), &e) < 0 && !strcmp(e.msg,
+	    "duplicate key \"id\" at byte 9"), "a key the caller locates, twice: refused");
+	{
+		long span[2];
+		line = "{\"name\":\"x\",\"n\\u0061me\":\"y\"}";
+		is_int(jscan_find(line, strlen(line), "name", span, &e), -1, "jscan_find: twice is -1");
+		is_str(e.msg, "duplicate key \"name\" at byte 13", "jscan_find: the key named");
+		line = "{\"a\":1, \"name\" : \"x\" }";
+		is_int(jscan_find(line, strlen(line), "name", span, &e), 1, "jscan_find: once is 1");
+		ok(span[0] == 17 && span[1] == 20, "jscan_find: the value's span");
+		is_int(jscan_find(line, strlen(line), "nam", span, &e), 0, "jscan_find: absent is 0");
+		is_int(jscan_find("[]", 2, "name", span, &e), -1, "jscan_find: not an object is -1");
+	}
+	{
+		/* escaped keys are decoded into 4 KiB along one path; past that, refused */
+		size_t k, len = 0, cap = 6 * 4097 + 64;
+		char *big = malloc(cap);
+		len += (size_t)snprintf(big + len, cap - len, "{");
+		for (k = 0; k < 1100; k++)
+			len += (size_t)snprintf(big + len, cap - len, "\"\\u0061\":{");
+		len += (size_t)snprintf(big + len, cap - len, "}");
+		for (k = 0; k < 1100; k++)
+			big[len++] = '}';
+		big[len] = '\0';
+		is_str(scan_n(big, len, 0), "nesting deeper than 512 levels", "deep escaped keys: nesting first");
+		len = (size_t)snprintf(big, cap, "{\"");
+		for (k = 0; k < 4097; k++)
+			len += (size_t)snprintf(big + len, cap - len, "\\u0061");
+		len += (size_t)snprintf(big + len, cap - len, "\":1}");
+		is_str(scan_n(big, len, 0), "keys with escapes too long (4096 bytes along one path) at byte 2",
+		    "a key of 4097 escaped bytes: refused");
+		len = (size_t)snprintf(big, cap, "{\"");
+		for (k = 0; k < 4096; k++)
+			len += (size_t)snprintf(big + len, cap - len, "\\u0061");
+		len += (size_t)snprintf(big + len, cap - len, "\":1}");
+		is_str(scan_n(big, len, 0), "ok", "a key of 4096 escaped bytes: fits");
+		free(big);
+	}
+
 	memset(&s, 0, sizeof(s));
 	line = "{\"a\":1,\"phikit\":{\"x\":2} ,\"run_id\":\"r-1\"}";
 	ok(jscan_record(&s, line, strlen(line), &e) == 0, "record with phikit and run_id: valid");
