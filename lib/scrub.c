@@ -111,7 +111,7 @@ scrubber_release(struct scrubber *s)
 	free(s->rt);
 	free(s->nset);
 	free(s->pv);
-	free(s->pvtab);
+	acm_release(&s->ac);
 	buf_release(&s->arena);
 	buf_release(&s->paths);
 	buf_release(&s->tmp);
@@ -444,108 +444,85 @@ alnum_at(const char *t, size_t i)
 	return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80;
 }
 
-static uint32_t
-pv_hash(const char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return (v * 2654435761u) >> 7;
-}
-
 /*
  * The values the rules found (names aside: they propagate by word), four
- * bytes or more with a letter or digit in them, hashed for pv_propagate.
+ * bytes or more with a letter or digit in them, each distinct one once,
+ * into the automaton pv_propagate searches every string with.
  */
 static int
 collect_values(struct scrubber *s)
 {
-	size_t i, k, want;
+	size_t i, k, j;
+	uint32_t prev;
+	int rc;
 
 	s->npv = 0;
-	for (i = 0; i < s->nf; i++) {
-		struct finding *f = &s->f[i];
-		size_t st, n = f->e - f->s;
-		const char *t;
-		int an = 0, digit;
-		if (f->cat == CAT_NAME || n < 4)
-			continue;
-		/* which string: findings are contiguous per string, in order */
-		for (k = 0; k < s->nstrs && !(i >= s->strs[k].f0 && i < s->strs[k].f0 + s->strs[k].nf); k++)
-			;
-		if (k == s->nstrs)
-			continue;
-		st = s->strs[k].ds + f->s;
-		t = s->arena.p + st;
-		for (k = 0, digit = 0; k < n; k++) {
-			an |= alnum_at(t, k);
-			digit |= t[k] >= '0' && t[k] <= '9';
+	acm_reset(&s->ac);
+	for (i = 0; i < s->nstrs; i++) {
+		const struct sstr *x = &s->strs[i];
+		for (k = x->f0; k < x->f0 + x->nf; k++) {
+			const struct finding *f = &s->f[k];
+			size_t st = x->ds + f->s, n = f->e - f->s;
+			const char *t = s->arena.p + st;
+			int an = 0, digit = 0;
+			if (f->cat == CAT_NAME || n < 4)
+				continue;
+			for (j = 0; j < n; j++) {
+				an |= alnum_at(t, j);
+				digit |= t[j] >= '0' && t[j] <= '9';
+			}
+			if (!an)
+				continue;
+			if ((rc = acm_add(&s->ac, t, n, (uint32_t)s->npv, &prev)) < 0)
+				return -1;
+			if (rc == 1)
+				continue;	/* the same bytes again: found already */
+			if (ARRAY_RESERVE(s->pv, s->cappv, s->npv + 1) < 0)
+				return -1;
+			s->pv[s->npv].off = st;
+			s->pv[s->npv].n = n;
+			s->pv[s->npv].cat = f->cat;
+			s->pv[s->npv].digit = digit;
+			s->npv++;
 		}
-		if (!an)
-			continue;
-		if (ARRAY_RESERVE(s->pv, s->cappv, s->npv + 1) < 0)
-			return -1;
-		s->pv[s->npv].off = st;
-		s->pv[s->npv].n = n;
-		s->pv[s->npv].cat = f->cat;
-		s->pv[s->npv].digit = digit;
-		s->npv++;
 	}
-	if (s->npv == 0)
+	return s->npv ? acm_build(&s->ac) : 0;
+}
+
+static int
+on_value(void *ctx, size_t end, uint32_t id)
+{
+	struct scrubber *s = ctx;
+	const struct pval *v = &s->pv[id];
+	const struct sstr *x = s->cur;
+	const char *t = s->arena.p + x->ds;
+	size_t p = end - v->n, n = x->dn;
+
+	/*
+	 * A value with a digit in it goes wherever it stands: inside a longer
+	 * run it may be exposed once a neighbour is replaced ("04/2May 27,
+	 * 1971" with "04/2" a date). Words (a town, say) only where they stand
+	 * whole.
+	 */
+	if (!v->digit && ((p > 0 && alnum_at(t, p - 1)) || (end < n && alnum_at(t, end))))
 		return 0;
-	for (want = 16; want < 2 * s->npv; want *= 2)
-		;
-	if (want > s->pvmask + 1 || s->pvtab == NULL) {
-		uint32_t *t = realloc(s->pvtab, want * sizeof(*t));
-		if (t == NULL)
-			return -1;
-		s->pvtab = t;
-		s->pvmask = want - 1;
-	}
-	memset(s->pvtab, 0, (s->pvmask + 1) * sizeof(*s->pvtab));
-	for (i = 0; i < s->npv; i++) {
-		uint32_t h = pv_hash(s->arena.p + s->pv[i].off) & (uint32_t)s->pvmask;
-		s->pv[i].next = s->pvtab[h];
-		s->pvtab[h] = (uint32_t)i + 1;
-	}
-	return 0;
+	return add_finding(s, p, end, v->cat, "propagated") < 0 ? -1 : 0;
 }
 
 /*
  * A value found in one place is PHI wherever else it stands in the record,
  * even where no rule would see it (a label mangled, a cue missing): the
- * same bytes become a finding of the same category. One hash probe per byte, so a record costs linear time
- * whatever the number of values.
+ * same bytes become a finding of the same category. One Aho-Corasick pass
+ * per string: linear in the text, the values and the matches, however
+ * many values there are and however often they repeat.
  */
 static int
 pv_propagate(struct scrubber *s, struct sstr *x)
 {
-	const char *t = s->arena.p + x->ds;
-	size_t p, n = x->dn;
-	uint32_t i;
-
-	if (s->npv == 0 || n < 4)
+	if (s->npv == 0 || x->dn < 4)
 		return 0;
-	for (p = 0; p + 4 <= n; p++) {
-		for (i = s->pvtab[pv_hash(t + p) & (uint32_t)s->pvmask]; i; i = s->pv[i - 1].next) {
-			const struct pval *v = &s->pv[i - 1];
-			const char *vt = s->arena.p + v->off;
-			if (v->n > n - p || memcmp(t + p, vt, v->n) != 0)
-				continue;
-			/*
-			 * A value with a digit in it goes wherever it stands: inside
-			 * a longer run it may be exposed once a neighbour is
-			 * replaced ("04/2May 27, 1971" with "04/2" a date). Words
-			 * (a town, say) only where they stand whole.
-			 */
-			if (!v->digit && ((p > 0 && alnum_at(t, p - 1)) ||
-			    (p + v->n < n && alnum_at(t, p + v->n))))
-				continue;
-			if (add_finding(s, p, p + v->n, v->cat, "propagated") < 0)
-				return -1;
-		}
-	}
-	return 0;
+	s->cur = x;
+	return acm_scan(&s->ac, s->arena.p + x->ds, x->dn, on_value, s);
 }
 
 /* Every other occurrence of a collected name word becomes a finding. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acm.h"
 #include "buf.h"
 #include "diag.h"
 #include "fieldpath.h"
@@ -83,17 +84,16 @@ struct scrubber {
 	} *rt;			/* the words of every string of the record */
 	size_t nrt, rtcap;
 	/*
-	 * Values found (other than names) for propagation: hashed on their
-	 * first four bytes, chained through next.
+	 * Values found (other than names) for propagation: each distinct one
+	 * once, found again in every string by one Aho-Corasick pass.
 	 */
 	struct pval {
 		size_t off, n;	/* in the arena */
 		int cat, digit;	/* digit: it holds one */
-		uint32_t next;	/* index + 1 of the next with the same hash, or 0 */
 	} *pv;
 	size_t npv, cappv;
-	uint32_t *pvtab;	/* index + 1 of the first, per bucket */
-	size_t pvmask;
+	struct acm ac;
+	struct sstr *cur;	/* the string pv_propagate is in */
 	const char *line;
 	size_t run_s, run_e;	/* raw run_id value, if any */
 	int has_run;
