@@ -108,6 +108,21 @@ fieldpath_covers(const struct fieldpath *fp, const struct fieldpath *r)
 	return 1;
 }
 
+/* A key the way schemas name fields: what a path may show of it. */
+static int
+plain_key(const char *k, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64 || (!((k[0] | 32) >= 'a' && (k[0] | 32) <= 'z') && k[0] != '_'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(((k[i] | 32) >= 'a' && (k[i] | 32) <= 'z') || (k[i] >= '0' && k[i] <= '9') ||
+		    k[i] == '_' || k[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int
 fieldpath_render(struct buf *b, const struct jpath *jp)
 {
@@ -117,7 +132,11 @@ fieldpath_render(struct buf *b, const struct jpath *jp)
 		return buf_addc(b, '.');
 	for (i = 0; i < jp->n; i++) {
 		const struct jseg *g = &jp->seg[i];
-		if (g->key) {
+		if (g->key && !plain_key(g->key, g->klen)) {
+			/* no other key's text is copied: its place in its object */
+			if (buf_printf(b, ".{%ld}", g->index) < 0)
+				return -1;
+		} else if (g->key) {
 			if (buf_addc(b, '.') < 0 || buf_add(b, g->key, g->klen) < 0)
 				return -1;
 		} else if (buf_addc(b, '[') < 0 || buf_addu(b, (unsigned long long)g->index) < 0 ||

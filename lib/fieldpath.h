@@ -32,7 +32,12 @@ int fieldpath_match(const struct fieldpath *fp, const struct jpath *jp);
  * itself.
  */
 int fieldpath_covers(const struct fieldpath *fp, const struct fieldpath *r);
-/* Appends jp as a path (".messages[0].content"). */
+/*
+ * Appends jp as a path (".messages[0].content"). Paths travel into
+ * annotations and exports, so a key is copied only when it is a plain
+ * field name (a letter or _, then letters, digits, _ and -, at most 64);
+ * any other key is shown by its place in its object: .{2} is the third.
+ */
 int fieldpath_render(struct buf *b, const struct jpath *jp);
 
 #endif

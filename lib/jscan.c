@@ -387,7 +387,7 @@ object(struct jscan *s)
 			return -1;
 		/* the key as every other JSON reader sees it: "t\u006fol" is "tool" */
 		s->ktop = mark;
-		seg->index = -1;
+		seg->index = n;	/* which member of its object */
 		if (!esc) {
 			seg->key = s->p + ks;
 			seg->klen = ke - ks;
@@ -402,6 +402,8 @@ object(struct jscan *s)
 			seg->klen = len;
 			s->ktop = mark + len;
 		}
+		if (s->on_key && s->on_key(s->ctx, &s->path, ks, ke, esc) < 0)
+			return -1;
 		for (m = 0; once && once[m]; m++)
 			if (key_is(seg, once[m])) {
 				if (seen & (1ull << m))

@@ -26,7 +26,7 @@ struct jseg {
 	 */
 	const char *key;
 	size_t klen;
-	long index;		/* array index when key is NULL */
+	long index;		/* array index when key is NULL; else the member's place */
 };
 
 struct jpath {
@@ -40,6 +40,9 @@ typedef int (*jscan_fn)(void *ctx, const struct jpath *path,
 
 struct jscan {
 	jscan_fn on_string;
+	/* called for each object key, raw p[start..end) inside its quotes, the
+	 * path ending in its own segment; or NULL */
+	jscan_fn on_key;
 	void *ctx;
 	int max_depth;
 	/* Filled by jscan_record: */
@@ -75,6 +78,7 @@ static inline void
 jscan_init(struct jscan *s, const char *find)
 {
 	s->on_string = NULL;
+	s->on_key = NULL;
 	s->ctx = NULL;
 	s->max_depth = 0;
 	s->find = find;

@@ -241,6 +241,82 @@ oom:
 
 /* ---- the record ---- */
 
+/*
+ * Whether the detectors find anything in an identifier or a key: the
+ * category of the first finding, or -1 (-2 when a rule failed closed or
+ * memory ran out, e set). The findings are not kept.
+ */
+static int
+ident_phi(struct scrubber *s, const char *text, size_t n)
+{
+	size_t nf = s->nf, i;
+	int cat = -1;
+	char spaced[256];
+
+	/*
+	 * Identifiers glue words to numbers ("RUN-123-45-6789"): a separator
+	 * between a letter and a digit reads as a space, as it would in text.
+	 */
+	if (n < sizeof(spaced)) {
+		for (i = 0; i < n; i++) {
+			char c = text[i];
+			int sep = strchr("-_.:/+=@", c) != NULL && i > 0 && i + 1 < n;
+			int la = sep && (((text[i - 1] | 32) >= 'a' && (text[i - 1] | 32) <= 'z')),
+			    lb = sep && (((text[i + 1] | 32) >= 'a' && (text[i + 1] | 32) <= 'z'));
+			int da = sep && text[i - 1] >= '0' && text[i - 1] <= '9',
+			    db = sep && text[i + 1] >= '0' && text[i + 1] <= '9';
+			spaced[i] = (la && db) || (da && lb) ? ' ' : c;
+		}
+		spaced[n] = '\0';
+		text = spaced;
+	}
+	if (scrub_find(s, text, n) < 0)
+		return -2;
+	if (s->nf > nf)
+		cat = s->f[nf].cat;
+	s->nf = nf;
+	return cat;
+}
+
+static int
+withhold(struct scrubber *s, const char *what, int cat)
+{
+	phk_err_set(s->e, PHK_EXIT_INPUT, "%s holds what looks like PHI (%s): keys and run_ids "
+	    "travel into annotations, exports and reports, so the record is withheld", what,
+	    cat_name(cat));
+	return -1;
+}
+
+/* Every key of the record, outside phikit's own: no identifier in any. */
+static int
+on_key(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
+{
+	struct scrubber *s = ctx;
+	const struct jseg *g = &jp->seg[jp->n - 1];
+	uint64_t h = 14695981039346656037ull;
+	size_t i, slot;
+	int cat;
+
+	(void)st;
+	(void)en;
+	(void)esc;
+	if (jp->seg[0].key && jp->seg[0].klen == 6 && memcmp(jp->seg[0].key, "phikit", 6) == 0)
+		return 0;
+	/* the same keys come back record after record: a clean one is looked at once */
+	for (i = 0; i < g->klen; i++)
+		h = (h ^ (unsigned char)g->key[i]) * 1099511628211ull;
+	h |= 1;
+	slot = (size_t)(h >> 54);
+	if (s->keyok[slot] == h)
+		return 0;
+	if ((cat = ident_phi(s, g->key, g->klen)) == -2)
+		return -1;
+	if (cat >= 0)
+		return withhold(s, "an object key", cat);
+	s->keyok[slot] = h;
+	return 0;
+}
+
 static int
 on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 {
@@ -258,12 +334,18 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 		return 0;
 	if (jp->n == 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
 	    memcmp(jp->seg[0].key, "run_id", 6) == 0) {
-		/* an identifier, checked against DESIGN.md's pattern, not text:
-		 * searching it would break the grouping it exists for */
+		/*
+		 * An identifier, checked against DESIGN.md's pattern, not
+		 * rewritten: that would break the grouping it exists for. One
+		 * that carries an identifier is withheld instead.
+		 */
+		int cat;
 		s->run_s = st;
 		s->run_e = en;
 		s->has_run = 1;
-		return 0;
+		if ((cat = ident_phi(s, s->line + st, en - st)) == -2)
+			return -1;
+		return cat >= 0 ? withhold(s, "run_id", cat) : 0;
 	}
 	if (s->o.nfields) {
 		int any = 0;
@@ -765,6 +847,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	/* not memset: its path stack is 12 KiB, set as it is used */
 	jscan_init(&js, NULL);
 	js.on_string = on_string;
+	js.on_key = on_key;
 	js.ctx = s;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;

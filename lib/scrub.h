@@ -104,6 +104,7 @@ struct scrubber {
 	/* per record: which --field paths selected a string */
 	unsigned char fhit[SCRUB_MAX_FIELDS];
 	char input_hex[65];	/* the content it was given (lib/bind) */
+	uint64_t keyok[1024];	/* hashes of keys the detectors found clean */
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

@@ -52,9 +52,28 @@ unlike "$out" "*Lind*" "a name placed under phikit by the input is never passed 
 # run_id, when present, is an identifier, kept as it is
 scrub <<<'{"run_id":"r-42/a.b:c@d+e=f_g","text":"x"}'
 is_out '{"run_id":"r-42/a.b:c@d+e=f_g","text":"x",'"$(ann '' 0)"'}' "a valid run_id is kept"
-scrub <<<'{"run_id":"2024-03-14","text":"seen on 2024-03-14"}'
-is_out '{"run_id":"2024-03-14","text":"seen on [DATE]",'"$(ann '"DATE":1' 1)"'}' \
-	"a run_id that looks like a date is an identifier, not text: kept"
+# identifiers and keys travel into annotations, exports and reports: one
+# that carries PHI withholds the record (DESIGN.md)
+withheld="holds what looks like PHI"
+for r in 2024-03-14 RUN-123-45-6789 'mrn:004418273'; do
+	scrub <<<'{"run_id":"'"$r"'","text":"x"}'
+	is "$rc:$out" "3:" "a run_id that carries an identifier ($r): withheld, exit 3"
+done
+is_err "phi-scrub: error (at <stdin>:1): run_id $withheld (MRN): keys and run_ids travel into annotations, exports and reports, so the record is withheld" \
+	"... and says why, naming the category, not the value"
+scrub <<<'{"text":"x","Marisol Quintero":{"mrn":"004418273"}}'
+is "$rc:$out" "3:" "a key that is a name: withheld, exit 3"
+is_err "phi-scrub: error (at <stdin>:1): an object key $withheld (NAME): keys and run_ids travel into annotations, exports and reports, so the record is withheld" \
+	"... and says why, without the key"
+scrub <<<'{"visits":{"2024-03-14":"seen"}}'
+is "$rc" 3 "a key that is a date: withheld"
+scrub <<<'{"phikit":{"ledger":{"2024-03-14":1}},"text":"x"}'
+is "$rc" 0 "keys inside phikit are phikit's own: not searched"
+scrub -f .text <<<'{"text":"x","meta":{"123-45-6789":1}}'
+is "$rc" 3 "keys are looked at whatever --field narrows the text to"
+scrub --report <<<'{"Patient Name":"Marisol Quintero","ok_key":"SSN 219-09-9999"}'
+is "$(jq -c '[.phikit.scrub.findings[].path]' "$tmp/out")" '[".{0}",".ok_key"]' \
+	"report paths copy only plain field names; another key is shown by its place, .{0}"
 cp "$tmp/out" "$tmp/once"
 scrub <"$tmp/once"
 is "$rc" 0 "phi-scrub accepts its own output"
