@@ -158,12 +158,16 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
-	install -m 0644 data/*.txt $(DESTDIR)$(DATADIR)/data
+	install -m 0644 data/*.txt data/LICENSE.* data/PROVENANCE.md $(DESTDIR)$(DATADIR)/data
+	install -d $(DESTDIR)$(PREFIX)/share/doc/phikit
+	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/phikit
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(PREFIX)/share/doc/phikit/LICENSE $(DESTDIR)$(PREFIX)/share/doc/phikit/NOTICE
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/phikit 2>/dev/null
 
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \

@@ -77,4 +77,24 @@ chmod 644 "$tmp/open.pub"
 run "$LV" --db "$tmp/v.db" --key "$tmp/open.pub"
 is "$rc" 0 "a world-readable verifier key file: accepted (it is public)"
 
+# read-only media, or an auditor's copy in a directory they cannot write:
+# SQLite cannot make the WAL's -shm there; with no log left beside it the
+# file is read as immutable. Acted out as nobody, in a directory of root's.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id -u nobody >/dev/null 2>&1; then
+	ro=$tmp/ro
+	mkdir -p "$ro/bin"
+	cp "$LV" "$ro/bin/"
+	"$LV" --db "$tmp/v.db" --key "$avkey" >/dev/null 2>&1
+	cp "$tmp/v.db" "$ro/copy.db"
+	chmod 755 "$tmp" "$ro" "$ro/bin"
+	chmod 644 "$ro/copy.db"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$ro/bin/ledger-verify" --db "$ro/copy.db" --key "$avkey"
+	is "$rc" 0 "a copy in a directory its reader cannot write: verified, exit 0"
+	like "$out" "ledger OK: *" "... and OK"
+	is "$(ls "$ro")" "bin
+copy.db" "... and nothing left beside it (no -wal, no -shm)"
+else
+	for i in 1 2 3; do n=$((n + 1)); echo "ok $n # skip acting as another user needs root, setpriv and a nobody user"; done
+fi
+
 done_testing
