@@ -94,7 +94,8 @@ tools/%: tools/%.c lib/libphikit.a .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS) -llinear
 
 check: all $(UNIT_BIN) $(FUZZ_BIN) lint-man
-	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) prove -f --exec '' $(UNIT_BIN) tests/cli/*.t \
+	PHIKIT_BIN=$(CURDIR)/bin PHIKIT_TOP=$(CURDIR) PHIKIT_SANITIZE=$(SANITIZE) \
+	  prove -f --exec '' $(UNIT_BIN) tests/cli/*.t \
 	  $(FUZZ_BIN)
 
 # cppcheck when the machine has it (make check does not need it).
