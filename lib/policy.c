@@ -746,6 +746,9 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->unless_sentence);
 	regex_release(&r->except);
 	strlist_free(&r->triggers);
+	regex_release(&r->attribution);
+	free(r->classifier);
+	free(r->label);
 }
 
 /* Finds id in an array of structs whose first member is char *id. */
@@ -760,6 +763,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 {
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL, *ex = NULL;
+	yaml_node_t *attr = NULL;
 	struct guard_rule r, *old;
 	const char *key, *s;
 	int caseless = 1, enabled = 1, sev_set = 0, c;
@@ -833,6 +837,26 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 					else
 						r.cats |= 1ul << c;
 				}
+		} else if (!strcmp(key, "names")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "cued"))
+				r.names_cued = 1;
+			else if (strcmp(s, "all"))
+				rc = errat(l, v, "names must be cued or all, not '%s'", s);
+		} else if (!strcmp(key, "attribution"))
+			attr = v;
+		else if (!strcmp(key, "classifier"))
+			rc = get_path(l, v, key, &r.classifier);
+		else if (!strcmp(key, "label"))
+			rc = get_str(l, v, key, &r.label);
+		else if (!strcmp(key, "threshold")) {
+			char *end;
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			r.threshold = strtod(s, &end);
+			if (end == s || *end || !(r.threshold > 0 && r.threshold < 1))
+				rc = errat(l, v, "threshold must be a number between 0 and 1, not '%s'", s);
 		} else
 			rc = errat(l, k, "unknown key '%s' in a prohibited_output rule", key);
 		if (rc < 0)
@@ -854,9 +878,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		guard_rule_free(&r);
 		return 0;
 	}
-	if (r.citation == NULL || !sev_set || (pat == NULL) == !r.detect_phi) {
-		errat(l, idnode, "rule '%s' needs a citation, a severity, and a pattern or detect: phi",
-		    r.id);
+	if (r.citation == NULL || !sev_set ||
+	    (pat != NULL) + r.detect_phi + (r.classifier != NULL) != 1) {
+		errat(l, idnode, "rule '%s' needs a citation, a severity, and a pattern, detect: phi "
+		    "or a classifier", r.id);
+		goto bad;
+	}
+	if (r.classifier && (r.label == NULL || r.threshold == 0)) {
+		errat(l, idnode, "rule '%s': a classifier needs a label and a threshold", r.id);
 		goto bad;
 	}
 	if (r.kind == NULL && (r.kind = strdup(r.detect_phi ? "phi" : r.id)) == NULL)
@@ -874,6 +903,8 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
 	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
+		goto bad;
+	if (attr && get_regex(l, p, attr, "attribution", r.id, caseless, &r.attribution) < 0)
 		goto bad;
 	FIND_ID(p->guard, p->nguard, r.id, old);
 	if (old != NULL) {

@@ -76,6 +76,11 @@ struct guard_rule {
 	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
 	struct strlist triggers;	/* a cheap gate: one of these words must appear */
 	int anchor_trigger;	/* tried only where a trigger word starts */
+	int names_cued;		/* detect_phi: a name counts only with a cue (guard) */
+	struct regex attribution;	/* a quote is reported speech only when this attributes it */
+	char *classifier;	/* a model file (lib/clf) read sentence by sentence, or NULL */
+	char *label;		/* the model's label this rule denies */
+	double threshold;	/* the label's probability from which a sentence counts */
 };
 
 enum { DISC_DENY, DISC_APPEND };

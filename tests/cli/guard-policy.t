@@ -22,7 +22,7 @@ prohibited_output:
     severity: deny
     pattern: x
 Y
-perr "a rule without a citation" "2:9: rule 'a' needs a citation, a severity, and a pattern or detect: phi"
+perr "a rule without a citation" "2:9: rule 'a' needs a citation, a severity, and a pattern, detect: phi or a classifier"
 pol <<'Y'
 prohibited_output:
   - id: a
