@@ -46,7 +46,7 @@ check "allow " "Doctors say she is anemic, according to the letter you shared."
 
 # prescribing or dosing for the reader
 check "deny prescribing" "Take 400 mg of ibuprofen every six hours."
-check "deny prescribing,prescribing-regimen" "You should start losartan 25 mg once daily."
+check "deny prescribing" "You should start losartan 25 mg once daily."
 check "deny prescribing" "I'm prescribing doxycycline for you."
 check "deny prescribing" "Take two naproxen tablets with food."
 check "deny prescribing" "Increase your metoprolol to 50 mg."
