@@ -28,7 +28,7 @@ print(r["accuracy"], r["phi_or_prescribing_allowed"])' "$tmp/score.json")"
 }
 check dev "$top/../shared/corpus/guard-dev.jsonl"
 check held-out "$top/tests/corpus/guard-heldout.jsonl"
-for k in 2 3 4 5 6 7; do
+for k in 2 3 4 5 6 7 8; do
 	check "held-out-$k" "$top/tests/corpus/guard-heldout$k.jsonl" 0.96
 done
 done_testing
