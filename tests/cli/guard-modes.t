@@ -51,6 +51,18 @@ tool "ask HIPAA-003" '{"tool":"deploy","agent":"ci","args":{"env":"production"}}
 tool "allow " '{"tool":"deploy","agent":"ci","args":{"env":"staging"}}'
 tool "allow " '{"tool":"ehr_lookup","agent":"clinical-assistant","args":{"id":"p-1"}}'
 tool "ask HIPAA-003" '{"tool":"deploy","args" : { "env" :  "prod" }}'
+# the argument's value decides, not a mention of the word
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":{"deidentified":false}}'
+tool "allow " '{"tool":"bulk_export","args":{"deidentified":true}}'
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":{"note":"NOT de-identified"}}'
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":"raw, not de-identified"}'
+tool "allow " '{"tool":"bulk_export","args":"de-identified"}'
+tool "deny HIPAA-001" '{"tool":"exportPatients","args":{"ward":"4B"}}'
+tool "allow " '{"tool":"exportPatients","args":{"ward":"4B","de_identified":true}}'
+tool "allow " '{"tool":"reportExporter_status"}'
+tool "ask HIPAA-003" '{"tool":"deploy","args":{"env":"prod_us"}}'
+tool "ask HIPAA-003" '{"tool":"rollout","args":{"target":"eu-production"}}'
+tool "allow " '{"tool":"deploy","args":{"env":"products-staging"}}'
 guard <<<'{"tool":"web_search","agent":"phi-intake","args":{}}'
 is "$(field "$out" '.phikit.guard.violations[0] | .kind + " | " + .reason')" \
 	"permission | a query can carry PHI to a search provider with no business associate agreement" "a permission violation carries its reason"
