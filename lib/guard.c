@@ -730,15 +730,21 @@ check_rule(struct guard *g, const struct guard_rule *r, int bit, long path, cons
 /*
  * The classifier rules, sentence by sentence: each model reads a sentence
  * once, and a rule counts it when its label's probability reaches the
- * rule's threshold (a sentence in quotation marks is another's).
+ * rule's threshold and the sentence passes the rule's own checks, as a
+ * pattern's hit does (quoted without attribution, unless_sentence).
  */
 static int
 check_model(struct guard *g, long path, const char *t, size_t n)
 {
 	const struct policy *p = g->pol;
-	size_t pos = 0, ss, se, i, qs, qe;
+	size_t pos = 0, ss, se, i;
+	int yes;
 
 	while (pos < n) {
+		while (pos < n && (t[pos] == ' ' || t[pos] == '\n' || t[pos] == '\t'))
+			pos++;
+		if (pos >= n)
+			break;
 		sentence(t, n, pos, pos, &ss, &se);
 		if (se <= pos)
 			se = pos + 1;
@@ -759,9 +765,9 @@ check_model(struct guard *g, long path, const char *t, size_t n)
 			}
 			if (pr < r->threshold)
 				continue;
-			if (!r->quoted && ss > 0 && t[ss - 1] == '"' && quoted(t, ss - 1, ss, se, &qs, &qe))
-				continue;
-			if (add_hit(g, r, path, ss, se) < 0)
+			if (counts(g, r, t, n, ss, se, &yes) < 0)
+				return -1;
+			if (yes && add_hit(g, r, path, ss, se) < 0)
 				return -1;
 		}
 	}

@@ -3,6 +3,10 @@
 # tool permissions and limits, and the same output whatever the threads.
 . "$(dirname "$0")/lib.sh"
 
+# The pattern rules under test: the classifier's rules (*-model), which
+# often agree with them, are tested on their own in guard-model.t.
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule | select(endswith("-model") | not)] | join(","))'; }
+
 D="This is not a diagnosis or medical advice. Consult a licensed healthcare provider."
 cat >"$tmp/in" <<IN
 {"id":1,"text":"Gout flares can follow a rich meal."}

@@ -5,6 +5,10 @@
 # rule under test can speak.
 . "$(dirname "$0")/lib.sh"
 
+# The pattern rules under test: the classifier's rules (*-model), which
+# often agree with them, are tested on their own in guard-model.t.
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule | select(endswith("-model") | not)] | join(","))'; }
+
 D="This is not a diagnosis or medical advice. Consult a licensed healthcare provider."
 check() {	# check WANT TEXT: WANT is "verdict rules"
 	guard <<<"$(jq -cn --arg t "$2 $D" '{text: $t}')"
@@ -117,7 +121,7 @@ guard <<<'{"text":"Café: you have gout. '"$D"'"}'
 is "$(field "$out" '.phikit.guard.violations[0] | "\(.offset) \(.length)"')" "6 13" "offsets count code points, not bytes"
 # all default fields, and -f narrowing them
 guard <<<'{"choices":[{"message":{"content":"ok"}},{"message":{"content":"You have gout. '"$D"'"}}],"output":"Your MRN is 48213377."}'
-is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".choices[1].message.content .output" "choices[].message.content, text and output are checked"
+is "$(field "$out" '[.phikit.guard.violations[] | select(.rule | endswith("-model") | not) | .field] | join(" ")')" ".choices[1].message.content .output" "choices[].message.content, text and output are checked"
 guard -f .output <<<'{"text":"You have gout. '"$D"'","output":"fine"}'
 is "$(verdict "$out")" "allow " "-f replaces the default fields"
 guard -f .a.b <<<'{"a":{"b":["You have gout. '"$D"'"]}}'
