@@ -765,7 +765,8 @@ check_model(struct guard *g, long path, const char *t, size_t n)
 			}
 			if (pr < r->threshold)
 				continue;
-			if (counts(g, r, t, n, ss, se, &yes) < 0)
+			/* the sentence's last byte, so counts reads this sentence */
+			if (counts(g, r, t, n, ss, se - 1, &yes) < 0)
 				return -1;
 			if (yes && add_hit(g, r, path, ss, se) < 0)
 				return -1;

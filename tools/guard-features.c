@@ -2,7 +2,7 @@
  * guard-features — the sentences of guard-check's texts and their
  * classifier features, for scripts/train-guard.
  *
- *	guard-features [-p POLICY] --nbits N [--explain] [FILE]
+ *	guard-features [-p POLICY] --nbits N [--explain] [--model MODEL] [FILE]
  *
  * Reads JSON Lines records with a string "text" (and any "id"); splits
  * the text's normalized shadow (NORM_PROSE) into sentences as guard-check
@@ -13,7 +13,8 @@
  * RECORD counts input lines from 0; START and END are the sentence's span
  * in code points of the original text (guard-check's offsets); f the
  * features as lib/gclf hashes them among 2^N, in clf-train's format. With
- * --explain, "w" lists the feature strings instead. The vocabulary (the
+ * --explain, "w" lists the feature strings too; with --model, "p" holds
+ * the model's probability of each of its labels. The vocabulary (the
  * policy's names section: NF_MED, NF_ENG) is read as guard-check reads it.
  * A development tool, built like tools/clf-train; not installed.
  */
@@ -56,10 +57,13 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "nbits", required_argument, NULL, 'b' },
 		{ "explain", no_argument, NULL, 'x' },
+		{ "model", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *policy = NULL;
+	const char *policy = NULL, *model = NULL;
+	struct clf mod;
+	double prob[CLF_MAX_LABELS];
 	unsigned nbits = 0;
 	int c, want_explain = 0;
 	struct policy pol;
@@ -79,16 +83,17 @@ main(int argc, char **argv)
 		case 'p': policy = optarg; break;
 		case 'b': nbits = (unsigned)atoi(optarg); break;
 		case 'x': want_explain = 1; break;
+		case 'm': model = optarg; break;
 		case 'h':
-			printf("usage: guard-features [-p POLICY] --nbits N [--explain] [FILE]\n");
+			printf("usage: guard-features [-p POLICY] --nbits N [--explain] [--model MODEL] [FILE]\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: guard-features [-p POLICY] --nbits N [--explain] [FILE]\n");
+			fprintf(stderr, "usage: guard-features [-p POLICY] --nbits N [--explain] [--model MODEL] [FILE]\n");
 			return 2;
 		}
 	}
 	if (nbits < 8 || nbits > 28 || optind + 1 < argc) {
-		fprintf(stderr, "usage: guard-features [-p POLICY] --nbits N [--explain] [FILE]\n");
+		fprintf(stderr, "usage: guard-features [-p POLICY] --nbits N [--explain] [--model MODEL] [FILE]\n");
 		return 2;
 	}
 	if (optind < argc && (in = fopen(argv[optind], "r")) == NULL) {
@@ -100,6 +105,12 @@ main(int argc, char **argv)
 		phk_warn("%s", e.msg);
 		return e.status;
 	}
+	if (model && clf_load(&mod, model, "guard-sentences", &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	if (model)
+		nbits = mod.nbits;
 	norm_init(&no);
 	clf_vec_init(&x);
 	buf_init(&fb, (size_t)1 << 30);
@@ -153,6 +164,14 @@ main(int argc, char **argv)
 			    fb.len);
 			if (w)
 				json_object_set_new(o, "w", w);
+			if (model) {
+				json_t *pj = json_object();
+				int k;
+				clf_predict(&mod, &x, prob);
+				for (k = 0; k < mod.nlabels; k++)
+					json_object_set_new(pj, mod.labels[k], json_real(prob[k]));
+				json_object_set_new(o, "p", pj);
+			}
 			dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			puts(dump);
 			free(dump);
@@ -167,5 +186,7 @@ main(int argc, char **argv)
 	norm_release(&no);
 	names_release(&nm);
 	policy_release(&pol);
+	if (model)
+		clf_release(&mod);
 	return 0;
 }
