@@ -777,6 +777,40 @@ check_model(struct guard *g, long path, const char *t, size_t n)
 
 /* ---- one text field: rules, length, disclosures, fixes ---- */
 
+/*
+ * Whether t holds at least want distinct words of the medical vocabulary
+ * (NF_MED) that are no English words: "Acromegaly is caused by ..." deals
+ * with health though no list of the pack names it.
+ */
+static int
+medical_words(struct guard *g, const char *t, size_t n, int want)
+{
+	uint32_t seen[16];
+	size_t i = 0, st;
+	int k, got = 0;
+
+	if (!g->has_sc)
+		return 0;
+	while (i < n && got < want) {
+		while (i < n && !isalpha_ascii(t[i]))
+			i++;
+		for (st = i; i < n && (isalpha_ascii(t[i]) || t[i] == '-'); i++)
+			;
+		if (i - st >= 5) {
+			unsigned fl = names_flags(&g->sc.names, t + st, i - st);
+			uint32_t key;
+			if (!(fl & NF_MED) || (fl & NF_ENG))
+				continue;
+			key = names_key(t + st, i - st);
+			for (k = 0; k < got && seen[k] != key; k++)
+				;
+			if (k == got && got < 16)
+				seen[got++] = key;
+		}
+	}
+	return got >= want;
+}
+
 static int
 check_text(struct guard *g, struct gstr *x)
 {
@@ -785,7 +819,7 @@ check_text(struct guard *g, struct gstr *x)
 	const char *src = g->arena.p + x->ds, *t;
 	size_t i, n, cps, keep, have, srcn = x->dn;
 	long path = (long)x->path;
-	int hit, when = 0, fixing = 0;
+	int hit, when = 0, fixing = 0, when_med = 0;
 	const char *when_of = NULL;	/* the when last asked */
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
@@ -847,10 +881,13 @@ check_text(struct guard *g, struct gstr *x)
 		if (hit)
 			continue;
 		/* rules asking the same question share the answer */
-		if (when_of == NULL || strcmp(d->when_src, when_of)) {
+		if (when_of == NULL || strcmp(d->when_src, when_of) || d->when_medical != when_med) {
 			if (rx_any(g, &d->when, t, n, &when) < 0)
 				return failed_closed(g, d->id);
+			if (!when && d->when_medical > 0)
+				when = medical_words(g, t, n, d->when_medical);
 			when_of = d->when_src;
+			when_med = d->when_medical;
 		}
 		if (!when)
 			continue;

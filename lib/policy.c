@@ -967,6 +967,8 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_str(l, v, key, &d.when_src);
 		} else if (!strcmp(key, "requires"))
 			req = v;
+		else if (!strcmp(key, "when_medical"))
+			rc = get_int(l, v, key, 0, 100, &d.when_medical);
 		else if (!strcmp(key, "enabled"))
 			rc = get_bool(l, v, key, &enabled);
 		else if (!strcmp(key, "action")) {

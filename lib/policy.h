@@ -91,6 +91,7 @@ struct disclosure {
 	int action;		/* DISC_* */
 	struct regex when, requires;
 	char *when_src;		/* rules with the same when share one search */
+	int when_medical;	/* or this many medical words that are no English ones (0: off) */
 };
 
 /* permissions: a tool call's behaviour, by tool, agent and arguments. */
