@@ -187,7 +187,7 @@ guard <<<'{"text":"Asthma can flare in cold air."}'
 is "$(verdict "$out")" "deny not-medical-advice,consult-provider" "health without disclaimers: both missing"
 guard <<<'{"text":"Acromegaly comes from a pituitary adenoma."}'
 is "$(verdict "$out")" "deny not-medical-advice,consult-provider" "health by the medical vocabulary, no list naming it: both missing"
-guard <<<'{"text":"The adenoma shuttle leaves at noon."}'
+guard <<<'{"text":"The acromegaly clinic shuttle leaves at noon."}'
 is "$(verdict "$out")" "allow " "one medical word alone does not make a text about health"
 guard <<<'{"text":"Asthma can flare in cold air. This is general information, not medical advice."}'
 is "$(verdict "$out")" "deny consult-provider" "one disclaimer said another way counts"
