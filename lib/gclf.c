@@ -74,29 +74,42 @@ wordc(unsigned char c)
 	    (c >= 'A' && c <= 'Z');
 }
 
+/* Word lists with their lengths, so a lookup compares only same-length words. */
+struct wl {
+	const char *s;
+	size_t n;
+};
+#define W(x) { x, sizeof(x) - 1 }
+
 static int
-among(const char *w, size_t n, const char *const *list)
+among(const char *w, size_t n, const struct wl *list)
 {
-	for (; *list; list++)
-		if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+	for (; list->s; list++)
+		if (list->n == n && list->s[0] == w[0] && memcmp(list->s, w, n) == 0)
 			return 1;
 	return 0;
 }
 
-static const char *const units[] = { "mg", "mcg", "g", "ml", "cc", "units", "unit", "iu",
-	"tablet", "tablets", "tab", "tabs", "pill", "pills", "capsule", "capsules", "cap", "caps",
-	"puff", "puffs", "drop", "drops", "spray", "sprays", "teaspoon", "teaspoons", "tsp",
-	"tablespoon", "milligrams", "micrograms", "grams", "patch", "sachet", "sachets", "µg", NULL };
-static const char *const freqs[] = { "daily", "twice", "thrice", "once", "bid", "tid", "qid",
-	"qd", "od", "bd", "tds", "prn", "hourly", "nightly", "weekly", "night", "bedtime",
-	"morning", "meals", "q4h", "q6h", "q8h", "q12h", "sos", "hs", NULL };
-static const char *const forms[] = { "tab", "tablet", "tablets", "cap", "capsule", "capsules",
-	"syrup", "syp", "cream", "ointment", "gel", "injection", "inj", "drops", "lotion",
-	"suspension", "inhaler", "sig", "rx", NULL };
-static const char *const negs[] = { "not", "no", "never", "cannot", "can't", "don't",
-	"doesn't", "won't", "isn't", "aren't", "shouldn't", "nothing", "without", NULL };
-static const char *const conds[] = { "if", "whether", "unless", "when", "in case", NULL };
-static const char *const numwords[] = { "one", "two", "three", "four", "five", "half", NULL };
+static const struct wl units[] = { W("mg"), W("mcg"), W("g"), W("ml"), W("cc"), W("units"),
+	W("unit"), W("iu"), W("tablet"), W("tablets"), W("tab"), W("tabs"), W("pill"), W("pills"),
+	W("capsule"), W("capsules"), W("cap"), W("caps"), W("puff"), W("puffs"), W("drop"),
+	W("drops"), W("spray"), W("sprays"), W("teaspoon"), W("teaspoons"), W("tsp"),
+	W("tablespoon"), W("milligrams"), W("micrograms"), W("grams"), W("patch"), W("sachet"),
+	W("sachets"), W("gm"), W("µg"), { NULL, 0 } };
+static const struct wl freqs[] = { W("daily"), W("twice"), W("thrice"), W("once"), W("bid"),
+	W("tid"), W("qid"), W("qd"), W("od"), W("bd"), W("tds"), W("prn"), W("hourly"),
+	W("nightly"), W("weekly"), W("night"), W("bedtime"), W("morning"), W("meals"), W("q4h"),
+	W("q6h"), W("q8h"), W("q12h"), W("sos"), W("hs"), { NULL, 0 } };
+static const struct wl forms[] = { W("tab"), W("tablet"), W("tablets"), W("cap"), W("capsule"),
+	W("capsules"), W("syrup"), W("syp"), W("cream"), W("ointment"), W("gel"), W("injection"),
+	W("inj"), W("drops"), W("lotion"), W("suspension"), W("inhaler"), W("sig"), W("rx"),
+	{ NULL, 0 } };
+static const struct wl negs[] = { W("not"), W("no"), W("never"), W("cannot"), W("can't"),
+	W("don't"), W("doesn't"), W("won't"), W("isn't"), W("aren't"), W("shouldn't"),
+	W("nothing"), W("without"), { NULL, 0 } };
+static const struct wl conds[] = { W("if"), W("whether"), W("unless"), W("when"), { NULL, 0 } };
+static const struct wl numwords[] = { W("one"), W("two"), W("three"), W("four"), W("five"),
+	W("half"), { NULL, 0 } };
 
 int
 gclf_features(const struct names *nm, unsigned nbits, const char *s, size_t n,
@@ -176,7 +189,7 @@ gclf_features(const struct names *nm, unsigned nbits, const char *s, size_t n,
 			you |= (wn == 3 && !memcmp(w, "you", 3)) || (wn == 4 && !memcmp(w, "your", 4)) ||
 			    (wn >= 4 && !memcmp(w, "you'", 4));
 			me |= (wn == 1 && w[0] == 'i') || (wn >= 2 && w[0] == 'i' && w[1] == '\'');
-			if (nm && wn >= 4 && !med) {
+			if (nm && wn >= 6 && !med) {
 				unsigned fl = names_flags(nm, s + st, i - st);
 				med = (fl & NF_MED) && !(fl & NF_ENG);
 			}
