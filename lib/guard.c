@@ -819,7 +819,7 @@ check_text(struct guard *g, struct gstr *x)
 	const char *src = g->arena.p + x->ds, *t;
 	size_t i, n, cps, keep, have, srcn = x->dn;
 	long path = (long)x->path;
-	int hit, when = 0, fixing = 0, when_med = 0;
+	int hit, when = 0, fixing = 0, when_med = 0, trunc = 0;
 	const char *when_of = NULL;	/* the when last asked */
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
@@ -856,7 +856,7 @@ check_text(struct guard *g, struct gstr *x)
 			x->fs = g->fixed.len;
 			if (buf_add(&g->fixed, src, keep) < 0 || buf_adds(&g->fixed, lm->marker) < 0)
 				goto oom;
-			fixing = 1;
+			fixing = trunc = 1;
 			if (norm_run(&g->nm2, g->fixed.p + x->fs, g->fixed.len - x->fs, NORM_PROSE) < 0)
 				goto oom;
 			w = g->nm2.p;
@@ -876,6 +876,8 @@ check_text(struct guard *g, struct gstr *x)
 		 * Read in the shadow of what is passed on, before any appended
 		 * disclaimer (which never stands for another).
 		 */
+		if (trunc && !g->nm2.changed)
+			w = g->fixed.p + x->fs;	/* its own shadow: fixed may have moved */
 		if (rx_any(g, &d->requires, w, wn, &hit) < 0)
 			return failed_closed(g, d->id);
 		if (hit)
