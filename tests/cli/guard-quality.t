@@ -5,9 +5,9 @@
 # accuracy >= 0.98, scored as (verdict == deny) == (expect == deny), and
 # not one record expected deny for phi or prescribing let through
 # unreviewed (verdict allow or warn). Scored by tests/corpus/guard-score.
-# Seven more held-out sets (guard-heldout2..8.jsonl), each in a voice of its
+# Eight more held-out sets (guard-heldout2..9.jsonl), each in a voice of its
 # own, were each scored once, blind, before the rules learned from it:
-# 0.887, 0.691, 0.796, 0.809, 0.735, 0.688, 0.820 (tests/corpus/README.md). They
+# 0.887, 0.691, 0.796, 0.809, 0.735, 0.688, 0.820, 0.950 (tests/corpus/README.md). They
 # now guard against regressions: accuracy >= 0.97 and the strict bar.
 # The real answers' dev half (../shared/corpus/external/guard-real-dev.jsonl,
 # doctors' and models' replies as found and with both disclaimers): on
@@ -32,7 +32,7 @@ print(r["accuracy"], r["phi_or_prescribing_allowed"])' "$tmp/score.json")"
 }
 check dev "$top/../shared/corpus/guard-dev.jsonl"
 check held-out "$top/tests/corpus/guard-heldout.jsonl"
-for k in 2 3 4 5 6 7 8; do
+for k in 2 3 4 5 6 7 8 9; do
 	check "held-out-$k" "$top/tests/corpus/guard-heldout$k.jsonl" 0.97
 done
 real=$top/../shared/corpus/external/guard-real-dev.jsonl
