@@ -38,6 +38,31 @@ gclf_sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *s
 	*se = i;
 }
 
+int
+gclf_next(const char *s, size_t n, size_t *pos, size_t *ss, size_t *se)
+{
+	size_t p = *pos;
+
+	for (;;) {
+		while (p < n && (s[p] == ' ' || s[p] == '\n' || s[p] == '\t'))
+			p++;
+		if (p >= n) {
+			*pos = p;
+			return 0;
+		}
+		gclf_sentence(s, n, p, p, ss, se);
+		if (*se <= p)
+			*se = p + 1;
+		p = *se;
+		while (*ss < *se && (s[*ss] == '"' || s[*ss] == ' '))
+			(*ss)++;
+		if (*se - *ss >= 8) {
+			*pos = p;
+			return 1;
+		}
+	}
+}
+
 /* ---- features ---- */
 
 struct fx {

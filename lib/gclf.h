@@ -71,5 +71,12 @@ void gclf_reset(struct gclf *g);
  * rules and its classifier read the same sentences.
  */
 void gclf_sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *se);
+/*
+ * The next sentence the classifier reads, from *pos on: its span in
+ * [*ss, *se), opening quotes and blanks left out, *pos moved past it;
+ * sentences under 8 bytes are skipped. 1, or 0 at the end of s.
+ * guard-check and tools/guard-features read the same sentences.
+ */
+int gclf_next(const char *s, size_t n, size_t *pos, size_t *ss, size_t *se);
 
 #endif

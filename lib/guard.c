@@ -740,19 +740,7 @@ check_model(struct guard *g, long path, const char *t, size_t n)
 	size_t pos = 0, ss, se, i;
 	int yes;
 
-	while (pos < n) {
-		while (pos < n && (t[pos] == ' ' || t[pos] == '\n' || t[pos] == '\t'))
-			pos++;
-		if (pos >= n)
-			break;
-		sentence(t, n, pos, pos, &ss, &se);
-		if (se <= pos)
-			se = pos + 1;
-		pos = se;
-		while (ss < se && (t[ss] == '"' || t[ss] == ' '))
-			ss++;
-		if (se - ss < 8)
-			continue;
+	while (gclf_next(t, n, &pos, &ss, &se)) {
 		gclf_reset(&g->gc);
 		for (i = 0; i < p->nguard; i++) {
 			const struct guard_rule *r = &p->guard[i];

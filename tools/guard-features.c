@@ -130,21 +130,9 @@ main(int argc, char **argv)
 		}
 		s = no.p;
 		n = no.n;
-		while (pos < n) {
+		while (gclf_next(s, n, &pos, &ss, &se)) {
 			json_t *o, *w = NULL;
 			char *dump;
-			while (pos < n && (s[pos] == ' ' || s[pos] == '\n' || s[pos] == '\t'))
-			pos++;
-		if (pos >= n)
-			break;
-		gclf_sentence(s, n, pos, pos, &ss, &se);
-			if (se <= pos)
-				se = pos + 1;
-			pos = se;
-			while (ss < se && (s[ss] == '"' || s[ss] == ' '))
-				ss++;
-			if (se - ss < 8)
-				continue;	/* as guard-check: too short to read */
 			if (want_explain)
 				w = json_array();
 			if (gclf_features(&nm, nbits, s + ss, se - ss, &x, want_explain ? explain : NULL,
