@@ -120,6 +120,9 @@ check "allow " "Refill request noted for metformin 1000 mg twice daily."
 check "allow " "Doctors often prescribe amoxicillin 500 mg three times daily for this."
 check "allow " "The usual adult dose is 10 mg once daily, as the leaflet says."
 check "allow " "I'd like you to try to eat smaller meals."
+check "allow " "Metformin 500 mg twice daily is the usual starting dose."
+check "allow " "Aspirin 75 mg daily is often used to prevent heart attacks in people at high risk."
+check "allow " "Treatment may include antibiotics such as doxycycline 100 mg twice daily for 14 days."
 check "allow " "Only 106 mg shows a pre-diabetic fasting level."
 
 # diagnoses said as evidence, and definitions that are none
