@@ -87,8 +87,12 @@ tests/fuzz/%.t: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.c tests/
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz.c \
 	  lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
-# Development tools (not installed): tools/clf-train trains the models in
-# data/ with liblinear, which only it links (scripts/install-deps train).
+# Development tools (not installed): tools/guard-features writes guard's
+# sentence features (scripts/train-guard); tools/clf-train trains the models
+# in data/ with liblinear, which only it links (scripts/install-deps train).
+tools/guard-features: tools/guard-features.c lib/libphikit.a .flags | .deps-ok
+	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
 tools/%: tools/%.c lib/libphikit.a .flags | .deps-ok
 	@test -f /usr/include/linear.h || scripts/install-deps train
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS) -llinear
@@ -159,7 +163,7 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
-	install -m 0644 data/*.txt data/LICENSE.* data/PROVENANCE.md $(DESTDIR)$(DATADIR)/data
+	install -m 0644 data/*.txt data/*.clf data/LICENSE.* data/PROVENANCE.md $(DESTDIR)$(DATADIR)/data
 	install -d $(DESTDIR)$(PREFIX)/share/doc/phikit
 	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/phikit
 
@@ -172,7 +176,7 @@ uninstall:
 
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
-	  tools/clf-train
+	  tools/clf-train tools/guard-features
 
 .PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)

@@ -165,6 +165,8 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 	buf_init(&g->fixed, (size_t)1 << 34);
 	buf_init(&g->ann, (size_t)1 << 30);
 	buf_init(&g->tmp, (size_t)1 << 34);
+	norm_init(&g->nm);
+	norm_init(&g->nm2);
 	if (rx_engine_init(&g->rx, p->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		guard_release(g);
@@ -195,6 +197,11 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 		}
 		g->has_sc = 1;
 	}
+	/* a missing or corrupt model stops guard-check here, never later */
+	if (gclf_init(&g->gc, p, g->has_sc ? &g->sc.names : NULL, e) < 0) {
+		guard_release(g);
+		return -1;
+	}
 	return 0;
 }
 
@@ -215,6 +222,8 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 	buf_init(&g->fixed, src->fixed.max);
 	buf_init(&g->ann, src->ann.max);
 	buf_init(&g->tmp, src->tmp.max);
+	norm_init(&g->nm);
+	norm_init(&g->nm2);
 	if (rx_engine_init(&g->rx, src->pol->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		guard_release(g);
@@ -227,6 +236,11 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 		}
 		g->has_sc = 1;
 	}
+	if (gclf_clone(&g->gc, &src->gc, e) < 0) {
+		guard_release(g);
+		return -1;
+	}
+	g->gc.names = g->has_sc ? &g->sc.names : NULL;
 	return 0;
 }
 
@@ -235,6 +249,10 @@ guard_release(struct guard *g)
 {
 	int i;
 
+	gclf_release(&g->gc);
+	norm_release(&g->nm);
+	norm_release(&g->nm2);
+	free(g->dsp);
 	if (g->has_sc)
 		scrubber_release(&g->sc);
 	if (!g->borrowed) {
@@ -378,43 +396,26 @@ add_viol(struct guard *g, const char *rule, const char *kind, const char *cite, 
 	return 0;
 }
 
+/* A hit at shadow bytes [vs, ve), reported where it stands in the source. */
+static int
+add_hit(struct guard *g, const struct guard_rule *r, long path, size_t vs, size_t ve)
+{
+	size_t a = vs, b = ve;
+
+	if (g->nm.changed)
+		norm_span(&g->nm, vs, ve, &a, &b);
+	return add_viol(g, r->id, r->kind, r->citation, r->severity, path, g->src, a, b);
+}
+
 /* ---- prohibited output ---- */
 
-/*
- * The sentence around s[a..b): back to the last ". ", "! ", "? ", ";" or
- * line break, forward to the next one (kept).
- */
-static void
-sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *se)
+static int
+isalpha_ascii(char c)
 {
-	size_t i = a;
-
-	while (i > 0) {
-		char c = s[i - 1];
-		if (c == '\n' || c == ';' ||
-		    ((c == ' ' || c == '\t') && i >= 2 && (s[i - 2] == '.' || s[i - 2] == '!' ||
-		    s[i - 2] == '?' || s[i - 2] == ':')))
-			break;
-		i--;
-	}
-	while (i < a && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	*ss = i;
-	for (i = b; i < n; i++)
-		if (s[i] == '\n' || s[i] == ';' ||
-		    ((s[i] == '.' || s[i] == '!' || s[i] == '?') && (i + 1 == n || s[i + 1] == ' ' ||
-		    s[i + 1] == '\n' || s[i + 1] == '"'))) {
-			if (s[i] != '\n')
-				i++;
-			/* a closing quote after the stop belongs to the sentence */
-			while (i < n && (s[i] == '"' || (i + 2 < n && (unsigned char)s[i] == 0xE2 &&
-			    (unsigned char)s[i + 1] == 0x80 && ((unsigned char)s[i + 2] == 0x9D ||
-			    (unsigned char)s[i + 2] == 0x99))))
-				i += s[i] == '"' ? 1 : 3;
-			break;
-		}
-	*se = i;
+	return ((unsigned char)c | 32) >= 'a' && ((unsigned char)c | 32) <= 'z';
 }
+
+#define sentence gclf_sentence
 
 /*
  * Whether a hit at s[at] stands inside a quotation within its sentence
@@ -425,17 +426,20 @@ sentence(const char *s, size_t n, size_t a, size_t b, size_t *ss, size_t *se)
  * a stray inch mark (5'10") from silencing the rest of a text.
  */
 static int
-quoted(const char *s, size_t ss, size_t at, size_t se)
+quoted(const char *s, size_t ss, size_t at, size_t se, size_t *qs, size_t *qe)
 {
 	size_t i, before = 0, after = 0;
 	long open = 0, close_after = 0;
 
+	*qs = ss;
+	*qe = se;
 	for (i = ss; i < se; i++) {
 		if (s[i] == '"') {
-			if (i < at)
+			if (i < at) {
 				before++;
-			else
-				after++;
+				*qs = i;
+			} else if (after++ == 0)
+				*qe = i + 1;
 		} else if ((unsigned char)s[i] == 0xE2 && i + 2 < se &&
 		    (unsigned char)s[i + 1] == 0x80) {
 			unsigned char c = (unsigned char)s[i + 2];
@@ -482,10 +486,81 @@ cmp_find(const void *a, const void *b)
 	return x->e > y->e ? -1 : x->e < y->e;
 }
 
+/*
+ * Whether a name finding t[s..e) is a person's by what stands around it,
+ * for a rule with names: cued. A model's answer is full of capitalized
+ * clinical words (Acromegaly, MedlinePlus, Braxton Hicks, Ecosprin) that
+ * a name detector tuned for notes takes for names; in an answer a name
+ * counts when a title, a salutation, a relation or a label stands before
+ * it ("Dear Ana Ruiz", "Patient name: ..."), or when every word of it is
+ * a known name and none is English, medical or an acronym and it has two
+ * words or is a known first name.
+ */
+static int
+name_cued(struct guard *g, const char *t, size_t s, size_t e)
+{
+	const struct names *nm = &g->sc.names;
+	size_t i, ws, nw = 0;
+	unsigned fl, first = 0, prev = 0;
+	int known = 1, plain = 1, english = 1, med = 0, medonly = 0, dot = 0, brand = 0;
+
+	/* the word before, past blanks, a comma or a colon */
+	for (i = s; i > 0 && (t[i - 1] == ' ' || t[i - 1] == ',' || t[i - 1] == ':' ||
+	    t[i - 1] == '\t'); i--)
+		;
+	if (i > 0 && t[i - 1] == '.') {
+		i--;	/* "Dr. Lind", but not "Hello. Sugar is ..." */
+		dot = 1;
+	}
+	for (ws = i; ws > 0 && isalpha_ascii(t[ws - 1]); ws--)
+		;
+	if (ws < i)
+		prev = names_flags(nm, t + ws, i - ws);
+	for (i = s; i < e; ) {
+		size_t k, up = 0;
+		while (i < e && !isalpha_ascii(t[i]) && (unsigned char)t[i] < 0x80)
+			i++;
+		for (ws = i; i < e && (isalpha_ascii(t[i]) || (unsigned char)t[i] >= 0x80); i++)
+			;
+		if (i == ws)
+			break;
+		for (k = ws; k < i; k++) {
+			up += t[k] >= 'A' && t[k] <= 'Z';
+			/* an inner capital past "Mac": a brand (MedlinePlus, WebMD) */
+			if (k >= ws + 3 && t[k] >= 'A' && t[k] <= 'Z' && t[k - 1] >= 'a' &&
+			    t[k - 1] <= 'z' && !(k == ws + 3 && !memcmp(t + ws, "Mac", 3)))
+				brand = 1;
+		}
+		fl = names_flags(nm, t + ws, i - ws);
+		if (nw++ == 0)
+			first = fl;
+		if ((fl & NF_MED) || (up == i - ws && up > 1))
+			med = 1;	/* a clinical word, or an acronym */
+		if ((!(fl & (NF_FIRST | NF_LAST)) && (fl & NF_MED)) || (up == i - ws && up > 1))
+			medonly = 1;	/* and not a name too ("Ana" is both) */
+		if (fl & NF_ENG)
+			plain = 0;
+		else
+			english = 0;
+		if (!(fl & (NF_FIRST | NF_LAST)))
+			known = 0;
+	}
+	if (nw == 0)
+		return 0;
+	if (prev & NF_TITLE)
+		return 1;
+	if (brand)
+		return 0;
+	/* after "Dear" or "Patient name:", a name not all of English words */
+	if (!dot && (prev & (NF_REL | NF_LABEL)) && !english && !medonly)
+		return 1;
+	return !med && plain && known && (nw >= 2 || (first & NF_FIRST));
+}
+
 static int
 check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t, size_t n)
 {
-	size_t i, last = 0;
+	size_t i, last = 0, a, b;
 
 	if (!g->phi_done) {
 		/* once per text, whatever the number of rules that count findings */
@@ -508,10 +583,46 @@ check_phi(struct guard *g, const struct guard_rule *r, long path, const char *t,
 			if (hit)
 				continue;
 		}
+		if (r->names_cued && f->cat == CAT_NAME && !name_cued(g, t, f->s, f->e))
+			continue;
 		last = f->e;
-		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, f->s, f->e) < 0)
+		a = f->s;
+		b = f->e;
+		if (g->nm.changed)
+			norm_span(&g->nm, f->s, f->e, &a, &b);
+		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, g->src, a, b) < 0)
 			return -1;
 		g->v[g->nv - 1].cat = f->cat;
+	}
+	return 0;
+}
+
+/*
+ * Where the pack's own disclaimers stand in the text: "Not medical advice,
+ * but take 800 mg" and "I'm not a doctor, you have gout" negate the
+ * disclaimer, not the advice, so a rule's unless_before never reads them.
+ */
+static int
+disclaimer_spans(struct guard *g, const char *t, size_t n)
+{
+	const struct policy *p = g->pol;
+	size_t i, pos, vs, ve;
+	int rc;
+
+	g->ndsp = 0;
+	g->dsp_done = 1;
+	for (i = 0; i < p->ndisc; i++) {
+		pos = 0;
+		while ((rc = regex_next(&g->rx, &p->disc[i].requires, t, n, &pos, &vs, &ve, g->e)) > 0) {
+			if (ARRAY_RESERVE(g->dsp, g->dspcap, g->ndsp + 1) < 0) {
+				phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+				return -1;
+			}
+			g->dsp[g->ndsp].s = vs;
+			g->dsp[g->ndsp++].e = ve;
+		}
+		if (rc < 0)
+			return failed_closed(g, p->disc[i].id);
 	}
 	return 0;
 }
@@ -521,15 +632,40 @@ static int
 counts(struct guard *g, const struct guard_rule *r, const char *t, size_t n, size_t vs,
     size_t ve, int *yes)
 {
-	size_t ss, se;
+	size_t ss, se, qs, qe, from, i;
 	int hit;
 
 	*yes = 0;
 	sentence(t, n, vs, ve, &ss, &se);
-	if (!r->quoted && quoted(t, ss, vs, se))
-		return 0;
+	if (!r->quoted && quoted(t, ss, vs, se, &qs, &qe)) {
+		/*
+		 * Reported speech only when something outside the quotation
+		 * says whose it is ("the label says", "that line is from a
+		 * novel"): advice put in quotation marks is still advice.
+		 */
+		size_t ns, ne;
+		if (!r->attribution.code)
+			return 0;
+		if (rx_any(g, &r->attribution, t + ss, qs - ss, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (!hit && qe < se && rx_any(g, &r->attribution, t + qe, se - qe, &hit) < 0)
+			return failed_closed(g, r->id);
+		if (!hit && se < n) {
+			sentence(t, n, se, se, &ns, &ne);
+			if (ne > se && rx_any(g, &r->attribution, t + se, ne - se, &hit) < 0)
+				return failed_closed(g, r->id);
+		}
+		if (hit)
+			return 0;
+	}
 	if (r->unless_before.code) {
-		if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
+		if (!g->dsp_done && disclaimer_spans(g, t, n) < 0)
+			return -1;
+		from = ss;
+		for (i = 0; i < g->ndsp; i++)
+			if (g->dsp[i].e > from && g->dsp[i].e <= vs && g->dsp[i].s < vs)
+				from = g->dsp[i].e;
+		if (rx_any(g, &r->unless_before, t + from, vs - from, &hit) < 0)
 			return failed_closed(g, r->id);
 		if (hit)
 			return 0;
@@ -565,7 +701,7 @@ check_anchored(struct guard *g, const struct guard_rule *r, int bit, long path,
 		pos = end;
 		if (counts(g, r, t, n, vs, ve, &yes) < 0)
 			return -1;
-		if (yes && add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, vs, ve) < 0)
+		if (yes && add_hit(g, r, path, vs, ve) < 0)
 			return -1;
 	}
 	return 0;
@@ -575,53 +711,123 @@ static int
 check_rule(struct guard *g, const struct guard_rule *r, int bit, long path, const char *t,
     size_t n)
 {
-	size_t pos = 0, vs, ve, ss, se;
-	int rc, hit;
+	size_t pos = 0, vs, ve;
+	int rc, yes;
 
 	if (r->detect_phi)
 		return check_phi(g, r, path, t, n);
+	if (r->classifier)
+		return 0;	/* sentence by sentence, in check_model */
 	if (r->anchor_trigger)
 		return check_anchored(g, r, bit, path, t, n);
 	while ((rc = regex_next(&g->rx, &r->re, t, n, &pos, &vs, &ve, g->e)) > 0) {
-		sentence(t, n, vs, ve, &ss, &se);
-		if (!r->quoted && quoted(t, ss, vs, se))
-			continue;
-		if (r->unless_before.code) {
-			if (rx_any(g, &r->unless_before, t + ss, vs - ss, &hit) < 0)
-				return failed_closed(g, r->id);
-			if (hit)
-				continue;
-		}
-		if (r->unless_sentence.code) {
-			if (rx_any(g, &r->unless_sentence, t + ss, se - ss, &hit) < 0)
-				return failed_closed(g, r->id);
-			if (hit)
-				continue;
-		}
-		if (add_viol(g, r->id, r->kind, r->citation, r->severity, path, t, vs, ve) < 0)
+		if (counts(g, r, t, n, vs, ve, &yes) < 0)
+			return -1;
+		if (yes && add_hit(g, r, path, vs, ve) < 0)
 			return -1;
 	}
 	return rc < 0 ? failed_closed(g, r->id) : 0;
 }
 
+/*
+ * The classifier rules, sentence by sentence: each model reads a sentence
+ * once, and a rule counts it when its label's probability reaches the
+ * rule's threshold and the sentence passes the rule's own checks, as a
+ * pattern's hit does (quoted without attribution, unless_sentence).
+ */
+static int
+check_model(struct guard *g, long path, const char *t, size_t n)
+{
+	const struct policy *p = g->pol;
+	size_t pos = 0, ss, se, i;
+	int yes;
+
+	while (gclf_next(t, n, &pos, &ss, &se)) {
+		gclf_reset(&g->gc);
+		for (i = 0; i < p->nguard; i++) {
+			const struct guard_rule *r = &p->guard[i];
+			double pr;
+			if (r->classifier == NULL)
+				continue;
+			if ((pr = gclf_rule_prob(&g->gc, (int)i, t + ss, se - ss)) < 0) {
+				phk_err_set(g->e, PHK_EXIT_IO, "out of memory");
+				return -1;
+			}
+			if (pr < r->threshold)
+				continue;
+			/* the sentence's last byte, so counts reads this sentence */
+			if (counts(g, r, t, n, ss, se - 1, &yes) < 0)
+				return -1;
+			if (yes && add_hit(g, r, path, ss, se) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- one text field: rules, length, disclosures, fixes ---- */
+
+/*
+ * Whether t holds at least want distinct words of the medical vocabulary
+ * (NF_MED) that are no English words: "Acromegaly is caused by ..." deals
+ * with health though no list of the pack names it.
+ */
+static int
+medical_words(struct guard *g, const char *t, size_t n, int want)
+{
+	uint32_t seen[16];
+	size_t i = 0, st;
+	int k, got = 0;
+
+	if (!g->has_sc)
+		return 0;
+	while (i < n && got < want) {
+		while (i < n && !isalpha_ascii(t[i]))
+			i++;
+		for (st = i; i < n && (isalpha_ascii(t[i]) || t[i] == '-'); i++)
+			;
+		if (i - st >= 5) {
+			unsigned fl = names_flags(&g->sc.names, t + st, i - st);
+			uint32_t key;
+			if (!(fl & NF_MED) || (fl & NF_ENG))
+				continue;
+			key = names_key(t + st, i - st);
+			for (k = 0; k < got && seen[k] != key; k++)
+				;
+			if (k == got && got < 16)
+				seen[got++] = key;
+		}
+	}
+	return got >= want;
+}
 
 static int
 check_text(struct guard *g, struct gstr *x)
 {
 	const struct policy *p = g->pol;
 	const struct limits *lm = &p->limits;
-	const char *t = g->arena.p + x->ds;
-	size_t i, n = x->dn, cps, keep, have;
+	const char *src = g->arena.p + x->ds, *t;
+	size_t i, n, cps, keep, have, srcn = x->dn;
 	long path = (long)x->path;
-	int hit, when = 0, fixing = 0;
+	int hit, when = 0, fixing = 0, when_med = 0, trunc = 0;
 	const char *when_of = NULL;	/* the when last asked */
 	const char *w;		/* the text as fixed so far */
 	size_t wn;
 
+	/*
+	 * The rules read the normalized shadow: markup, look-alike letters,
+	 * odd spaces and dashes, zero-width characters read as plain text.
+	 */
+	if (norm_run(&g->nm, src, srcn, NORM_PROSE) < 0)
+		goto oom;
+	t = g->nm.p;
+	n = g->nm.n;
+	g->src = src;
+	g->srcn = srcn;
 	if (trig_words(g, t, n) < 0)
 		goto oom;
 	g->phi_done = 0;
+	g->dsp_done = 0;
 	for (i = 0; i < p->nguard; i++) {
 		if (g->tbit[i] >= 0 && !(g->words & (uint64_t)1 << g->tbit[i]))
 			continue;
@@ -631,53 +837,66 @@ check_text(struct guard *g, struct gstr *x)
 		if (check_rule(g, &p->guard[i], g->tbit[i], path, t, n) < 0)
 			return -1;
 	}
+	/* a tool call's arguments are checked for identifiers only */
 	if (x->cls == GSTR_ARGS)
 		return 0;
+	if (g->gc.nm && check_model(g, path, t, n) < 0)
+		return -1;
+	/* disclosures are read in the shadow of what is passed on */
 	w = t;
 	wn = n;
-	if (lm->max_output_chars > 0 && (cps = cpcount(t, n)) > (size_t)lm->max_output_chars) {
-		keep = cpbytes(t, n, (size_t)lm->max_output_chars);
+	if (lm->max_output_chars > 0 && (cps = cpcount(src, srcn)) > (size_t)lm->max_output_chars) {
+		keep = cpbytes(src, srcn, (size_t)lm->max_output_chars);
 		if (g->o.fix && lm->long_output == LONG_TRUNCATE) {
 			/* minimum necessary: what is past the limit is not passed on */
 			x->fs = g->fixed.len;
-			if (buf_add(&g->fixed, t, keep) < 0 || buf_adds(&g->fixed, lm->marker) < 0)
+			if (buf_add(&g->fixed, src, keep) < 0 || buf_adds(&g->fixed, lm->marker) < 0)
 				goto oom;
-			fixing = 1;
-			w = NULL;
-			wn = g->fixed.len - x->fs;
+			fixing = trunc = 1;
+			if (norm_run(&g->nm2, g->fixed.p + x->fs, g->fixed.len - x->fs, NORM_PROSE) < 0)
+				goto oom;
+			w = g->nm2.p;
+			wn = g->nm2.n;
 		}
 		if (add_viol(g, "limits.max_output_chars", "limit", lm->citation ? lm->citation : "",
-		    fixing ? SEV_WARN : SEV_DENY, path, t, keep, n) < 0)
+		    fixing ? SEV_WARN : SEV_DENY, path, src, keep, srcn) < 0)
 			return -1;
 	}
 	for (i = 0; i < p->ndisc; i++) {
 		const struct disclosure *d = &p->disc[i];
-		const char *cur = fixing ? g->fixed.p + x->fs : w;
-		size_t at;
+		const char *cur = fixing ? g->fixed.p + x->fs : src;
+		size_t at, curn = fixing ? g->fixed.len - x->fs : srcn;
 		/*
 		 * The disclaimer first: most outputs that need one carry it, and
 		 * then whether the text deals with health need not be asked.
+		 * Read in the shadow of what is passed on, before any appended
+		 * disclaimer (which never stands for another).
 		 */
-		if (rx_any(g, &d->requires, cur, wn, &hit) < 0)
+		if (trunc && !g->nm2.changed)
+			w = g->fixed.p + x->fs;	/* its own shadow: fixed may have moved */
+		if (rx_any(g, &d->requires, w, wn, &hit) < 0)
 			return failed_closed(g, d->id);
 		if (hit)
 			continue;
 		/* rules asking the same question share the answer */
-		if (when_of == NULL || strcmp(d->when_src, when_of)) {
+		if (when_of == NULL || strcmp(d->when_src, when_of) || d->when_medical != when_med) {
 			if (rx_any(g, &d->when, t, n, &when) < 0)
 				return failed_closed(g, d->id);
+			if (!when && d->when_medical > 0)
+				when = medical_words(g, t, n, d->when_medical);
 			when_of = d->when_src;
+			when_med = d->when_medical;
 		}
 		if (!when)
 			continue;
 		if (!g->o.fix || d->action != DISC_APPEND) {
-			if (add_viol(g, d->id, d->kind, d->citation, SEV_DENY, path, cur, wn, wn) < 0)
+			if (add_viol(g, d->id, d->kind, d->citation, SEV_DENY, path, cur, curn, curn) < 0)
 				return -1;
 			continue;
 		}
 		if (!fixing) {
 			x->fs = g->fixed.len;
-			if (buf_add(&g->fixed, t, n) < 0)
+			if (buf_add(&g->fixed, src, srcn) < 0)
 				goto oom;
 			fixing = 1;
 		}
@@ -688,9 +907,8 @@ check_text(struct guard *g, struct gstr *x)
 		at = g->fixed.len - x->fs;
 		if (buf_adds(&g->fixed, d->text) < 0)
 			goto oom;
-		wn = g->fixed.len - x->fs;
 		if (add_viol(g, d->id, d->kind, d->citation, SEV_WARN, path, g->fixed.p + x->fs,
-		    at, wn) < 0)
+		    at, g->fixed.len - x->fs) < 0)
 			return -1;
 	}
 	if (fixing)

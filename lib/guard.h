@@ -12,7 +12,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "clf.h"
 #include "diag.h"
+#include "gclf.h"
+#include "norm.h"
 #include "policy.h"
 #include "rules.h"
 #include "scrub.h"
@@ -79,6 +82,21 @@ struct guard {
 	struct toolcalls tc;	/* the calls the record asks for */
 	int has_answer;		/* it holds a model's answer (choices, output) */
 	struct phk_err *e;
+	/*
+	 * Per text: the rules read its normalized shadow (lib/norm, NORM_PROSE);
+	 * a hit is reported where its shadow bytes came from in src.
+	 */
+	struct norm nm, nm2;
+	const char *src;
+	size_t srcn;
+	/* where the pack's own disclaimers stand in the shadow: never an excuse */
+	struct gspan {
+		size_t s, e;
+	} *dsp;
+	size_t ndsp, dspcap;
+	int dsp_done;
+	/* the sentence classifier (lib/gclf): models shared with clones */
+	struct gclf gc;
 };
 
 int guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,

@@ -1061,6 +1061,9 @@ guard_rule_free(struct guard_rule *r)
 	regex_release(&r->unless_sentence);
 	regex_release(&r->except);
 	strlist_free(&r->triggers);
+	regex_release(&r->attribution);
+	free(r->classifier);
+	free(r->label);
 }
 
 static int
@@ -1068,6 +1071,7 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 {
 	yaml_node_pair_t *pr;
 	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL, *ex = NULL;
+	yaml_node_t *attr = NULL;
 	struct guard_rule r, *old;
 	const char *key, *s;
 	int caseless = 1, enabled = 1, sev_set = 0, c;
@@ -1141,10 +1145,31 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 					else
 						r.cats |= 1ul << c;
 				}
+		} else if (!strcmp(key, "names")) {
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			if (!strcmp(s, "cued"))
+				r.names_cued = 1;
+			else if (strcmp(s, "all"))
+				rc = errat(l, v, "%s", "names must be cued or all");
+		} else if (!strcmp(key, "attribution"))
+			attr = v;
+		else if (!strcmp(key, "classifier"))
+			rc = get_path(l, v, key, &r.classifier);
+		else if (!strcmp(key, "label"))
+			rc = get_str(l, v, key, &r.label);
+		else if (!strcmp(key, "threshold")) {
+			char *end;
+			if ((s = scalar(l, v, key)) == NULL)
+				goto bad;
+			r.threshold = strtod(s, &end);
+			if (end == s || *end || !(r.threshold > 0 && r.threshold < 1))
+				rc = errat(l, v, "%s", "threshold must be a number between 0 and 1");
 		} else
 			rc = errat(l, k, "%s", "unknown key in a prohibited_output rule (id, kind, "
 			    "citation, description, severity, pattern, unless_before, unless_sentence, "
-			    "except, triggers, anchor, caseless, enabled, quoted, detect, categories)");
+			    "except, triggers, anchor, caseless, enabled, quoted, detect, categories, "
+			    "names, attribution, classifier, label, threshold)");
 		if (rc < 0)
 			goto bad;
 	}
@@ -1165,9 +1190,14 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		guard_rule_free(&r);
 		return 0;
 	}
-	if (r.citation == NULL || !sev_set || (pat == NULL) == !r.detect_phi) {
+	if (r.citation == NULL || !sev_set ||
+	    (pat != NULL) + r.detect_phi + (r.classifier != NULL) != 1) {
 		errat(l, idnode, "%s", "a prohibited_output rule needs a citation, a severity, "
-		    "and a pattern or detect: phi");
+		    "and a pattern, detect: phi or a classifier");
+		goto bad;
+	}
+	if (r.classifier && (r.label == NULL || r.threshold == 0)) {
+		errat(l, idnode, "%s", "a classifier rule needs a label and a threshold");
 		goto bad;
 	}
 	if (r.kind == NULL && (r.kind = strdup(r.detect_phi ? "phi" : r.id)) == NULL)
@@ -1185,6 +1215,8 @@ load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 		goto bad;
 	/* whole findings only, so "{{drug}}" cannot excuse a name that holds one */
 	if (ex && get_regex_opts(l, p, ex, "except", r.id, caseless, 1, 0, &r.except) < 0)
+		goto bad;
+	if (attr && get_regex(l, p, attr, "attribution", r.id, caseless, &r.attribution) < 0)
 		goto bad;
 	old = FIND_ID(l, &l->cx->ix_guard, p->guard, r.id);
 	if (old != NULL) {
@@ -1252,6 +1284,8 @@ load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_str(l, v, key, &d.when_src);
 		} else if (!strcmp(key, "requires"))
 			req = v;
+		else if (!strcmp(key, "when_medical"))
+			rc = get_int(l, v, key, 0, 100, &d.when_medical);
 		else if (!strcmp(key, "enabled"))
 			rc = get_bool(l, v, key, &enabled);
 		else if (!strcmp(key, "action")) {

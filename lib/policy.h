@@ -77,6 +77,11 @@ struct guard_rule {
 	struct regex except;	/* detect_phi: a finding this matches whole is not counted */
 	struct strlist triggers;	/* a cheap gate: one of these words must appear */
 	int anchor_trigger;	/* tried only where a trigger word starts */
+	int names_cued;		/* detect_phi: a name counts only with a cue (guard) */
+	struct regex attribution;	/* a quote is reported speech only when this attributes it */
+	char *classifier;	/* a model file (lib/clf) read sentence by sentence, or NULL */
+	char *label;		/* the model's label this rule denies */
+	double threshold;	/* the label's probability from which a sentence counts */
 };
 
 enum { DISC_DENY, DISC_APPEND };
@@ -87,6 +92,7 @@ struct disclosure {
 	int action;		/* DISC_* */
 	struct regex when, requires;
 	char *when_src;		/* rules with the same when share one search */
+	int when_medical;	/* or this many medical words that are no English ones (0: off) */
 };
 
 /* permissions: a tool call's behaviour, by tool, agent and arguments. */

@@ -11,7 +11,7 @@ like "$out" "*guard-check: 8 records allow=6 warn=0 ask=1 deny=1*" \
 like "$err" "*hitl: withheld a denied record (run demo-1), logged as hitl.deny*" \
 	"the demo: the denied answer withheld, and logged"
 is "$(jq -c 'select(.kind == "hitl.deny") | [.run_id, .guard]' "$tmp/demo/siem.jsonl")" \
-	'["demo-1",{"verdict":"deny","rules":["diagnosis","prescribing","not-medical-advice","consult-provider"]}]' \
+	'["demo-1",{"verdict":"deny","rules":["diagnosis","prescribing","diagnosis-model","prescribing-model","not-medical-advice","consult-provider"]}]' \
 	"the demo: the denial and its rules are in the SIEM export"
 ok "$(grep -cF 'released after review: {"id":"ex-3","hitl":{"item":1,"status":"approved","reviewers":["demo-reviewer"]}}' "$tmp/out" | grep -qx 1; echo $?)" \
 	"the demo: the queued answer approved and released"

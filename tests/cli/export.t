@@ -30,7 +30,7 @@ is "$(head -n 1 "$tmp/out" | jq -c '[.seq, .run_id, .kind, .erased, .scrub.total
 is "$(head -n 1 "$tmp/out" | jq -r .leaf_hash)" "$(leafhash "$(entry_json "$db" 0)")" \
 	"jsonl: leaf_hash is the entry's leaf hash"
 is "$(jq -c 'select(.guard) | [.guard.verdict, .guard.rules]' "$tmp/out" | sed -n 3p)" \
-	'["deny",["diagnosis","prescribing","not-medical-advice","consult-provider"]]' \
+	'["deny",["diagnosis","prescribing","prescribing-regimen","diagnosis-model","prescribing-model","not-medical-advice","consult-provider"]]' \
 	"jsonl: guard verdicts and the rules that fired"
 ok "$(grep -c -e 'warfarin' -e 'atrial fibrillation' -e '\[NAME\]' "$tmp/out")" \
 	"jsonl: no payload text leaves, scrubbed or not"

@@ -3,6 +3,10 @@
 # tool permissions and limits, and the same output whatever the threads.
 . "$(dirname "$0")/lib.sh"
 
+# The pattern rules under test: the classifier's rules (*-model), which
+# often agree with them, are tested on their own in guard-model.t.
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule | select(endswith("-model") | not)] | join(","))'; }
+
 D="This is not a diagnosis or medical advice. Consult a licensed healthcare provider."
 cat >"$tmp/in" <<IN
 {"id":1,"text":"Gout flares can follow a rich meal."}
@@ -74,6 +78,18 @@ for name in Export_Raw_Data 'export_raw_data ' exportRawData export-raw-data 'EX
 	tool "deny HIPAA-001" "$(oai "$(call 1 "$name" '{}')")"
 	tool "deny HIPAA-001" "{\"tool\":\"$name\"}"
 done
+# the argument's value decides, not a mention of the word
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":{"deidentified":false}}'
+tool "allow " '{"tool":"bulk_export","args":{"deidentified":true}}'
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":{"note":"NOT de-identified"}}'
+tool "deny HIPAA-001" '{"tool":"bulk_export","args":"raw, not de-identified"}'
+tool "allow " '{"tool":"bulk_export","args":"de-identified"}'
+tool "deny HIPAA-001" '{"tool":"exportPatients","args":{"ward":"4B"}}'
+tool "allow " '{"tool":"exportPatients","args":{"ward":"4B","de_identified":true}}'
+tool "allow " '{"tool":"reportExporter_status"}'
+tool "ask HIPAA-003" '{"tool":"deploy","args":{"env":"prod_us"}}'
+tool "ask HIPAA-003" '{"tool":"rollout","args":{"target":"eu-production"}}'
+tool "allow " '{"tool":"deploy","args":{"env":"products-staging"}}'
 guard <<<'{"tool":"web_search","agent":"phi-intake","args":{}}'
 is "$(field "$out" '.phikit.guard.violations[0] | .kind + " | " + .reason')" \
 	"permission | a query can carry PHI to a search provider with no business associate agreement" "a permission violation carries its reason"

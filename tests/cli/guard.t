@@ -5,6 +5,10 @@
 # rule under test can speak.
 . "$(dirname "$0")/lib.sh"
 
+# The pattern rules under test: the classifier's rules (*-model), which
+# often agree with them, are tested on their own in guard-model.t.
+verdict() { printf '%s\n' "$1" | jq -r '.phikit.guard | .verdict + " " + ([.violations[].rule | select(endswith("-model") | not)] | join(","))'; }
+
 D="This is not a diagnosis or medical advice. Consult a licensed healthcare provider."
 check() {	# check WANT TEXT: WANT is "verdict rules"
 	guard <<<"$(jq -cn --arg t "$2 $D" '{text: $t}')"
@@ -96,6 +100,102 @@ check "allow " "Hypothyroidism is a common condition."
 check "allow " "The FDA and the CDC publish guidance."
 check "allow " "You should rest and drink fluids."
 
+# prescriptions as clinicians write them, and what is not one
+check "deny prescribing-regimen" "Tablet Escitalopram 10 mg at night."
+check "deny prescribing-regimen" "1. Tab Tetracycline 500 mg thrice a day for two weeks."
+check "deny prescribing-regimen" "Sig: ibuprofen 800 mg PO q6h PRN pain."
+check "deny prescribing" "Inject 10 units of insulin before dinner."
+check "deny prescribing-regimen" "| Doxycycline | 100 mg | twice daily |"
+check "deny prescribing-regimen" "Tetracycline 500 mg three times a day for a week."
+check "deny prescribing" "Get Fluconazole 150 mg and repeat it after three days."
+check "deny prescribing" "Please mix Hydrocortisone and Clotrimazole creams and apply them twice a day."
+check "deny prescribing" "Give your son paracetamol 250 mg now."
+check "deny prescribing" "You should be started on levothyroxine 50 mcg."
+check "deny prescribing" "If this happens, I would recommend starting levetiracetam in low dose."
+check "deny prescribing" "You can also try using a cream containing benzoyl peroxide."
+check "deny prescribing" "You require medications such as Prednisone and Azathioprine."
+check "deny prescribing,prescribing-regimen" "Use Betadine gargles thrice daily."
+check "deny prescribing" "I would advise you to take Ibuprofen 400 mg thrice daily after food."
+check "deny prescribing-regimen" "Start on Tab. Azee 500 once daily for 3 days."
+check "deny prescribing" "Your daughter can be given Calpol 250 mg every six hours."
+check "allow " "She is on tab metformin 500 mg twice daily."
+check "allow " "Rinse with warm salt water after meals."
+check "allow " "If you take ibuprofen, take it with food."
+check "allow " "Summary: she is on apixaban 5 mg twice daily."
+check "allow " "Refill request noted for metformin 1000 mg twice daily."
+check "allow " "Doctors often prescribe amoxicillin 500 mg three times daily for this."
+check "allow " "The usual adult dose is 10 mg once daily, as the leaflet says."
+check "allow " "I'd like you to try to eat smaller meals."
+check "allow " "Metformin 500 mg twice daily is the usual starting dose."
+check "allow " "Aspirin 75 mg daily is often used to prevent heart attacks in people at high risk."
+check "allow " "Treatment may include antibiotics such as doxycycline 100 mg twice daily for 14 days."
+check "allow " "Only 106 mg shows a pre-diabetic fasting level."
+
+# diagnoses said as evidence, and definitions that are none
+check "deny diagnosis-evidence" "Your history is suggestive of depression."
+check "deny diagnosis-evidence" "The number you provided is consistent with subclinical hypothyroidism."
+check "deny diagnosis-evidence" "Your ultrasound report is indicative of a fatty liver."
+check "deny diagnosis,diagnosis-evidence" "It is looking like tonsillitis."
+check "deny diagnosis-evidence" "You have a condition called myopia."
+check "deny diagnosis" "You probably had a transient arrhythmia."
+check "deny diagnosis,diagnosis-evidence" "I presume that this rash is ringworm."
+check "deny diagnosis" "You are dealing with a classic tension-type headache."
+check "deny diagnosis" "Putting it together, your daughter has hand, foot and mouth disease."
+check "allow " "Tension-type headaches are common in people who work at screens."
+check "allow " "Hand, foot and mouth disease spreads easily in nurseries."
+check "deny diagnosis" "You are likely suffering from irritable bowel syndrome."
+check "deny diagnosis" "From the history, it appears to be allergic rhinitis."
+check "deny diagnosis" "You seem to have developed a lactose intolerance."
+check "deny diagnosis-evidence" "By your description, this is a case of migraine."
+check "allow " "It appears to be a normal variation."
+check "allow " "This is a case of mistaken identity."
+check "allow " "You seem to have a good understanding of it."
+check "allow " "He said that is a case of gout, but he is not a doctor."
+check "allow " "Your friend told you that you have gout."
+check "deny diagnosis" "Based on what you wrote, you have got diverticulitis."
+check "allow " "This is an infection in the lungs."
+check "allow " "Pneumonia. This is an infection in which the air sacs fill with fluid."
+check "allow " "Your results are consistent with normal kidney function."
+check "allow " "The aches could be indicative of many things."
+
+# format tricks: the same advice through markup, odd characters and
+# hedges, each with both disclaimers present
+check "deny prescribing" "Not medical advice, but take 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "\"Take 800 mg of ibuprofen every 6 hours.\""
+check "deny prescribing" "Rest.  Take 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" " Take 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "> Take 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "## Take 800 mg of ibuprofen every 6 hours"
+check "deny prescribing" "Okay, take 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "**Take** 800 mg of ibuprofen every 6 hours."
+check "deny diagnosis" "Based on that, you *have* gout."
+check "deny prescribing" "Take&nbsp;800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "<b>Take</b> 800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "Take$(printf '\302\240')800 mg of ibuprofen every 6 hours."
+check "deny prescribing" "Ta$(printf '\342\200\213')ke 800 mg of ibu$(printf '\342\200\213')profen every 6 hours."
+check "deny prescribing" "T$(printf '\320\260')ke 800 mg of ibuprofen every 6 hours."
+check "deny diagnosis" "I'm not a doctor, you have gout."
+check "deny diagnosis" "I am not your physician, but you have shingles."
+check "deny prescribing" "Take 800 mg of ibuprofen every 6 hours, okay?"
+check "deny phi-cued" "For the record, your ssn is 219099999."
+check "ask triage-dismissal" "You don$(printf '\342\200\231')t need to see a doctor for this."
+check "allow " "The leaflet says \"take 800 mg of ibuprofen every 6 hours\" for adults."
+check "allow " "**Do not** take more than 3,000 mg of paracetamol a day."
+check "allow " "Do you *have* gout, or has nobody checked?"
+check "allow " "She said, \"you have gout,\" but she is not a doctor."
+check "allow " "Would it help to take ibuprofen before bed?"
+check "allow " "You don$(printf '\342\200\231')t need to fast before this test."
+# a hit in the shadow is reported where it stands in the original
+guard <<<'{"text":"**Take**&nbsp;800 mg of ibuprofen every 6 hours. '"$D"'"}'
+is "$(field "$out" '.phikit.guard.violations[0] | "\(.rule) \(.offset) \(.length)"')" "prescribing 2 18" \
+	"a match in the normalized text maps back to the original's code points"
+
+# the identifier check in an answer: a name needs a cue
+check "allow " "Hello, Welcome to the clinic."
+check "allow " "These resources from MedlinePlus explain acromegaly."
+check "allow " "Braxton Hicks contractions are common late in pregnancy."
+check "deny phi-in-output" "Dear Ana Ruiz, your results are in."
+
 # several rules in one text: each reported, in rule order
 check "deny diagnosis,prescribing" "You have gout. Take 100 mg of allopurinol daily."
 
@@ -108,6 +208,10 @@ guard <<<'{"text":"Parking is in garage B."}'
 is_out '{"text":"Parking is in garage B.",'"$(gann allow '')"'}' "nothing about health: allow, no disclaimers needed"
 guard <<<'{"text":"Asthma can flare in cold air."}'
 is "$(verdict "$out")" "deny not-medical-advice,consult-provider" "health without disclaimers: both missing"
+guard <<<'{"text":"Acromegaly comes from a pituitary adenoma."}'
+is "$(verdict "$out")" "deny not-medical-advice,consult-provider" "health by the medical vocabulary, no list naming it: both missing"
+guard <<<'{"text":"The acromegaly clinic shuttle leaves at noon."}'
+is "$(verdict "$out")" "allow " "one medical word alone does not make a text about health"
 guard <<<'{"text":"Asthma can flare in cold air. This is general information, not medical advice."}'
 is "$(verdict "$out")" "deny consult-provider" "one disclaimer said another way counts"
 guard <<<'{"text":"Tendinitis eases with rest. For informational purposes only. Talk to your doctor."}'
@@ -117,15 +221,15 @@ guard <<<'{"text":"Café: you have gout. '"$D"'"}'
 is "$(field "$out" '.phikit.guard.violations[0] | "\(.offset) \(.length)"')" "6 13" "offsets count code points, not bytes"
 # all default fields, and -f narrowing them
 guard <<<'{"choices":[{"message":{"content":"ok"}},{"message":{"content":"You have gout. '"$D"'"}}],"output":"Your MRN is 48213377."}'
-is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".choices[1].message.content" \
+is "$(field "$out" '[.phikit.guard.violations[] | select(.rule | endswith("-model") | not) | .field] | join(" ")')" ".choices[1].message.content" \
 	"a chat completion: its answers are checked, the record's other text is not"
 guard <<<'{"text":"You have gout. '"$D"'","output":"Your MRN is 48213377."}'
-is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".text .output" \
+is "$(field "$out" '[.phikit.guard.violations[] | select(.rule | endswith("-model") | not) | .field] | join(" ")')" ".text .output" \
 	"a record with no answer: its text and output are checked"
 guard <<<'{"messages":[{"role":"user","content":"I have a headache. What should I do?"}],"text":"I have a headache. What should I do?","choices":[{"message":{"role":"assistant","content":"Rest, drink water and keep a diary of when it comes. '"$D"'"}}]}'
 is "$(verdict "$out")" "allow " "an answer with both disclaimers after a prompt without them: allow (the prompt is context)"
 guard <<<'{"output":[{"type":"message","content":[{"type":"output_text","text":"You have gout. '"$D"'"}]}],"text":"Your MRN is 48213377."}'
-is "$(field "$out" '[.phikit.guard.violations[] | .field] | join(" ")')" ".output[0].content[0].text" \
+is "$(field "$out" '[.phikit.guard.violations[] | select(.rule | endswith("-model") | not) | .field] | join(" ")')" ".output[0].content[0].text" \
 	"the Responses API: output[].content[].text is the answer"
 guard -f .output <<<'{"text":"You have gout. '"$D"'","output":"fine"}'
 is "$(verdict "$out")" "allow " "-f replaces the default fields"

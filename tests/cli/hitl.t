@@ -75,7 +75,7 @@ is "$(sqlite3 "$db" "SELECT payload FROM entries ORDER BY seq DESC LIMIT 1")" "$
 	"gate: the hitl.deny payload is the record as checked (scrubbed, with its verdict and rules)"
 run "$bin/trace-export" --db "$db" --format jsonl --run r-1
 is "$(printf '%s\n' "$out" | jq -c 'select(.kind == "hitl.deny") | .guard')" \
-	'{"verdict":"deny","rules":["diagnosis","not-medical-advice","consult-provider"]}' \
+	'{"verdict":"deny","rules":["diagnosis","diagnosis-model","not-medical-advice","consult-provider"]}' \
 	"trace-export: the denial and its rules are in the export"
 
 # on a pipe, each record that passes is written at once, not at the end

@@ -305,7 +305,7 @@ nophi "turning off a guard rule that is not there" "1:26: no prohibited_output r
 pol <<'Y'
 prohibited_output: [{id: Quintero-004418273, severity: deny, pattern: x}]
 Y
-nophi "a guard rule without a citation" "1:26: a prohibited_output rule needs a citation, a severity, and a pattern or detect: phi"
+nophi "a guard rule without a citation" "1:26: a prohibited_output rule needs a citation, a severity, and a pattern, detect: phi or a classifier"
 pol <<'Y'
 prohibited_output: [{id: Quintero-004418273, citation: c, severity: deny, pattern: '(Quintero 004418273'}]
 Y

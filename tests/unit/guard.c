@@ -20,6 +20,9 @@ static const char *const samples[] = {
 	"\"usage\":{\"cost\":0.5},\"phikit\":{\"scrub\":{\"total\":0}}}",
 	"{\"tool\":\"bulk_export\",\"agent\":\"phi-bot\",\"args\":{\"q\":[1,2,{\"a\":null}]},"
 	"\"text\":\"Caf\\u00e9 \\\"quoted\\\" \\ud83d\\ude00 asthma\"}",
+	/* the shadow and the classifier: markup, entities, a zero-width space, a look-alike */
+	"{\"text\":\"**Take**&nbsp;800 mg of ibu\\u200bprofen. T\\u0430ke Tab X 5 mg at night. "
+	"Dear Ana Ruiz, you *have* gout. Not medical advice, but \\\"take 2\\\".\"}",
 };
 
 /* The line guard_line wrote, without the trailer for the ordered stage. */
