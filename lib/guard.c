@@ -373,6 +373,23 @@ cpbytes(const char *s, size_t n, size_t cps)
 	return i;
 }
 
+/*
+ * The code point offset of byte bs of text. Hits come in order within a
+ * rule, so counting on from the last one keeps a text with N hits linear
+ * (counting from 0 each time made 16,000 findings take 20 s).
+ */
+static size_t
+cp_at(struct guard *g, const char *text, size_t bs)
+{
+	if (g->cp_t != text || bs < g->cp_b) {
+		g->cp_t = text;
+		g->cp_b = g->cp_n = 0;
+	}
+	g->cp_n += cpcount(text + g->cp_b, bs - g->cp_b);
+	g->cp_b = bs;
+	return g->cp_n;
+}
+
 static int
 add_viol(struct guard *g, const char *rule, const char *kind, const char *cite, int sev,
     long path, const char *text, size_t bs, size_t be)
@@ -391,7 +408,7 @@ add_viol(struct guard *g, const char *rule, const char *kind, const char *cite, 
 	v->sev = sev;
 	v->cat = -1;
 	v->path = path;
-	v->off = text ? cpcount(text, bs) : 0;
+	v->off = text ? cp_at(g, text, bs) : 0;
 	v->len = text ? cpcount(text + bs, be - bs) : 0;
 	return 0;
 }
@@ -824,6 +841,7 @@ check_text(struct guard *g, struct gstr *x)
 	n = g->nm.n;
 	g->src = src;
 	g->srcn = srcn;
+	g->cp_t = NULL;	/* another text, perhaps at the same address */
 	if (trig_words(g, t, n) < 0)
 		goto oom;
 	g->phi_done = 0;
@@ -1222,6 +1240,7 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 
 	g->e = e;
 	g->nstrs = g->nv = 0;
+	g->cp_t = NULL;
 	g->has_answer = 0;
 	toolcalls_reset(&g->tc);
 	buf_reset(&g->arena);

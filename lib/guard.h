@@ -77,6 +77,9 @@ struct guard {
 	size_t nstrs, capstrs;
 	struct gviol *v;
 	size_t nv, capv;
+	/* code points up to byte cp_b of text cp_t: offsets counted onward, not from 0 */
+	const char *cp_t;
+	size_t cp_b, cp_n;
 	struct buf arena, paths, fixed, ann, tmp;
 	long agent_s, agent_e;	/* raw string span, or -1 */
 	struct toolcalls tc;	/* the calls the record asks for */
