@@ -141,13 +141,18 @@ def norm(s):
     return "\n".join(l.rstrip() for l in s.split("\n")).strip("\n")
 
 
+def short(v):
+    m = KEPT.fullmatch(v)
+    return "<%s %s>" % (m.group(1), m.group(2)[:12] + ("..." if len(m.group(2)) > 12 else ""))
+
+
 def shown(s):
     """A normalized text as the diagnostics show it: <HEX>, <KEYID>..."""
     return KEPT.sub(lambda m: "<%s>" % m.group(1), s).replace(L, "<").replace(R, ">")
 
 
-def matches(want, got, bound):
-    """Word by word: any run of whitespace (line breaks included) matches any
+def mismatch(want, got, bound):
+    """Why got does not match want, or None. Word by word: any run of whitespace (line breaks included) matches any
     other; a word `...` matches anything, any number of lines; `...` inside
     a word matches any part of a word. bound maps the page's kept values to
     the program's, over the whole page, both ways; it grows on a match."""
@@ -174,13 +179,13 @@ def matches(want, got, bound):
         rx += r"[\s\S]*?" if w == "..." else r"\S*?".join(map(part, w.split("...")))
     m = re.fullmatch(r"\s*" + rx + r"\s*", got)
     if m is None:
-        return False
+        return "output differs"
     new = {v: m.group(g) for v, g in groups.items()}
-    taken = set(bound.values())
-    if len(set(new.values())) < len(new) or taken & set(new.values()):
-        return False                # two values of the page are one of the program's
+    if len(set(new.values())) < len(new) or set(bound.values()) & set(new.values()):
+        return "output differs: values the page shows as different (hashes, key ids...) " \
+            "are one value, or one it shows twice is two"
     bound.update(new)
-    return True
+    return None
 
 
 # ---- running ----------------------------------------------------------
@@ -282,8 +287,9 @@ def run(pages):
                 why.append("still running after %g s (killed)" % timeout)
             if status != 0 and not ex["shows_status"]:
                 why.append("exit status %d" % status)
-            if want and not matches(want, got, bound):
-                why.append("output differs")
+            differs = want and mismatch(want, got, bound)
+            if differs:
+                why.append(differs)
             if not why:
                 print("ok %d - %s" % (n, name))
                 continue
@@ -294,6 +300,8 @@ def run(pages):
             if want:
                 diag("want:    ", shown(want))
             diag("got:     ", shown(got))
+            for v in sorted({m.group(0) for m in KEPT.finditer(want)} & set(bound) if differs else []):
+                diag("earlier: ", "the page's %s stands for the program's %s" % (short(v), short(bound[v])))
     print("1..%d" % n + ("" if n else " # SKIP no examples on these pages"))
     return 1 if failed else 0
 
