@@ -242,12 +242,36 @@ ledger_entry_json(const struct ledger_entry *x, struct buf *out)
 	return 0;
 }
 
+/*
+ * A new database is its creator's alone (0600), unless it is made in a
+ * setgid directory: that is how a site shares one queue among the
+ * pipeline and its reviewers (hitl(1), "Sharing the queue"), so it is
+ * made 0660, whatever the umask, in the directory's group. SQLite makes
+ * its -wal and -shm files with the database's mode.
+ */
 static int
 create_file(const char *path, struct phk_err *e)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	mode_t mode = 0600;
+	int fd;
 
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_ISGID))
+		mode = 0660;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd >= 0) {
+		if (mode != 0600 && fchmod(fd, mode) < 0) {
+			phk_err_set(e, PHK_EXIT_IO, "cannot create database '%s': %s", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
 		close(fd);
 		return 0;
 	}
