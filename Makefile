@@ -88,7 +88,12 @@ tests/fuzz/%.t: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.c tests/
 	  lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # Development tools (not installed): tools/clf-train trains the models in
-# data/ with liblinear, which only it links (scripts/install-deps train).
+# data/ with liblinear, which only it links (scripts/install-deps train);
+# tools/ner-features writes its input for the token classifier
+# (scripts/train-ner runs both).
+tools/ner-features: tools/ner-features.c lib/libphikit.a .flags | .deps-ok
+	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
 tools/%: tools/%.c lib/libphikit.a .flags | .deps-ok
 	@test -f /usr/include/linear.h || scripts/install-deps train
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS) -llinear
@@ -149,7 +154,7 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
-	install -m 0644 data/*.txt $(DESTDIR)$(DATADIR)/data
+	install -m 0644 data/*.txt data/*.model $(DESTDIR)$(DATADIR)/data
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
@@ -158,7 +163,7 @@ uninstall:
 
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
-	  tools/clf-train
+	  tools/clf-train tools/ner-features
 
 .PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)

@@ -170,6 +170,42 @@ names_flags(const struct names *nm, const char *w, size_t n)
 	return (unsigned)(((a ? *a : 0) | (b ? *b : 0)) & FLAGS);
 }
 
+uint64_t
+names_hash(const char *w, size_t n)
+{
+	char key[128];
+
+	return fnv(key, n < 100 ? fold(w, n, key, sizeof(key)) : 0);
+}
+
+unsigned
+names_flags_hash(const struct names *nm, uint64_t h)
+{
+	const uint64_t *a = lex_find(&nm->dict, h), *b = lex_find(&nm->cues, h);
+
+	return (unsigned)(((a ? *a : 0) | (b ? *b : 0)) & FLAGS);
+}
+
+/*
+ * A gazetteer: one place name a line. A name of one word is a place
+ * (NF_GEO); each word of a longer one is a word of a place (NF_GEOW).
+ */
+static int
+add_place(struct lexicon *lx, const char *line, size_t n)
+{
+	size_t a, b;
+
+	if (memchr(line, ' ', n) == NULL && memchr(line, '-', n) == NULL)
+		return lex_add(lx, line, n, NF_GEO) ? 0 : -1;
+	for (a = 0; a < n; a = b + 1) {
+		for (b = a; b < n && line[b] != ' ' && line[b] != '-'; b++)
+			;
+		if (b - a >= 2 && lex_add(lx, line + a, b - a, NF_GEOW) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *e)
 {
@@ -196,7 +232,7 @@ load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *
 				continue;
 			n = strcspn(line, "/\r\n");
 		}
-		if (lex_add(lx, line, n, flags) == NULL) {
+		if (flags == NF_GEO ? add_place(lx, line, n) < 0 : lex_add(lx, line, n, flags) == NULL) {
 			fclose(f);
 			phk_err_set(e, PHK_EXIT_IO, "out of memory");
 			return -1;
@@ -232,7 +268,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	if (load_list(&nm->dict, c->first_names, NF_FIRST, e) < 0 ||
 	    load_list(&nm->dict, c->surnames, NF_LAST, e) < 0 ||
 	    load_list(&nm->dict, c->english, NF_ENG, e) < 0 ||
-	    load_list(&nm->dict, c->medical, NF_MED, e) < 0)
+	    load_list(&nm->dict, c->medical, NF_MED, e) < 0 ||
+	    load_list(&nm->dict, c->places, NF_GEO, e) < 0)
 		goto fail;
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
 	    add_words(&nm->cues, &c->relations, NF_REL) < 0 ||
@@ -242,7 +279,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	    add_words(&nm->cues, &c->cues_after, NF_CRED) < 0 ||
 	    add_words(&nm->cues, &c->labels, NF_LABEL) < 0 ||
 	    add_words(&nm->cues, &c->not_names, NF_NOT) < 0 ||
-	    add_words(&nm->cues, &c->eponym_next, NF_EPONYM) < 0)
+	    add_words(&nm->cues, &c->eponym_next, NF_EPONYM) < 0 ||
+	    add_words(&nm->dict, &c->facility, NF_FAC) < 0)
 		goto oom;
 	return 0;
 oom:
@@ -328,6 +366,18 @@ is_upper_at(const unsigned char *s, size_t i)
 	if (s[i] == 0xCE)	/* Greek Α..Ω */
 		return s[i + 1] >= 0x91 && s[i + 1] <= 0xA9;
 	return 0;
+}
+
+size_t
+names_letter(const unsigned char *s, size_t n, size_t i)
+{
+	return letter(s, n, i);
+}
+
+int
+names_upper(const unsigned char *s, size_t n, size_t i)
+{
+	return i < n && (s[i] < 0x80 || i + 1 < n) && is_upper_at(s, i);
 }
 
 /* Dictionary flags; a hyphenated word is a name if a part is, English if all are. */

@@ -484,7 +484,19 @@ load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 			rc = get_list(l, v, key, &nc->not_names, 0);
 		else if (!strcmp(key, "eponym_next"))
 			rc = get_list(l, v, key, &nc->eponym_next, 0);
-		else
+		else if (!strcmp(key, "places"))
+			rc = get_path(l, v, key, &nc->places);
+		else if (!strcmp(key, "facility_words"))
+			rc = get_list(l, v, key, &nc->facility, 0);
+		else if (!strcmp(key, "model"))
+			rc = get_path(l, v, key, &nc->model);
+		else if (!strcmp(key, "detect")) {
+			const char *d = scalar(l, v, key);
+			rc = d == NULL ? -1 : !strcmp(d, "both") ? (nc->detect = NAMES_DETECT_BOTH, 0) :
+			    !strcmp(d, "rules") ? (nc->detect = NAMES_DETECT_RULES, 0) :
+			    !strcmp(d, "model") ? (nc->detect = NAMES_DETECT_MODEL, 0) :
+			    errat(l, v, "%s", "names.detect is both, rules or model");
+		} else
 			rc = errat(l, k, "unknown key '%s' in names", key);
 		if (rc < 0)
 			return -1;
@@ -1723,6 +1735,9 @@ policy_release(struct policy *p)
 	strlist_free(&p->names.labels);
 	strlist_free(&p->names.not_names);
 	strlist_free(&p->names.eponym_next);
+	free(p->names.places);
+	free(p->names.model);
+	strlist_free(&p->names.facility);
 	for (i = 0; i < p->nguard; i++)
 		guard_rule_free(&p->guard[i]);
 	free(p->guard);

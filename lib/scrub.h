@@ -16,6 +16,8 @@
 #include "diag.h"
 #include "jscan.h"
 #include "names.h"
+#include "ner.h"
+#include "norm.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -50,6 +52,7 @@ struct finding {
 	const char *rule;
 	int merged;		/* overlapped another finding: plain replacement */
 	size_t ord;		/* found order: earlier rules win ties */
+	float conf;		/* how sure: 1 for a rule, the model's probability */
 };
 
 struct sstr {
@@ -112,6 +115,12 @@ struct scrubber {
 	struct phk_err *e;
 	/* totals over the whole run, for --stats */
 	unsigned long long total[CAT__N], records;
+	/* the token classifier (names.model), shared by clones like names */
+	struct ner ner;
+	int detect;		/* NAMES_DETECT_* */
+	struct ner_work nw;
+	/* the normalized shadow every detector reads (lib/norm) */
+	struct norm nrm;
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,
