@@ -36,7 +36,7 @@ static const char *const cat_names[CAT__N] = {
 
 static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
-	"vin", "age", "zip", "phone", "after_state",
+	"vin", "age", "zip", "phone", "after_state", "phone_any", "iban",
 };
 
 static const char *const act_names[ACT__N] = {
