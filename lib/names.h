@@ -40,6 +40,9 @@ struct names {
 	struct lexicon dict, cues;
 };
 
+/* What stands after a word (tok.gap). */
+enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
+
 struct tok {
 	size_t s, e;
 	uint64_t hash;		/* of the folded word, as the lexicons hash it */
@@ -61,7 +64,14 @@ struct ntoks {
 	} *hits;
 	size_t nhits, hcap;
 	int lower;		/* a lowercase note */
+	/* after names_detect: per word, why it was marked (NR_*), 0 if not */
+	unsigned char *why;
+	size_t wcap;
 };
+
+/* Why the heuristics took a word for a name. */
+enum { NR_TITLE = 1, NR_REL, NR_LABEL, NR_CUE, NR_CRED, NR_VERB, NR_FIRST, NR_PAIR,
+	NR_LASTFIRST, NR_PARTICLE };
 
 int names_init(struct names *nm, const struct names_conf *c, struct phk_err *e);
 void names_release(struct names *nm);

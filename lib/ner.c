@@ -16,7 +16,14 @@ struct ner_cent {
 	float v[5][NER__N];
 };
 
-#define CACHE_SLOTS 2048
+/* A feature's weights, cached: the few features of a token's place recur. */
+struct ner_fent {
+	uint64_t h;
+	float v[NER__N];
+};
+
+#define CACHE_SLOTS 8192
+#define FCACHE_SLOTS 16384
 #define THR_DEFAULT 0.5
 #define PROP_DEFAULT 0.9
 
@@ -75,6 +82,7 @@ ner_work_release(struct ner_work *w)
 {
 	free(w->t);
 	free(w->cache);
+	free(w->fcache);
 	clf_vec_release(&w->x);
 	memset(w, 0, sizeof(*w));
 }
@@ -256,6 +264,10 @@ ner_tokenize(struct ner_work *w, const struct names *nm, const char *text, size_
 			t->lh = en - st <= 5 ? t->wh : clf_hash_str(CLF_HASH_INIT, "#long");
 			t->cls = 'N';
 		}
+		/* phi-scrub's own tags ("[NAME]", "[NAME-5c1f9a]") are no PHI */
+		if (kind == NT_WORD && st > 0 && s[st - 1] == '[' && up == letters && en < n &&
+		    (s[en] == ']' || s[en] == '-'))
+			t->tag = 1;
 		/* a header ("SOCIAL:", "Resp Care:") opens a section */
 		if (w->n - line0 < 3) {
 			for (k = en; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
@@ -276,24 +288,43 @@ ner_tokenize(struct ner_work *w, const struct names *nm, const char *text, size_
 	}
 	if (w->n)
 		w->t[w->n - 1].eol = 1;
+	/* how long each line is, and which is the last: signatures stand alone */
+	for (i = 0; i < w->n; i = k) {
+		for (k = i + 1; k < w->n && !w->t[k].gbn; k++)
+			;
+		for (line0 = i; line0 < k; line0++) {
+			w->t[line0].lnt = (unsigned char)(k - i > 255 ? 255 : k - i);
+			w->t[line0].last = k == w->n;
+		}
+	}
 	w->style = nw >= 4 && nup * 10 >= nw * 6 ? 'A' : nw >= 6 && ncap * 20 <= nw ? 'L' : 'M';
 	return 0;
 }
 
 void
-ner_mark(struct ner_work *w, size_t a, size_t b)
+ner_marks(struct ner_work *w, const struct ntoks *tk)
 {
-	size_t lo = 0, hi = w->n, i;
+	size_t i, j = 0;
+	uint32_t span = 0;
+	int open = 0;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (w->t[mid].e <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (i = 0; i < tk->n; i++) {
+		if (!tk->mark || !tk->mark[i]) {
+			open = 0;
+			continue;
+		}
+		/* one name per run of marked words joined by spaces or initials */
+		if (!open)
+			span++;
+		open = tk->t[i].gap == G_SPACE || tk->t[i].gap == G_COMMA ||
+		    (tk->t[i].gap == G_DOT && tk->t[i].one);
+		while (j < w->n && w->t[j].s < tk->t[i].s)
+			j++;
+		if (j < w->n && w->t[j].s == tk->t[i].s) {
+			w->t[j].heur = tk->why[i] ? tk->why[i] : NR_PARTICLE + 1;
+			w->t[j].hspan = span;
+		}
 	}
-	for (i = lo; i < w->n && w->t[i].s < b; i++)
-		w->t[i].heur = 1;
 }
 
 /* ---- features ---- */
@@ -304,6 +335,7 @@ struct femit {
 	struct clf_vec *x;
 	const struct ner *nr;
 	float *acc;		/* [NER__N] */
+	struct ner_fent *fc;	/* scoring a token's place: the feature cache */
 	int err;
 };
 
@@ -311,19 +343,33 @@ static void
 put(struct femit *f, uint64_t h)
 {
 	uint32_t idx = clf_index(f->nbits, h);
+	const float *r;
+	int k;
 
 	if (f->x) {
 		if (clf_vec_add(f->x, idx, 1.0f) < 0)
 			f->err = 1;
-	} else {
-		const float *r = clf_row(&f->nr->clf, idx);
-		int k;
-		if (r == NULL)
-			return;
-		for (k = 0; k < NER__N; k++)
-			if (f->nr->lab[k] >= 0)
-				f->acc[k] += r[f->nr->lab[k]];
+		return;
 	}
+	if (f->fc) {
+		struct ner_fent *c = &f->fc[(h ^ h >> 31) & (FCACHE_SLOTS - 1)];
+		if (c->h != (h | 1)) {
+			c->h = h | 1;
+			memset(c->v, 0, sizeof(c->v));
+			if ((r = clf_row(&f->nr->clf, idx)) != NULL)
+				for (k = 0; k < NER__N; k++)
+					if (f->nr->lab[k] >= 0)
+						c->v[k] = r[f->nr->lab[k]];
+		}
+		for (k = 0; k < NER__N; k++)
+			f->acc[k] += c->v[k];
+		return;
+	}
+	if ((r = clf_row(&f->nr->clf, idx)) == NULL)
+		return;
+	for (k = 0; k < NER__N; k++)
+		if (f->nr->lab[k] >= 0)
+			f->acc[k] += r[f->nr->lab[k]];
 }
 
 /* A feature: its tag (position and kind), then its value's bytes. */
@@ -345,6 +391,28 @@ fh64(const char *tag, uint64_t v)
 	for (i = 0; i < 8; i++)
 		b[i] = (unsigned char)(v >> (8 * i));
 	return fh(tag, b, 8);
+}
+
+/* A word's case against the note's: n as the note writes, c more capitals, i an initial. */
+static unsigned char
+rcls(const struct ner_tok *t, int style)
+{
+	switch (t->cls) {
+	case 'N': return 'd';
+	case 'I': case 'i': return 'i';
+	case 'L': return 'n';
+	case 'U': return style == 'A' ? 'n' : style == 'L' ? 'c' : 'u';
+	default: return style == 'A' ? 'm' : 'c';
+	}
+}
+
+/* The cue words it is (lib/names' lists), as a small mask. */
+static unsigned char
+cue_bits(unsigned f)
+{
+	return (unsigned char)(((f & NF_TITLE) != 0) | ((f & (NF_REL | NF_LABEL)) != 0) << 1 |
+	    ((f & NF_CUE) != 0) << 2 | ((f & NF_CRED) != 0) << 3 | ((f & NF_VERB) != 0) << 4 |
+	    ((f & NF_NOT) != 0) << 5 | ((f & NF_PARTICLE) != 0) << 6);
 }
 
 /* The lexicons a word is in, as one small number. */
@@ -523,6 +591,26 @@ word_feats(struct femit *f, const char *text, const struct ner_tok *t, int style
 		tag[2] = '4';
 		put(f, fh(tag, low, 4));
 	}
+	if (t->kind == NT_WORD && len >= 4) {
+		/* the letters' trigrams, with the word's edges: what names of a language share */
+		char g[3];
+		size_t a;
+		tag[1] = 'g';
+		tag[2] = 0;
+		for (a = 0; a + 1 <= len && a < 24; a++) {
+			for (k = 0; k < 3; k++) {
+				size_t at = t->s + a + k;
+				g[k] = a + k == 0 ? '^' : at - 1 >= t->e ? '$' :
+				    (char)(ascii_letter(s[at - 1]) ? s[at - 1] | 32 : s[at - 1]);
+			}
+			put(f, fh(tag, g, 3));
+		}
+		for (k = 0; k < len && s[t->s + k] < 0x80; k++)
+			;
+		tag[1] = 'u';
+		v[0] = k < len;
+		put(f, fh(tag, v, 1));
+	}
 }
 
 /* Beyond the text's ends. */
@@ -540,8 +628,7 @@ tok_feats(struct femit *f, const struct ner_work *w, size_t i)
 {
 	const struct ner_tok *t = &w->t[i], *p = i > 0 ? t - 1 : NULL,
 	    *nx = i + 1 < w->n ? t + 1 : NULL;
-	unsigned char v[12];
-	int k;
+	unsigned char v[12], rc = rcls(t, w->style), dc = dict_combo(t->flags);
 
 	v[0] = t->gbc;
 	v[1] = t->gbn;
@@ -550,28 +637,71 @@ tok_feats(struct femit *f, const struct ner_work *w, size_t i)
 	v[1] = nx ? nx->gbn : 2;
 	put(f, fh("ga", v, 2));
 	v[0] = t->heur;
+	v[1] = rc;
+	put(f, fh("h", v, 2));
+	v[0] = t->heur != 0;
 	v[1] = w->style;
 	v[2] = t->cls;
-	put(f, fh("h", v, 3));
-	v[0] = p ? p->heur : 2;
-	v[1] = nx ? nx->heur : 2;
-	put(f, fh("hn", v, 2));
+	put(f, fh("hs", v, 3));
+	v[0] = p ? p->heur != 0 : 2;
+	v[1] = nx ? nx->heur != 0 : 2;
+	v[2] = t->heur != 0;
+	put(f, fh("hn", v, 3));
 	v[0] = t->gbn > 0;
 	v[1] = t->eol;
-	v[2] = t->cls;
+	v[2] = rc;
 	put(f, fh("pl", v, 3));
+	/* a short line (a signature, a header), the note's last, with what this word is */
+	v[0] = t->lnt > 6 ? 7 : t->lnt;
+	v[1] = t->last;
+	v[2] = rc;
+	v[3] = dc;
+	put(f, fh("ln", v, 4));
 	if (t->sec)
 		put(f, fh64("sec", t->sec));
-	/* the word before, and after, with this one's class */
-	for (k = 0; k < 8; k++)
-		v[k] = (unsigned char)((p ? p->lh : 1) >> (8 * k));
-	v[8] = t->cls;
-	v[9] = t->gbc;
-	put(f, fh("b", v, 10));
-	for (k = 0; k < 8; k++)
-		v[k] = (unsigned char)((nx ? nx->lh : 1) >> (8 * k));
-	v[9] = nx ? nx->gbc : '$';
-	put(f, fh("a", v, 10));
+	/* the cues on either side, with what this word is */
+	v[0] = p ? cue_bits(p->flags) : 255;
+	v[1] = p ? p->gbc : '$';
+	v[2] = t->gbc;
+	v[3] = dc;
+	v[4] = rc;
+	put(f, fh("pc", v, 5));
+	v[0] = nx ? cue_bits(nx->flags) : 255;
+	v[1] = nx ? nx->gbc : '$';
+	put(f, fh("nc", v, 5));
+	/* the lexicons of the neighbours, with this one's: "Grace King", "KING, GRACE" */
+	v[0] = p ? dict_combo(p->flags) : 255;
+	v[1] = p ? rcls(p, w->style) : '$';
+	v[2] = t->gbc;
+	v[3] = dc;
+	v[4] = rc;
+	put(f, fh("pd", v, 5));
+	v[0] = nx ? dict_combo(nx->flags) : 255;
+	v[1] = nx ? rcls(nx, w->style) : '$';
+	v[2] = nx ? nx->gbc : '$';
+	put(f, fh("nd", v, 5));
+}
+
+int
+ner_skip(const struct ner_work *w, size_t i)
+{
+	const struct ner_tok *t = &w->t[i];
+	unsigned lists = NF_FIRST | NF_LAST | NF_GEO | NF_GEOW | NF_FAC;
+
+	if (t->tag)
+		return 1;
+	if (t->kind != NT_WORD || t->heur)
+		return 0;
+	if ((t->flags & (NF_TITLE | NF_LABEL | NF_CRED | NF_REL)) && !(t->flags & (NF_FIRST | NF_LAST)))
+		return 1;
+	/* "ward", "will" in a note in mixed case: words; names there are capitalized */
+	if (w->style == 'M' && t->cls == 'L')
+		lists = NF_FAC;
+	/* and a sentence's first word is capitalized whatever it is: "Many people..." */
+	if (w->style == 'M' && t->cls == 'C' &&
+	    (t->gbn > 0 || (t->gbc && strchr(".!?:;\"", t->gbc))))
+		return (t->flags & (NF_ENG | NF_MED)) && !(t->flags & NF_FAC);
+	return (t->flags & (NF_ENG | NF_MED)) && !(t->flags & lists) && rcls(t, w->style) == 'n';
 }
 
 int
@@ -635,6 +765,7 @@ classify(const struct ner *nr, struct ner_work *w, const char *s, size_t i, doub
 	f.nbits = nr->clf.nbits;
 	f.nr = nr;
 	f.acc = acc;
+	f.fc = w->fcache;
 	for (p = -2; p <= 2; p++) {
 		if ((p < 0 && i < (size_t)-p) || i + (size_t)(p > 0 ? p : 0) >= w->n)
 			edge_feats(&f, p);
@@ -659,35 +790,100 @@ static int
 joins(const struct ner_tok *b)
 {
 	return b->gbn == 0 && (b->gbc == 0 || b->gbc == ' ' || b->gbc == '.' || b->gbc == '-' ||
-	    b->gbc == ',' || b->gbc == '\'');
+	    b->gbc == '\'');
+}
+
+/*
+ * What a label needs of a token's shape. Identifiers are the rules': they
+ * have shapes to check. A phone number or a ZIP code has three digits or
+ * more, an age over 89 is a number from 90 up or a word.
+ */
+static int
+shape_fits(const struct ner_tok *t, const char *s, int label)
+{
+	size_t i, d = 0;
+	long v = 0;
+
+	if (label == NER_ID)
+		return 0;
+	if (t->kind != NT_NUM)
+		/* "garage B." is no place: an initial is a name's only */
+		return label != NER_PHONE && label != NER_ZIP && (label == NER_NAME || t->cls == 'N' ||
+		    (t->cls != 'I' && t->cls != 'i'));
+	for (i = t->s; i < t->e; i++)
+		if (s[i] >= '0' && s[i] <= '9') {
+			d++;
+			v = v < 100000 ? v * 10 + (s[i] - '0') : v;
+		}
+	if (label == NER_PHONE || label == NER_ZIP)
+		return d >= 3;
+	if (label == NER_AGE)
+		return d == t->e - t->s && v >= 90 && v <= 130;
+	return 1;
 }
 
 int
 ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, void *ctx)
 {
-	size_t i, run = 0;
+	size_t i, j, k, run = 0;
 	int lab = NER_O, rc;
 	double pmin = 1;
 
 	if (w->cache == NULL) {
-		if ((w->cache = calloc(CACHE_SLOTS, sizeof(*w->cache))) == NULL)
+		if ((w->cache = calloc(CACHE_SLOTS, sizeof(*w->cache))) == NULL ||
+		    (w->fcache = calloc(FCACHE_SLOTS, sizeof(*w->fcache))) == NULL)
 			return -1;
 		w->cmask = CACHE_SLOTS - 1;
 	}
 	if (w->cached_for != nr) {
 		memset(w->cache, 0, CACHE_SLOTS * sizeof(*w->cache));
+		memset(w->fcache, 0, FCACHE_SLOTS * sizeof(*w->fcache));
 		w->cached_for = nr;
 	}
-	for (i = 0; i <= w->n; i++) {
+	for (i = 0; i < w->n; i++) {
 		double prob[NER__N];
-		int best = NER_O, k;
-
-		if (i < w->n) {
-			classify(nr, w, s, i, prob);
-			for (k = 1; k < NER__N; k++)
-				if (prob[k] >= nr->thr && (best == NER_O || prob[k] > prob[best]))
-					best = k;
+		int best = NER_O, l;
+		if (ner_skip(w, i)) {
+			w->t[i].lab = NER_O;
+			w->t[i].p = 0;
+			continue;
 		}
+		classify(nr, w, s, i, prob);
+		for (l = 1; l < NER__N; l++)
+			if (prob[l] >= nr->thr && (best == NER_O || prob[l] > prob[best]) &&
+			    shape_fits(&w->t[i], s, l))
+				best = l;
+		w->t[i].lab = (unsigned char)best;
+		w->t[i].p = (float)prob[best == NER_O ? NER_NAME : best];
+	}
+	/* a name the heuristics found whole is a name whole once the model agrees */
+	for (i = 0; i < w->n; i = j) {
+		float top = 0;
+		for (j = i; j < w->n && w->t[j].hspan && w->t[j].hspan == w->t[i].hspan; j++)
+			if (w->t[j].lab == NER_NAME && w->t[j].p > top)
+				top = w->t[j].p;
+		if (j == i) {
+			j++;
+			continue;
+		}
+		for (; top > 0 && i < j; i++)
+			if (w->t[i].lab == NER_O) {
+				w->t[i].lab = NER_NAME;
+				w->t[i].p = top;
+			}
+	}
+	/* Parkinson disease, Crohn's disease: a name before an eponym's noun is none */
+	for (i = 0; i < w->n; i = j) {
+		for (j = i + 1; w->t[i].lab == NER_NAME && j < w->n && w->t[j].lab == NER_NAME &&
+		    joins(&w->t[j]); j++)
+			;
+		if (w->t[i].lab == NER_NAME && j < w->n && (w->t[j].flags & NF_EPONYM) &&
+		    w->t[j].gbn == 0 && w->t[j].lab == NER_O)
+			for (k = i; k < j; k++)
+				w->t[k].lab = NER_O;
+	}
+	for (i = 0; i <= w->n; i++) {
+		int best = i < w->n ? w->t[i].lab : NER_O;
 		if (lab != NER_O && (i == w->n || best != lab || !joins(&w->t[i]))) {
 			if ((rc = fn(ctx, w->t[run].s, w->t[i - 1].e, lab, pmin)) != 0)
 				return rc;
@@ -696,9 +892,9 @@ ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, voi
 		if (best != NER_O && lab == NER_O) {
 			lab = best;
 			run = i;
-			pmin = prob[best];
-		} else if (best != NER_O && prob[best] < pmin)
-			pmin = prob[best];
+			pmin = w->t[i].p;
+		} else if (best != NER_O && w->t[i].p < pmin)
+			pmin = w->t[i].p;
 	}
 	return 0;
 }

@@ -56,8 +56,14 @@ struct ner_tok {
 	unsigned flags;		/* NF_* */
 	unsigned char kind, cls;	/* NT_*; shape class */
 	unsigned char gbc, gbn;	/* the gap before: first mark (0 touching, ' '), newlines */
-	unsigned char heur;	/* the name heuristics marked it */
+	unsigned char heur;	/* why the name heuristics took it for a name (NR_*), or 0 */
 	unsigned char eol;	/* last token of its line */
+	unsigned char lnt;	/* tokens in its line (up to 255) */
+	unsigned char tag;	/* a replacement tag phi-scrub wrote: [NAME], [DATE-1a2b3c] */
+	unsigned char last;	/* in the text's last line */
+	uint32_t hspan;		/* which of the heuristics' names it is in (1...), or 0 */
+	unsigned char lab;	/* ner_find: the label it got, */
+	float p;		/* and how sure */
 };
 
 /* A thread's working memory: tokens, a feature vector, the word cache. */
@@ -68,6 +74,7 @@ struct ner_work {
 	struct clf_vec x;
 	struct ner_cent *cache;
 	size_t cmask;
+	struct ner_fent *fcache;	/* a feature's weights, by its hash */
 	const struct ner *cached_for;
 };
 
@@ -78,8 +85,18 @@ void ner_work_release(struct ner_work *w);
 
 /* Cuts s[0..n) into tokens with their lexicon flags and context. 0, -1 if out of memory. */
 int ner_tokenize(struct ner_work *w, const struct names *nm, const char *s, size_t n);
-/* Marks the tokens inside s[a..b) as found by the name heuristics. */
-void ner_mark(struct ner_work *w, size_t a, size_t b);
+/* After names_detect on the same text: what the name heuristics said of each word. */
+void ner_marks(struct ner_work *w, const struct ntoks *tk);
+
+/*
+ * Whether token i is left out: an English or medical word in no name or
+ * place list (written in lower case in a note in mixed case: but a
+ * facility word), that the
+ * heuristics did not mark, written as the note writes its words; a cue
+ * word ("Dr", "Name", "MD", "wife"); a replacement tag of phi-scrub's. It
+ * is no PHI without being scored, and no training example.
+ */
+int ner_skip(const struct ner_work *w, size_t i);
 
 /*
  * The features of token i as clf indices among 2^nbits, into x (reset
@@ -90,8 +107,10 @@ int ner_vector(const struct ner_work *w, const char *s, size_t i, unsigned nbits
 /* A span the model found, with its label (NER_*) and probability. */
 typedef int (*ner_fn)(void *ctx, size_t s, size_t e, int label, double p);
 /*
- * After ner_tokenize (and ner_mark) on the same text: classifies every
- * token and reports runs of tokens with the same label as one span.
+ * After ner_tokenize (and ner_marks) on the same text: classifies every
+ * token and reports runs of tokens with the same label as one span. A
+ * name the heuristics found whole ("de la Cruz", "VOLKOV, FRANK") is
+ * reported whole when the model takes a word of it for a name.
  * 0, or the callback's nonzero return, or -1 if out of memory.
  */
 int ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, void *ctx);

@@ -252,8 +252,7 @@ on_name(void *ctx, size_t a, size_t b, const char *rule)
 static int
 on_heur(void *ctx, size_t a, size_t b, const char *rule)
 {
-	(void)rule;
-	ner_mark(&((struct scrubber *)ctx)->nw, a, b);
+	(void)ctx, (void)a, (void)b, (void)rule;
 	return 0;
 }
 
@@ -266,8 +265,15 @@ on_ner(void *ctx, size_t a, size_t b, int label, double p)
 		[NER_AGE] = CAT_AGE, [NER_ID] = CAT_ID,
 	};
 	struct scrubber *s = ctx;
+	size_t i;
 
-	if (label <= NER_O || label >= NER__N || add_finding(s, a, b, cat[label], "model") < 0)
+	if (label <= NER_O || label >= NER__N)
+		return -1;
+	/* where a rule found something: the rule's shape and category stand */
+	for (i = s->find0; i < s->nf; i++)
+		if (s->f[i].s < b && a < s->f[i].e)
+			return 0;
+	if (add_finding(s, a, b, cat[label], "model") < 0)
 		return -1;
 	s->f[s->nf - 1].conf = (float)p;
 	return 0;
@@ -307,6 +313,7 @@ scrub_find(struct scrubber *s, const char *src, size_t srcn)
 	const char *text;
 	int rc;
 
+	s->find0 = f0;
 	if (norm_run(&s->nrm, src, srcn, NORM_TEXT) < 0)
 		goto oom;
 	text = s->nrm.p;
@@ -375,7 +382,7 @@ limit:			;
 			goto oom;
 	} else if (ner_tokenize(&s->nw, &s->names, text, n) < 0 ||
 	    names_detect(&s->names, text, n, &s->tk, on_heur, s) < 0 ||
-	    ner_find(&s->ner, &s->nw, text, on_ner, s) < 0)
+	    (ner_marks(&s->nw, &s->tk), ner_find(&s->ner, &s->nw, text, on_ner, s) < 0))
 		goto oom;
 	if (s->nrm.changed) {
 		/* back onto the source: the findings, and the words propagation reads */

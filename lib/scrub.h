@@ -121,6 +121,7 @@ struct scrubber {
 	struct ner_work nw;
 	/* the normalized shadow every detector reads (lib/norm) */
 	struct norm nrm;
+	size_t find0;		/* scrub_find: the first finding of this text */
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

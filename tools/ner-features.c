@@ -95,15 +95,10 @@ paint(json_t *spans, int not_phi, const size_t *off, size_t ncp, unsigned char *
 	return 0;
 }
 
-struct marks {
-	struct ner_work *w;
-};
-
 static int
 on_name(void *ctx, size_t a, size_t b, const char *rule)
 {
-	(void)rule;
-	ner_mark(((struct marks *)ctx)->w, a, b);
+	(void)ctx, (void)a, (void)b, (void)rule;
 	return 0;
 }
 
@@ -137,6 +132,7 @@ main(int argc, char **argv)
 	ssize_t len;
 	int c, fi;
 	long lineno;
+	unsigned long skipped[NER__N] = { 0 };
 
 	phk_setprog(argv[0]);
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
@@ -173,7 +169,6 @@ main(int argc, char **argv)
 			const char *text;
 			size_t n, ncp, *off, i, k;
 			unsigned char *lab;
-			struct marks mk;
 
 			if (r == NULL || !json_is_object(r) ||
 			    !json_is_string(tx = json_object_get(r, "text"))) {
@@ -194,9 +189,9 @@ main(int argc, char **argv)
 			    ner_tokenize(&w, &nm, nrm.p, nrm.n) < 0 ||
 			    names_tokenize(&nm, nrm.p, nrm.n, &tk) < 0)
 				return 4;
-			mk.w = &w;
-			if (names_detect(&nm, nrm.p, nrm.n, &tk, on_name, &mk) < 0)
+			if (names_detect(&nm, nrm.p, nrm.n, &tk, on_name, NULL) < 0)
 				return 4;
+			ner_marks(&w, &tk);
 			for (i = 0; i < w.n; i++) {
 				size_t sa, sb;
 				int l = NER_O, most = 0, cnt[256] = { 0 };
@@ -211,6 +206,10 @@ main(int argc, char **argv)
 					}
 				if (l == SKIP)
 					continue;
+				if (ner_skip(&w, i)) {
+					skipped[l]++;
+					continue;
+				}
 				if (ner_vector(&w, nrm.p, i, nbits, &x) < 0)
 					return 4;
 				buf_reset(&out);
@@ -234,6 +233,10 @@ main(int argc, char **argv)
 		if (fi >= argc)
 			break;
 	}
+	fprintf(stderr, "ner-features: left out as plain words:");
+	for (c = 0; c < NER__N; c++)
+		fprintf(stderr, " %s %lu", ner_label_names[c], skipped[c]);
+	fprintf(stderr, "\n");
 	if (fflush(stdout) != 0) {
 		phk_warn("stdout: %s", strerror(errno));
 		return 4;
