@@ -661,9 +661,11 @@ namelike(const struct det *d, size_t i, int v)
 	if (t->one)
 		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
 	if (d->lower && !t->cap)
-		return ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG ||
+		/* "husband tomasz": after a strong cue, a word no lexicon knows */
+		return (v == V_STRONG && !(F(i) & (NF_ENG | NF_MED | NF_NOT)) && t->e - t->s >= 3) ||
+		    (ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG ||
 		    (v == V_CUE && t->gap == G_SPACE && i + 1 < d->nt && !d->t[i + 1].cap &&
-		    (F(i + 1) & NF_LAST)) || (v == V_CONT && (F(i) & NF_LAST)));
+		    (F(i + 1) & NF_LAST)) || (v == V_CONT && (F(i) & NF_LAST))));
 	if (!t->cap)
 		return 0;
 	return v == V_STRONG || ISNAME(i) || !(F(i) & NF_ENG);
