@@ -856,6 +856,20 @@ ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, voi
 		w->t[i].lab = (unsigned char)best;
 		w->t[i].p = (float)prob[best == NER_O ? NER_NAME : best];
 	}
+	/*
+	 * After a title, a relation or a header label ("Dr.", "husband",
+	 * "Name:"), a word no lexicon knows is a name whatever the model
+	 * thought: the cue is the evidence, and no word of the language is there.
+	 */
+	for (i = 0; i < w->n; i++) {
+		struct ner_tok *t = &w->t[i];
+		if (t->lab == NER_O && t->kind == NT_WORD && t->cls != 'I' && t->cls != 'i' &&
+		    (t->heur == NR_TITLE || t->heur == NR_REL || t->heur == NR_LABEL) &&
+		    !(t->flags & (NF_ENG | NF_MED | NF_NOT | NF_GEO | NF_FAC)) && !t->tag) {
+			t->lab = NER_NAME;
+			t->p = (float)(nr->prop > t->p ? nr->prop : t->p);
+		}
+	}
 	/* a name the heuristics found whole is a name whole once the model agrees */
 	for (i = 0; i < w->n; i = j) {
 		float top = 0;
