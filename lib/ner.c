@@ -22,8 +22,8 @@ struct ner_fent {
 	float v[NER__N];
 };
 
-#define CACHE_SLOTS 8192
-#define FCACHE_SLOTS 16384
+#define CACHE_SLOTS 32768
+#define FCACHE_SLOTS 32768
 #define THR_DEFAULT 0.5
 #define PROP_DEFAULT 0.9
 
@@ -260,6 +260,14 @@ ner_tokenize(struct ner_work *w, const struct names *nm, const char *text, size_
 				ncap += first_up;
 			}
 		} else {
+			/* a decimal, a time, a thousands separator: a measurement */
+			size_t dots = 0, other = 0;
+			for (k = st; k < en; k++) {
+				dots += s[k] == '.';
+				other += s[k] == '/' || s[k] == '-';
+				t->msr |= s[k] == ':' || s[k] == ',';
+			}
+			t->msr |= dots == 1 && other == 0;
 			/* short numbers by value; longer ones are all alike */
 			t->lh = en - st <= 5 ? t->wh : clf_hash_str(CLF_HASH_INIT, "#long");
 			t->cls = 'N';
@@ -690,7 +698,9 @@ ner_skip(const struct ner_work *w, size_t i)
 
 	if (t->tag)
 		return 1;
-	if (t->kind != NT_WORD || t->heur)
+	if (t->kind == NT_NUM)
+		return t->msr;
+	if (t->heur)
 		return 0;
 	if ((t->flags & (NF_TITLE | NF_LABEL | NF_CRED | NF_REL)) && !(t->flags & (NF_FIRST | NF_LAST)))
 		return 1;
@@ -778,7 +788,7 @@ classify(const struct ner *nr, struct ner_work *w, const char *s, size_t i, doub
 	tok_feats(&f, w, i);
 	/* liblinear's probabilities for one-vs-rest logistic regression */
 	for (k = 0; k < NER__N; k++) {
-		prob[k] = nr->lab[k] >= 0 ? 1 / (1 + exp(-(double)acc[k])) : 0;
+		prob[k] = nr->lab[k] >= 0 ? 1 / (1 + (double)expf(-acc[k])) : 0;
 		sum += prob[k];
 	}
 	for (k = 0; k < NER__N; k++)
@@ -795,8 +805,9 @@ joins(const struct ner_tok *b)
 
 /*
  * What a label needs of a token's shape. Identifiers are the rules': they
- * have shapes to check. A phone number or a ZIP code has three digits or
- * more, an age over 89 is a number from 90 up or a word.
+ * have shapes to check. A piece of a phone number has three digits or
+ * more (the number seven: see ner_find), a postal code four, an age over
+ * 89 is a number from 90 up or a word.
  */
 static int
 shape_fits(const struct ner_tok *t, const char *s, int label)
@@ -815,8 +826,10 @@ shape_fits(const struct ner_tok *t, const char *s, int label)
 			d++;
 			v = v < 100000 ? v * 10 + (s[i] - '0') : v;
 		}
-	if (label == NER_PHONE || label == NER_ZIP)
+	if (label == NER_PHONE)
 		return d >= 3;
+	if (label == NER_ZIP)
+		return d >= 4;
 	if (label == NER_AGE)
 		return d == t->e - t->s && v >= 90 && v <= 130;
 	return 1;
@@ -885,6 +898,19 @@ ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, voi
 				w->t[i].lab = NER_NAME;
 				w->t[i].p = top;
 			}
+	}
+	/* a phone number has seven digits or more, in one piece or several */
+	for (i = 0; i < w->n; i = j) {
+		size_t d = 0;
+		for (j = i; j < w->n && w->t[j].lab == NER_PHONE && (j == i || joins(&w->t[j])); j++)
+			for (k = w->t[j].s; k < w->t[j].e; k++)
+				d += s[k] >= '0' && s[k] <= '9';
+		if (j == i) {
+			j++;
+			continue;
+		}
+		for (k = i; d < 7 && k < j; k++)
+			w->t[k].lab = NER_O;
 	}
 	/* Parkinson disease, Crohn's disease: a name before an eponym's noun is none */
 	for (i = 0; i < w->n; i = j) {

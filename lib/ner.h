@@ -60,6 +60,7 @@ struct ner_tok {
 	unsigned char eol;	/* last token of its line */
 	unsigned char lnt;	/* tokens in its line (up to 255) */
 	unsigned char tag;	/* a replacement tag phi-scrub wrote: [NAME], [DATE-1a2b3c] */
+	unsigned char msr;	/* a number that measures: 9.9, 10:26, 1,200 */
 	unsigned char last;	/* in the text's last line */
 	uint32_t hspan;		/* which of the heuristics' names it is in (1...), or 0 */
 	unsigned char lab;	/* ner_find: the label it got, */
@@ -93,7 +94,8 @@ void ner_marks(struct ner_work *w, const struct ntoks *tk);
  * place list (written in lower case in a note in mixed case: but a
  * facility word), that the
  * heuristics did not mark, written as the note writes its words; a cue
- * word ("Dr", "Name", "MD", "wife"); a replacement tag of phi-scrub's. It
+ * word ("Dr", "Name", "MD", "wife"); a replacement tag of phi-scrub's; a
+ * decimal, a time or a number with a thousands separator. It
  * is no PHI without being scored, and no training example.
  */
 int ner_skip(const struct ner_work *w, size_t i);
