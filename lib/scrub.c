@@ -597,6 +597,11 @@ collect_names(struct scrubber *s)
 				e = nset_slot(s, h, text + a, b - a);
 				if (e->gen == s->gen)
 					continue;
+				/* a word of the language the model took for a name goes
+				 * elsewhere only when the model was all but certain */
+				if (s->f[k].conf < 0.9f &&
+				    (names_flags(&s->names, text + a, b - a) & (NF_ENG | NF_MED)))
+					continue;
 				e->hash = h;
 				e->len = (uint32_t)(b - a);
 				e->off = (uint32_t)s->words.len;
