@@ -807,7 +807,7 @@ joins(const struct ner_tok *b)
  * What a label needs of a token's shape. Identifiers are the rules': they
  * have shapes to check. A piece of a phone number has three digits or
  * more (the number seven: see ner_find), a postal code four, an age over
- * 89 is a number from 90 up or a word.
+ * 89 is a number from 90 up or a word, a date is no year alone.
  */
 static int
 shape_fits(const struct ner_tok *t, const char *s, int label)
@@ -832,6 +832,9 @@ shape_fits(const struct ner_tok *t, const char *s, int label)
 		return d >= 4;
 	if (label == NER_AGE)
 		return d == t->e - t->s && v >= 90 && v <= 130;
+	/* a year alone is no date: Safe Harbor keeps years */
+	if (label == NER_DATE && d == 4 && d == t->e - t->s)
+		return 0;
 	return 1;
 }
 
