@@ -74,7 +74,6 @@ void
 ner_work_init(struct ner_work *w)
 {
 	memset(w, 0, sizeof(*w));
-	clf_vec_init(&w->x);
 }
 
 void
@@ -83,7 +82,6 @@ ner_work_release(struct ner_work *w)
 	free(w->t);
 	free(w->cache);
 	free(w->fcache);
-	clf_vec_release(&w->x);
 	memset(w, 0, sizeof(*w));
 }
 

@@ -67,12 +67,11 @@ struct ner_tok {
 	float p;		/* and how sure */
 };
 
-/* A thread's working memory: tokens, a feature vector, the word cache. */
+/* A thread's working memory: tokens, the word cache, the feature cache. */
 struct ner_work {
 	struct ner_tok *t;
 	size_t n, cap;
 	unsigned char style;	/* 'A' capitals, 'L' lower case, 'M' mixed */
-	struct clf_vec x;
 	struct ner_cent *cache;
 	size_t cmask;
 	struct ner_fent *fcache;	/* a feature's weights, by its hash */

@@ -561,6 +561,10 @@ nset_grow(struct scrubber *s)
 	return 0;
 }
 
+/* How sure the model must be of a name that is also a word ("Bill", "GIVEN")
+ * for it to go wherever else it stands */
+#define ENGLISH_NAME_SURE 0.9f
+
 static int
 collect_names(struct scrubber *s)
 {
@@ -599,7 +603,7 @@ collect_names(struct scrubber *s)
 					continue;
 				/* a word of the language the model took for a name goes
 				 * elsewhere only when the model was all but certain */
-				if (s->f[k].conf < 0.9f &&
+				if (s->f[k].conf < ENGLISH_NAME_SURE &&
 				    (names_flags(&s->names, text + a, b - a) & (NF_ENG | NF_MED)))
 					continue;
 				e->hash = h;
