@@ -88,9 +88,10 @@ tests/fuzz/%.t: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.c tests/
 	  lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # Development tools (not installed): tools/guard-features writes guard's
-# sentence features (scripts/train-guard); tools/clf-train trains the models
-# in data/ with liblinear, which only it links (scripts/install-deps train).
-tools/guard-features: tools/guard-features.c lib/libphikit.a .flags | .deps-ok
+# sentence features (scripts/train-guard), tools/ner-features the token
+# classifier's (scripts/train-ner); tools/clf-train trains the models in
+# data/ with liblinear, which only it links (scripts/install-deps train).
+tools/guard-features tools/ner-features: %: %.c lib/libphikit.a .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libphikit.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 tools/%: tools/%.c lib/libphikit.a .flags | .deps-ok
@@ -163,7 +164,8 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
-	install -m 0644 data/*.txt data/*.clf data/LICENSE.* data/PROVENANCE.md $(DESTDIR)$(DATADIR)/data
+	install -m 0644 data/*.txt data/*.clf data/*.model data/LICENSE.* data/PROVENANCE.md \
+	  $(DESTDIR)$(DATADIR)/data
 	install -d $(DESTDIR)$(PREFIX)/share/doc/phikit
 	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/phikit
 
@@ -176,7 +178,7 @@ uninstall:
 
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
-	  tools/clf-train tools/guard-features
+	  tools/clf-train tools/guard-features tools/ner-features
 
 .PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE
 .SECONDARY: $(LIB_OBJ)

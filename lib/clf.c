@@ -232,8 +232,8 @@ clf_label(const struct clf *c, const char *label)
 	return -1;
 }
 
-static const float *
-row(const struct clf *c, uint32_t key)
+const float *
+clf_row(const struct clf *c, uint32_t key)
 {
 	size_t k;
 
@@ -250,7 +250,7 @@ clf_score(const struct clf *c, const struct clf_vec *x, int label)
 	size_t i;
 
 	for (i = 0; i < x->n; i++) {
-		const float *w = row(c, x->idx[i]);
+		const float *w = clf_row(c, x->idx[i]);
 		if (w)
 			s += (double)x->val[i] * w[label];
 	}
@@ -267,7 +267,7 @@ clf_predict(const struct clf *c, const struct clf_vec *x, double *prob)
 	for (k = 0; k < c->nlabels; k++)
 		s[k] = c->bias[k];
 	for (i = 0; i < x->n; i++) {
-		const float *w = row(c, x->idx[i]);
+		const float *w = clf_row(c, x->idx[i]);
 		if (w == NULL)
 			continue;
 		for (k = 0; k < c->nlabels; k++)

@@ -100,6 +100,8 @@ void clf_release(struct clf *c);
 int clf_label(const struct clf *c, const char *label);
 /* prob[0..nlabels) for example x. */
 void clf_predict(const struct clf *c, const struct clf_vec *x, double *prob);
+/* The weights of index key, [nlabels], or NULL when it has none. */
+const float *clf_row(const struct clf *c, uint32_t key);
 /* The raw score of one label (bias + w.x), for tests and thresholds. */
 double clf_score(const struct clf *c, const struct clf_vec *x, int label);
 

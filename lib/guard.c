@@ -191,6 +191,7 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 		memset(&so, 0, sizeof(so));
 		so.replace = REPLACE_TAG;
 		so.keep_year = -1;
+		so.rules_only = 1;
 		if (scrubber_init(&g->sc, p, &so, e) < 0) {
 			guard_release(g);
 			return -1;

@@ -170,6 +170,42 @@ names_flags(const struct names *nm, const char *w, size_t n)
 	return (unsigned)(((a ? *a : 0) | (b ? *b : 0)) & FLAGS);
 }
 
+uint64_t
+names_hash(const char *w, size_t n)
+{
+	char key[128];
+
+	return fnv(key, n < 100 ? fold(w, n, key, sizeof(key)) : 0);
+}
+
+unsigned
+names_flags_hash(const struct names *nm, uint64_t h)
+{
+	const uint64_t *a = lex_find(&nm->dict, h), *b = lex_find(&nm->cues, h);
+
+	return (unsigned)(((a ? *a : 0) | (b ? *b : 0)) & FLAGS);
+}
+
+/*
+ * A gazetteer: one place name a line. A name of one word is a place
+ * (NF_GEO); each word of a longer one is a word of a place (NF_GEOW).
+ */
+static int
+add_place(struct lexicon *lx, const char *line, size_t n)
+{
+	size_t a, b;
+
+	if (memchr(line, ' ', n) == NULL && memchr(line, '-', n) == NULL)
+		return lex_add(lx, line, n, NF_GEO) ? 0 : -1;
+	for (a = 0; a < n; a = b + 1) {
+		for (b = a; b < n && line[b] != ' ' && line[b] != '-'; b++)
+			;
+		if (b - a >= 2 && lex_add(lx, line + a, b - a, NF_GEOW) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *e)
 {
@@ -196,7 +232,7 @@ load_list(struct lexicon *lx, const char *path, unsigned flags, struct phk_err *
 				continue;
 			n = strcspn(line, "/\r\n");
 		}
-		if (lex_add(lx, line, n, flags) == NULL) {
+		if (flags == NF_GEO ? add_place(lx, line, n) < 0 : lex_add(lx, line, n, flags) == NULL) {
 			fclose(f);
 			phk_err_set(e, PHK_EXIT_IO, "out of memory");
 			return -1;
@@ -232,7 +268,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	if (load_list(&nm->dict, c->first_names, NF_FIRST, e) < 0 ||
 	    load_list(&nm->dict, c->surnames, NF_LAST, e) < 0 ||
 	    load_list(&nm->dict, c->english, NF_ENG, e) < 0 ||
-	    load_list(&nm->dict, c->medical, NF_MED, e) < 0)
+	    load_list(&nm->dict, c->medical, NF_MED, e) < 0 ||
+	    load_list(&nm->dict, c->places, NF_GEO, e) < 0)
 		goto fail;
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||
 	    add_words(&nm->cues, &c->relations, NF_REL) < 0 ||
@@ -242,7 +279,8 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	    add_words(&nm->cues, &c->cues_after, NF_CRED) < 0 ||
 	    add_words(&nm->cues, &c->labels, NF_LABEL) < 0 ||
 	    add_words(&nm->cues, &c->not_names, NF_NOT) < 0 ||
-	    add_words(&nm->cues, &c->eponym_next, NF_EPONYM) < 0)
+	    add_words(&nm->cues, &c->eponym_next, NF_EPONYM) < 0 ||
+	    add_words(&nm->dict, &c->facility, NF_FAC) < 0)
 		goto oom;
 	return 0;
 oom:
@@ -303,7 +341,6 @@ name_is_wordchar(const unsigned char *s, size_t n, size_t i)
 	    (s[i] >= 0x80 && s[i] < 0xC0);
 }
 
-enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
 
 static int
 is_upper_at(const unsigned char *s, size_t i)
@@ -328,6 +365,18 @@ is_upper_at(const unsigned char *s, size_t i)
 	if (s[i] == 0xCE)	/* Greek Α..Ω */
 		return s[i + 1] >= 0x91 && s[i + 1] <= 0xA9;
 	return 0;
+}
+
+size_t
+names_letter(const unsigned char *s, size_t n, size_t i)
+{
+	return letter(s, n, i);
+}
+
+int
+names_upper(const unsigned char *s, size_t n, size_t i)
+{
+	return i < n && (s[i] < 0x80 || i + 1 < n) && is_upper_at(s, i);
 }
 
 /* Dictionary flags; a hyphenated word is a name if a part is, English if all are. */
@@ -557,6 +606,7 @@ ntoks_release(struct ntoks *tk)
 {
 	free(tk->t);
 	free(tk->mark);
+	free(tk->why);
 	free(tk->hits);
 	memset(tk, 0, sizeof(*tk));
 }
@@ -570,8 +620,12 @@ struct det {
 	struct tok *t;
 	size_t nt;
 	unsigned char *mark;	/* 0 no, 1 name, 2 name that survives eponym test */
+	unsigned char *why;	/* NR_*: the first reason a word was marked */
+	unsigned char reason;	/* the rule marking now */
 	int lower;		/* a lowercase note */
 };
+
+#define MARK(d, k, v) ((d)->mark[k] = (v), (d)->why[k] = (d)->why[k] ? (d)->why[k] : (d)->reason)
 
 #define F(i) (d->t[i].flags)
 #define ISNAME(i) (F(i) & (NF_FIRST | NF_LAST))
@@ -607,9 +661,11 @@ namelike(const struct det *d, size_t i, int v)
 	if (t->one)
 		return t->cap && t->gap == G_DOT;	/* an initial: "John Q. Public" */
 	if (d->lower && !t->cap)
-		return ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG ||
+		/* "husband tomasz": after a strong cue, a word no lexicon knows */
+		return (v == V_STRONG && !(F(i) & (NF_ENG | NF_MED | NF_NOT)) && t->e - t->s >= 3) ||
+		    (ISNAME(i) && (!(F(i) & NF_ENG) || v == V_STRONG ||
 		    (v == V_CUE && t->gap == G_SPACE && i + 1 < d->nt && !d->t[i + 1].cap &&
-		    (F(i + 1) & NF_LAST)) || (v == V_CONT && (F(i) & NF_LAST)));
+		    (F(i + 1) & NF_LAST)) || (v == V_CONT && (F(i) & NF_LAST))));
 	if (!t->cap)
 		return 0;
 	return v == V_STRONG || ISNAME(i) || !(F(i) & NF_ENG);
@@ -634,7 +690,7 @@ take(struct det *d, size_t i, int max, int v, int comma)
 		/* "Jazmyn King DEA", "HALVORSEN, INGRID Acc#": a name keeps its case */
 		if (k > 0 && d->t[i].allcaps != d->t[i - 1].allcaps)
 			break;
-		d->mark[i] = 1;
+		MARK(d, i, 1);
 		k++;
 		if (d->t[i].poss)
 			break;
@@ -645,7 +701,7 @@ take(struct det *d, size_t i, int max, int v, int comma)
 				j++, p++;
 			if (p && j < d->nt && d->t[j].cap && namelike(d, j, V_CONT)) {
 				for (; i + 1 < j; i++)
-					d->mark[i + 1] = 1;
+					MARK(d, i + 1, 1);
 			}
 			i++;
 			continue;
@@ -656,7 +712,8 @@ take(struct det *d, size_t i, int max, int v, int comma)
 		    ((d->t[i].allcaps && d->t[i + 1].allcaps) || ISNAME(i + 1) ||
 		    !(F(i + 1) & NF_ENG))) {
 			/* the word after "LAST," is vouched for by the pairing */
-			d->mark[++i] = 1;
+			++i;
+			MARK(d, i, 1);
 			k++;
 			if (d->t[i].gap != G_SPACE || d->t[i].poss)
 				break;
@@ -681,6 +738,7 @@ detect(struct det *d)
 		if (t->ndig)
 			continue;
 		/* Dr. Lind, Mrs. O'Neil */
+		d->reason = NR_TITLE;
 		if ((f & NF_TITLE) && (t->gap == G_DOT || t->gap == G_SPACE) && i + 1 < d->nt &&
 		    (t->cap || d->lower)) {
 			/* "Dr. van der Berg": particles first */
@@ -688,12 +746,13 @@ detect(struct det *d)
 				;
 			if (j < d->nt && take(d, j, 3, V_STRONG, 0)) {
 				for (; i + 1 < j; i++)
-					d->mark[i + 1] = 1;
-				d->mark[j] = 2;
+					MARK(d, i + 1, 1);
+				MARK(d, j, 2);
 			}
 			continue;
 		}
 		/* wife Eva, Dear Maria, Sincerely, Kattie; Name: WILKINSON, TRACEY */
+		d->reason = (f & NF_REL) ? NR_REL : NR_LABEL;
 		if (((f & NF_REL) && t->gap != G_OTHER && t->gap != G_DOT) ||
 		    ((f & NF_LABEL) && t->gap == G_COLON)) {
 			if (i + 1 < d->nt && !(F(i + 1) & NF_TITLE))
@@ -701,12 +760,14 @@ detect(struct det *d)
 			continue;
 		}
 		/* Patient Ottis, referring Georgianna Waters, from Smith */
+		d->reason = NR_CUE;
 		if ((f & NF_CUE) && t->gap != G_NL && t->gap != G_OTHER && t->gap != G_DOT) {
 			if (i + 1 < d->nt && !(F(i + 1) & NF_TITLE))
 				take(d, i + 1, 3, V_CUE, 1);
 			continue;
 		}
 		/* credentials after a name: "Kattie Considine, MD" */
+		d->reason = NR_CRED;
 		if ((f & NF_CRED) && (t->cap || t->allcaps) && i > 0 &&
 		    (d->t[i - 1].gap == G_COMMA || d->t[i - 1].gap == G_SPACE)) {
 			for (j = i, k = 0; j > 0 && k < 3 && namelike(d, j - 1, V_STRONG) &&
@@ -714,24 +775,27 @@ detect(struct det *d)
 			    (d->t[j - 1].gap == G_DOT && d->t[j - 1].one)); j--, k++)
 				;
 			for (; j < i; j++)
-				d->mark[j] = d->mark[j] ? d->mark[j] : 1;
+				if (!d->mark[j])
+					MARK(d, j, 1);
 			continue;
 		}
 		/* a verb after a name: "Axel reports", "Ginger Kovacek was the driver" */
+		d->reason = NR_VERB;
 		if ((f & NF_VERB) && !t->cap && i > 0 && d->t[i - 1].gap == G_SPACE &&
 		    !d->mark[i - 1] && namelike(d, i - 1, V_CUE) && d->t[i - 1].cap) {
-			d->mark[i - 1] = 1;
+			MARK(d, i - 1, 1);
 			for (j = i - 1, k = 0; j > 0 && k < 2 && d->t[j - 1].gap == G_SPACE &&
 			    d->t[j - 1].cap && !d->t[j - 1].ndig && !HARDNOT(j - 1) &&
 			    !(F(j - 1) & (NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED)) &&
 			    (namelike(d, j - 1, V_CUE) || j - 1 == 0 ||
 			    d->t[j - 2].gap != G_SPACE); j--, k++)
-				d->mark[j - 1] = 1;
+				MARK(d, j - 1, 1);
 			continue;
 		}
 		if (d->mark[i])
 			continue;
 		/* A first name that is no English word: Rita, Georgianna */
+		d->reason = NR_FIRST;
 		if ((f & NF_FIRST) && !(f & (NF_ENG | NF_NOT)) && (t->cap || d->lower) &&
 		    !t->one && (!t->allcaps || d->lower)) {
 			take(d, i, 4, V_CUE, 0);
@@ -754,8 +818,9 @@ detect(struct det *d)
 		    (!t->allcaps || ISNAME(i) || ISNAME(j))) ||
 		    /* "Grace King": a first name, then a surname, both also words */
 		    (!t->allcaps && (f & NF_FIRST) && (F(j) & NF_LAST)))) {
+			d->reason = NR_PAIR;
 			for (; i < j; i++)
-				d->mark[i] = 1;
+				MARK(d, i, 1);
 			take(d, j, 2, V_CONT, 0);
 			continue;
 		}
@@ -769,7 +834,9 @@ detect(struct det *d)
 		    !(F(i + 1) & NF_ENG))) && (ISNAME(i) || ISNAME(i + 1) ||
 		    /* "LINDQVIST, MEERA": two unknown words in capitals */
 		    (t->allcaps && t->e - t->s >= 4 && d->t[i + 1].e - d->t[i + 1].s >= 4))) {
-			d->mark[i] = d->mark[i + 1] = 1;
+			d->reason = NR_LASTFIRST;
+			MARK(d, i, 1);
+			MARK(d, i + 1, 1);
 			i++;
 			continue;
 		}
@@ -783,8 +850,9 @@ detect(struct det *d)
 		/* and the given name before them: "Pieter van der Berg" */
 		if (j > 0 && d->t[j - 1].cap && d->t[j - 1].gap == G_SPACE && namelike(d, j - 1, V_CONT))
 			j--;
+		d->reason = NR_PARTICLE;
 		for (; j < i; j++)
-			d->mark[j] = 1;
+			MARK(d, j, 1);
 	}
 	/* Eponyms: Parkinson disease, Crohn's disease, Hodgkin lymphoma. */
 	for (i = 0; i < d->nt; i++) {
@@ -819,7 +887,15 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 		tk->mark = m;
 		tk->mcap = nt;
 	}
+	if (tk->wcap < nt) {
+		unsigned char *m = realloc(tk->why, nt);
+		if (m == NULL)
+			return -1;
+		tk->why = m;
+		tk->wcap = nt;
+	}
 	memset(tk->mark, 0, nt);
+	memset(tk->why, 0, nt);
 	memset(&d, 0, sizeof(d));
 	d.nm = nm;
 	d.s = (const unsigned char *)s;
@@ -827,6 +903,7 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 	d.t = tk->t;
 	d.nt = nt;
 	d.mark = tk->mark;
+	d.why = tk->why;
 	d.lower = tk->lower;
 	detect(&d);
 	for (i = 0; i < nt && rc == 0; i++) {

@@ -17,7 +17,10 @@ enum {
 	NF_FIRST = 1 << 0, NF_LAST = 1 << 1, NF_ENG = 1 << 2, NF_TITLE = 1 << 3,
 	NF_CUE = 1 << 4, NF_CRED = 1 << 5, NF_LABEL = 1 << 6, NF_NOT = 1 << 7,
 	NF_EPONYM = 1 << 8, NF_REL = 1 << 9, NF_VERB = 1 << 10, NF_PARTICLE = 1 << 11,
-	NF_MED = 1 << 12	/* in the medical vocabulary */
+	NF_MED = 1 << 12,	/* in the medical vocabulary */
+	NF_GEO = 1 << 13,	/* a place name of one word (the gazetteer) */
+	NF_GEOW = 1 << 14,	/* a word of a place name of several ("Bel Air") */
+	NF_FAC = 1 << 15	/* a word facilities are named with ("Memorial") */
 };
 
 /* Open-addressed words, folded to lowercase ASCII (Latin-1 accents too). */
@@ -36,6 +39,9 @@ struct names {
 	int enabled;
 	struct lexicon dict, cues;
 };
+
+/* What stands after a word (tok.gap). */
+enum { G_SPACE, G_DOT, G_COMMA, G_COLON, G_NL, G_OTHER, G_END };
 
 struct tok {
 	size_t s, e;
@@ -58,7 +64,14 @@ struct ntoks {
 	} *hits;
 	size_t nhits, hcap;
 	int lower;		/* a lowercase note */
+	/* after names_detect: per word, why it was marked (NR_*), 0 if not */
+	unsigned char *why;
+	size_t wcap;
 };
+
+/* Why the heuristics took a word for a name. */
+enum { NR_TITLE = 1, NR_REL, NR_LABEL, NR_CUE, NR_CRED, NR_VERB, NR_FIRST, NR_PAIR,
+	NR_LASTFIRST, NR_PARTICLE };
 
 int names_init(struct names *nm, const struct names_conf *c, struct phk_err *e);
 void names_release(struct names *nm);
@@ -68,6 +81,12 @@ int names_add_trigger(struct names *nm, const char *word, unsigned bit);
 uint32_t names_key(const char *w, size_t n);
 /* Lexicon flags of a word (any case, Latin-1 accents folded); 0 if unknown. */
 unsigned names_flags(const struct names *nm, const char *w, size_t n);
+/* The 64-bit hash of a word folded as the lexicons fold it, and its flags. */
+uint64_t names_hash(const char *w, size_t n);
+unsigned names_flags_hash(const struct names *nm, uint64_t h);
+/* Byte length of the letter at s[i] (0: none); whether it is a capital. */
+size_t names_letter(const unsigned char *s, size_t n, size_t i);
+int names_upper(const unsigned char *s, size_t n, size_t i);
 
 /* Splits s into words and looks up their cues and triggers. */
 int names_tokenize(const struct names *nm, const char *s, size_t n, struct ntoks *tk);

@@ -48,7 +48,7 @@ static const char *const cat_names[CAT__N] = {
 
 static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
-	"vin", "age", "zip", "phone", "after_state",
+	"vin", "age", "zip", "phone", "after_state", "phone_any", "iban",
 };
 
 /* Error texts used twice; no message quotes the policy's own bytes. */
@@ -792,6 +792,9 @@ load_fields(struct ld *l, struct policy *p, yaml_node_t *n, const char *where,
 	return 0;
 }
 
+/* in the order of NAMES_DETECT_* */
+static const char *const detect_vals[] = { "rules", "both", "model", NULL };
+
 static const struct field names_fields[] = {
 	F_BOOL("enabled", names.enabled),
 	F_PATH("first_names", names.first_names),
@@ -807,6 +810,10 @@ static const struct field names_fields[] = {
 	F_LIST_ADD("labels", names.labels),
 	F_LIST_ADD("not_names", names.not_names),
 	F_LIST_ADD("eponym_next", names.eponym_next),
+	F_PATH("places", names.places),
+	F_LIST_ADD("facility_words", names.facility),
+	F_PATH("model", names.model),
+	F_ENUM("detect", names.detect, detect_vals, "names.detect is both, rules or model"),
 };
 
 static int
@@ -2260,6 +2267,9 @@ policy_release(struct policy *p)
 	strlist_free(&p->names.labels);
 	strlist_free(&p->names.not_names);
 	strlist_free(&p->names.eponym_next);
+	free(p->names.places);
+	free(p->names.model);
+	strlist_free(&p->names.facility);
 	for (i = 0; i < p->nguard; i++)
 		guard_rule_free(&p->guard[i]);
 	free(p->guard);

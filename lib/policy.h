@@ -25,7 +25,7 @@ int cat_parse(const char *s);		/* -1 if unknown */
 
 enum phk_validator {
 	V_NONE, V_LUHN, V_CARD, V_NPI, V_DEA, V_SSN, V_DATE, V_IPV4, V_IPV6,
-	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE,
+	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE, V_PHONE_ANY, V_IBAN,
 	V__N
 };
 
@@ -58,7 +58,15 @@ struct names_conf {
 	char *medical;		/* a medical word list (hunspell .dic), or NULL */
 	struct strlist titles, relations, cues_before, cues_after, labels,
 	    verbs_after, particles, not_names, eponym_next;
+	char *places;		/* a gazetteer, one place name a line, or NULL */
+	struct strlist facility;	/* words facilities are named with */
+	char *model;		/* the token classifier (lib/ner), or NULL */
+	int detect;		/* NAMES_DETECT_*: who finds what has no shape */
 };
+
+/* rules: the patterns and the name heuristics; model: the classifier
+ * alone; both: the patterns, and the classifier for names and places */
+enum { NAMES_DETECT_RULES, NAMES_DETECT_BOTH, NAMES_DETECT_MODEL };	/* rules unless said */
 
 /* Guard severities, in rising order: a record's verdict is its worst. */
 enum { SEV_ALLOW, SEV_WARN, SEV_ASK, SEV_DENY };

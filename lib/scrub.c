@@ -49,6 +49,25 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 		rx_engine_release(&s->rx);
 		return -1;
 	}
+	norm_init(&s->nrm);
+	ner_work_init(&s->nw);
+	s->detect = p->names.enabled ? p->names.detect : NAMES_DETECT_RULES;
+	if (s->detect != NAMES_DETECT_RULES) {
+		/* a model named and missing, or corrupt, stops here: never rules alone */
+		if (p->names.model == NULL) {
+			phk_err_set(e, PHK_EXIT_USAGE, "names.detect is %s but names.model is not set",
+			    s->detect == NAMES_DETECT_MODEL ? "model" : "both");
+			scrubber_release(s);
+			return -1;
+		}
+		if (ner_load(&s->ner, p->names.model, e) < 0) {
+			scrubber_release(s);
+			return -1;
+		}
+	}
+	/* loaded all the same: a policy whose model is broken is refused by every program */
+	if (o->rules_only)
+		s->detect = NAMES_DETECT_RULES;
 	if (p->nrules && (s->trigbit = calloc(p->nrules, sizeof(int))) == NULL)
 		goto oom;
 	for (i = 0; i < p->nrules; i++) {
@@ -83,7 +102,11 @@ scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e
 	s->this_year = src->this_year;
 	s->names = src->names;
 	s->trigbit = src->trigbit;
+	s->ner = src->ner;
+	s->detect = src->detect;
 	s->borrowed = 1;
+	norm_init(&s->nrm);
+	ner_work_init(&s->nw);
 	buf_init(&s->arena, src->arena.max);
 	buf_init(&s->paths, src->paths.max);
 	buf_init(&s->tmp, src->tmp.max);
@@ -103,7 +126,10 @@ scrubber_release(struct scrubber *s)
 	if (!s->borrowed) {
 		names_release(&s->names);
 		free(s->trigbit);
+		ner_release(&s->ner);
 	}
+	ner_work_release(&s->nw);
+	norm_release(&s->nrm);
 	rx_engine_release(&s->rx);
 	ntoks_release(&s->tk);
 	free(s->strs);
@@ -134,6 +160,7 @@ add_finding(struct scrubber *s, size_t a, size_t b, int cat, const char *rule)
 	s->f[s->nf].rule = rule;
 	s->f[s->nf].merged = 0;
 	s->f[s->nf].ord = s->nf;
+	s->f[s->nf].conf = 1.0f;
 	s->nf++;
 	return 0;
 }
@@ -142,6 +169,37 @@ static int
 on_name(void *ctx, size_t a, size_t b, const char *rule)
 {
 	return add_finding(ctx, a, b, CAT_NAME, rule);
+}
+
+/* With a model the heuristics' names are its evidence, not findings. */
+static int
+on_heur(void *ctx, size_t a, size_t b, const char *rule)
+{
+	(void)ctx, (void)a, (void)b, (void)rule;
+	return 0;
+}
+
+static int
+on_ner(void *ctx, size_t a, size_t b, int label, double p)
+{
+	static const int cat[NER__N] = {
+		[NER_NAME] = CAT_NAME, [NER_LOC] = CAT_CITY, [NER_ADDR] = CAT_ADDRESS,
+		[NER_ZIP] = CAT_ZIP, [NER_DATE] = CAT_DATE, [NER_PHONE] = CAT_PHONE,
+		[NER_AGE] = CAT_AGE, [NER_ID] = CAT_ID,
+	};
+	struct scrubber *s = ctx;
+	size_t i;
+
+	if (label <= NER_O || label >= NER__N)
+		return -1;
+	/* where a rule found something: the rule's shape and category stand */
+	for (i = s->find0; i < s->nf; i++)
+		if (s->f[i].s < b && a < s->f[i].e)
+			return 0;
+	if (add_finding(s, a, b, cat[label], "model") < 0)
+		return -1;
+	s->f[s->nf - 1].conf = (float)p;
+	return 0;
 }
 
 /* 1 for ASCII digits, 2 for ASCII letters, 0 for the rest. */
@@ -165,13 +223,24 @@ present(const char *text, size_t n, const struct strlist *any)
 	return 0;
 }
 
+/*
+ * Every detector reads the normalized shadow of the text (lib/norm: NFKC,
+ * format characters dropped, dashes, spaces and quotes folded); what they
+ * find is mapped back onto the source bytes, where it is replaced.
+ */
 int
-scrub_find(struct scrubber *s, const char *text, size_t n)
+scrub_find(struct scrubber *s, const char *src, size_t srcn)
 {
-	size_t i, pos, vs, ve, run = 0, maxrun = 0, drun = 0, maxdrun = 0;
-	size_t digits = 0;
+	size_t i, pos, vs, ve, run = 0, maxrun = 0, drun = 0, maxdrun = 0, f0 = s->nf;
+	size_t digits = 0, n;
+	const char *text;
 	int rc;
 
+	s->find0 = f0;
+	if (norm_run(&s->nrm, src, srcn, NORM_TEXT) < 0)
+		goto oom;
+	text = s->nrm.p;
+	n = s->nrm.n;
 	/* What the gates need, in one branch-free pass. */
 	for (i = 0; i < n; i++) {
 		unsigned k = alnum_class[(unsigned char)text[i]];
@@ -183,7 +252,7 @@ scrub_find(struct scrubber *s, const char *text, size_t n)
 	}
 	if (names_tokenize(&s->names, text, n, &s->tk) < 0)
 		goto oom;
-	for (i = 0; i < s->pol->nrules; i++) {
+	for (i = 0; i < s->pol->nrules && s->detect != NAMES_DETECT_MODEL; i++) {
 		const struct scrub_rule *r = &s->pol->rules[i];
 		if (digits < (size_t)r->min_digits || maxrun < (size_t)r->min_run ||
 		    maxdrun < (size_t)r->min_digit_run ||
@@ -231,8 +300,20 @@ limit:			;
 			return -1;
 		}
 	}
-	if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
+	if (s->detect == NAMES_DETECT_RULES) {
+		if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
+			goto oom;
+	} else if (ner_tokenize(&s->nw, &s->names, text, n) < 0 ||
+	    names_detect(&s->names, text, n, &s->tk, on_heur, s) < 0 ||
+	    (ner_marks(&s->nw, &s->tk), ner_find(&s->ner, &s->nw, text, on_ner, s) < 0))
 		goto oom;
+	if (s->nrm.changed) {
+		/* back onto the source: the findings, and the words propagation reads */
+		for (i = f0; i < s->nf; i++)
+			norm_span(&s->nrm, s->f[i].s, s->f[i].e, &s->f[i].s, &s->f[i].e);
+		for (i = 0; i < s->tk.n; i++)
+			norm_span(&s->nrm, s->tk.t[i].s, s->tk.t[i].e, &s->tk.t[i].s, &s->tk.t[i].e);
+	}
 	return 0;
 oom:
 	phk_err_set(s->e, PHK_EXIT_IO, "out of memory");
@@ -362,6 +443,8 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 	x->rs = st;
 	x->re = en;
 	x->esc = esc;
+	x->annot = jp->n >= 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
+	    memcmp(jp->seg[0].key, "phikit", 6) == 0;
 	if (s->o.report) {
 		x->path = s->paths.len;
 		if (fieldpath_render(&s->paths, jp) < 0 || buf_addc(&s->paths, '\0') < 0)
@@ -469,6 +552,10 @@ nset_grow(struct scrubber *s)
 	return 0;
 }
 
+/* How sure the model must be of a name that is also a word ("Bill", "GIVEN")
+ * for it to go wherever else it stands */
+#define ENGLISH_NAME_SURE 0.9f
+
 static int
 collect_names(struct scrubber *s)
 {
@@ -486,7 +573,8 @@ collect_names(struct scrubber *s)
 		const struct sstr *x = &s->strs[i];
 		text = s->arena.p + x->ds;
 		for (k = x->f0; k < x->f0 + x->nf; k++) {
-			if (s->f[k].cat != CAT_NAME)
+			/* only a confident finding repeats: a guess stays where it was made */
+			if (s->f[k].cat != CAT_NAME || s->f[k].conf < s->ner.prop)
 				continue;
 			for (a = s->f[k].s; a < s->f[k].e; a = b) {
 				struct nset *e;
@@ -503,6 +591,11 @@ collect_names(struct scrubber *s)
 				h = names_key(text + a, b - a);
 				e = nset_slot(s, h, text + a, b - a);
 				if (e->gen == s->gen)
+					continue;
+				/* a word of the language the model took for a name goes
+				 * elsewhere only when the model was all but certain */
+				if (s->f[k].conf < ENGLISH_NAME_SURE &&
+				    (names_flags(&s->names, text + a, b - a) & (NF_ENG | NF_MED)))
 					continue;
 				e->hash = h;
 				e->len = (uint32_t)(b - a);
@@ -830,7 +923,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 {
 	struct jscan js;
 	size_t i, k, last, pk_at, pk_end, ann_at = 0;
-	int pk_done = 0, pk_comma = 0;
+	int pk_done = 0, pk_comma = 0, rc;
 	char hex[65];
 
 	s->e = e;
@@ -881,7 +974,20 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	for (i = 0; i < s->nstrs; i++) {
 		struct sstr *x = &s->strs[i];
 		x->f0 = s->nf;
-		if (scrub_find(s, s->arena.p + x->ds, x->dn) < 0)
+		/*
+		 * Other programs' annotations (rule ids, citations, verdicts,
+		 * hashes) are no clinical prose: the rules and their validators
+		 * search them, the token model, which misreads "21 U.S.C." there,
+		 * does not.
+		 */
+		if (x->annot && s->detect != NAMES_DETECT_RULES) {
+			int d = s->detect;
+			s->detect = NAMES_DETECT_RULES;
+			rc = scrub_find(s, s->arena.p + x->ds, x->dn);
+			s->detect = d;
+		} else
+			rc = scrub_find(s, s->arena.p + x->ds, x->dn);
+		if (rc < 0)
 			return -1;
 		x->nf = s->nf - x->f0;
 		/* keep its words: other strings' names are looked for in them */

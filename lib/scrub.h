@@ -18,6 +18,8 @@
 #include "fieldpath.h"
 #include "jscan.h"
 #include "names.h"
+#include "ner.h"
+#include "norm.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -32,6 +34,13 @@ struct scrub_opts {
 	const unsigned char *key;	/* SCRUB_KEY_BYTES in sodium memory, or NULL */
 	const struct fieldpath *fields;
 	size_t nfields;
+	/*
+	 * The patterns and the name heuristics only, whatever names.detect
+	 * says: guard-check's identifiers in answers. The token model learned
+	 * notes, and in an answer reads capitalized terms ("Calcium Acetate")
+	 * as places.
+	 */
+	int rules_only;
 };
 
 struct finding {
@@ -40,11 +49,13 @@ struct finding {
 	const char *rule;
 	int merged;		/* overlapped another finding: plain replacement */
 	size_t ord;		/* found order: earlier rules win ties */
+	float conf;		/* how sure: 1 for a rule, the model's probability */
 };
 
 struct sstr {
 	size_t rs, re;		/* raw span inside the quotes in the line */
 	int esc;
+	int annot;		/* under the top-level "phikit": annotations, not prose */
 	size_t ds, dn;		/* decoded text in the arena */
 	size_t f0, nf;		/* its findings */
 	size_t t0, nt;		/* its words in rt */
@@ -105,6 +116,13 @@ struct scrubber {
 	unsigned char fhit[SCRUB_MAX_FIELDS];
 	char input_hex[65];	/* the content it was given (lib/bind) */
 	uint64_t keyok[1024];	/* hashes of keys the detectors found clean */
+	/* the token classifier (names.model), shared by clones like names */
+	struct ner ner;
+	int detect;		/* NAMES_DETECT_* */
+	struct ner_work nw;
+	/* the normalized shadow every detector reads (lib/norm) */
+	struct norm nrm;
+	size_t find0;		/* scrub_find: the first finding of this text */
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

@@ -178,6 +178,34 @@ static const char *const months[12] = {
 	"august", "september", "october", "november", "december",
 };
 
+int
+iban_ok(const char *s, size_t n)
+{
+	char c[40];
+	size_t i, k = 0;
+	unsigned r = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ' ')
+			continue;
+		if (k == sizeof(c) || !isalnum((unsigned char)s[i]))
+			return 0;
+		c[k++] = (char)toupper((unsigned char)s[i]);
+	}
+	if (k < 15 || k > 34 || !isalpha((unsigned char)c[0]) || !isalpha((unsigned char)c[1]) ||
+	    !isdigit((unsigned char)c[2]) || !isdigit((unsigned char)c[3]))
+		return 0;
+	/* the first four characters move to the end; letters count 10..35 */
+	for (i = 0; i < k; i++) {
+		char ch = c[(i + 4) % k];
+		if (isdigit((unsigned char)ch))
+			r = (r * 10 + (unsigned)(ch - '0')) % 97;
+		else
+			r = (r * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+	}
+	return r == 1;
+}
+
 static int
 leap(int y)
 {
@@ -512,6 +540,14 @@ validate(int v, const char *text, size_t vs, size_t ve, int age_over)
 		return n >= 5 && isdigit((unsigned char)s[0]);
 	case V_AFTER_STATE:
 		return state_before(text, vs);
+	case V_IBAN:
+		return iban_ok(s, n);
+	case V_PHONE_ANY: {
+		char dg[24];
+		size_t k = digits(s, n, dg, sizeof(dg));
+		/* seven digits (a local number) to fifteen (E.164), not all one digit */
+		return k >= 7 && k <= 15 && strspn(dg, "0") < k;
+	}
 	case V_PHONE: {
 		char dg[24];
 		size_t k = digits(s, n, dg, sizeof(dg));

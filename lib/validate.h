@@ -23,6 +23,7 @@ int ssn_ok(const char *s, size_t n);
 int ipv4_ok(const char *s, size_t n);
 int ipv6_ok(const char *s, size_t n);
 int vin_ok(const char *s, size_t n);
+int iban_ok(const char *s, size_t n);	/* ISO 13616: mod 97 of the rearranged code is 1 */
 
 /* A parsed date and how it was written, so it can be shifted in place. */
 struct pdate {
