@@ -538,8 +538,14 @@ value(struct jscan *s)
 	case '\0':
 		return fail(s, "NUL byte");
 	default:
-		if (s->p[s->i] == '-' || (s->p[s->i] >= '0' && s->p[s->i] <= '9'))
-			return number(s);
+		if (s->p[s->i] == '-' || (s->p[s->i] >= '0' && s->p[s->i] <= '9')) {
+			st = s->i;
+			if (number(s) < 0)
+				return -1;
+			if (s->on_number && s->on_number(s->ctx, &s->path, st, s->i, 0) < 0)
+				return -1;
+			return 0;
+		}
 		return fail(s, "malformed JSON");
 	}
 }

@@ -43,6 +43,8 @@ struct jscan {
 	/* called for each object key, raw p[start..end) inside its quotes, the
 	 * path ending in its own segment; or NULL */
 	jscan_fn on_key;
+	/* called for each number value, raw p[start..end), has_escape 0; or NULL */
+	jscan_fn on_number;
 	void *ctx;
 	int max_depth;
 	/* Filled by jscan_record: */
@@ -79,6 +81,7 @@ jscan_init(struct jscan *s, const char *find)
 {
 	s->on_string = NULL;
 	s->on_key = NULL;
+	s->on_number = NULL;
 	s->ctx = NULL;
 	s->max_depth = 0;
 	s->find = find;

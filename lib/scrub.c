@@ -398,6 +398,67 @@ on_key(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 	return 0;
 }
 
+/*
+ * A number is an identifier as often as a string is ({"mrn":4418273}),
+ * but it cannot be replaced in place without changing its type. An
+ * integer is read with the key it stands under (or, in an array, the
+ * nearest one above), "member_id" as "member id", by the rules and their
+ * validators (the model is for prose: "created 1733123456" is a time, not
+ * a phone); one they find an identifier in withholds the record.
+ */
+static int
+on_number(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
+{
+	struct scrubber *s = ctx;
+	char text[160];
+	size_t i, k = 0, nd, nf = s->nf;
+	int d, j, rc, cat = -1, in_scope = !s->o.nfields;
+
+	(void)esc;
+	if (jp->n >= 1 && jp->seg[0].key && jp->seg[0].klen == 6 &&
+	    memcmp(jp->seg[0].key, "phikit", 6) == 0)
+		return 0;
+	for (i = st + (s->line[st] == '-'); i < en && s->line[i] >= '0' && s->line[i] <= '9'; i++)
+		;
+	nd = i - st - (s->line[st] == '-');
+	if (i < en || nd < 2 || nd > 40)
+		return 0;	/* a fraction or an exponent is a measure, not an identifier */
+	for (i = 0; i < s->o.nfields && !in_scope; i++)
+		in_scope = fieldpath_match(&s->o.fields[i], jp);
+	if (!in_scope)
+		return 0;
+	for (j = jp->n - 1; j >= 0 && jp->seg[j].key == NULL; j--)
+		;
+	if (j >= 0) {
+		const struct jseg *g = &jp->seg[j];
+		for (i = 0; i < g->klen && k < 100; i++) {
+			char c = g->key[i];
+			if (i > 0 && c >= 'A' && c <= 'Z' && g->key[i - 1] >= 'a' && g->key[i - 1] <= 'z')
+				text[k++] = ' ';
+			text[k++] = c == '_' || c == '-' || c == '.' ? ' ' : c;
+		}
+		text[k++] = ' ';
+	}
+	memcpy(text + k, s->line + en - nd, nd);
+	k += nd;
+	d = s->detect;
+	s->detect = NAMES_DETECT_RULES;
+	rc = scrub_find(s, text, k);
+	s->detect = d;
+	if (rc < 0)
+		return -1;
+	for (i = nf; i < s->nf && cat < 0; i++)
+		if (s->f[i].e > k - nd)	/* a finding in the number, not in the key alone */
+			cat = s->f[i].cat;
+	s->nf = nf;
+	if (cat < 0)
+		return 0;
+	phk_err_set(s->e, PHK_EXIT_INPUT, "a JSON number looks like PHI (%s): a number cannot be "
+	    "replaced in place, so the record is withheld; send identifiers as strings",
+	    cat_name(cat));
+	return -1;
+}
+
 static int
 on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 {
@@ -941,6 +1002,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	jscan_init(&js, NULL);
 	js.on_string = on_string;
 	js.on_key = on_key;
+	js.on_number = on_number;
 	js.ctx = s;
 	if (jscan_record(&js, line, n, e) < 0)
 		return -1;
