@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "dbpolicy.h"
 #include "diag.h"
 #include "hitl.h"
 #include "jscan.h"
@@ -17,7 +15,7 @@
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
-#include "scrub.h"
+#include "queue.h"
 
 static void
 usage(FILE *f)
@@ -78,141 +76,29 @@ denied(void *ctx, const char *run)
 		    phk_prog(), run);
 }
 
-/*
- * PHIKIT_HITL_*: the environment may shorten the queue policy's timeouts
- * (or set one it leaves at 0, never), never lengthen them or turn them off.
- */
-static int env_secs(const char *name, long *out);
+/* Opens the queue for a command; on failure says why. 0, or the exit status. */
 static int
-env_tighten(const char *name, const char *key, long *v)
+setup(struct queue *q, const struct opts *o, int create, int scrub_notes)
 {
-	long env = -1;
-
-	if (env_secs(name, &env) < 0)
-		return -1;
-	if (env < 0)
-		return 0;
-	if (*v > 0 && (env == 0 || env > *v)) {
-		phk_warn("%s=%ld would loosen the queue policy's hitl.%s (%ld): the environment may "
-		    "only shorten it", name, env, key, *v);
-		return -1;
-	}
-	*v = env;
-	return 0;
-}
-
-/* A whole number of seconds from the environment; -1 if bad. */
-static int
-env_secs(const char *name, long *out)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > 100L * 366 * 86400) {
-		phk_warn("%s must be a whole number of seconds, not %s", name, phk_arg(s));
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Everything a command needs: policy, identity, key, database, queue. */
-struct ctx {
-	struct policy pol;
-	struct note_signer sk;
-	struct ledger l;
-	struct hitl h;
-	char user[LEDGER_IDENT_MAX + 1];
-	struct scrubber sc;
-	int have_pol, have_sk, have_l, have_sc;
-};
-
-/*
- * Every command may write (the timeout sweep), so each loads the signing
- * key if given; only the gate creates a missing database.
- */
-static int
-setup(struct ctx *c, const struct opts *o, int create)
-{
-	const char *hook = getenv("PHIKIT_HITL_WEBHOOK"), *ck;
-	char pol_path[4096];
+	struct queue_opts qo;
 	struct phk_err e;
 
-	memset(c, 0, sizeof(*c));
-	hitl_init(&c->h);
-	if (ledger_open(&c->l, o->db, create ? LEDGER_CREATE : 0, &e) < 0)
-		goto err;
-	c->have_l = 1;
-	c->h.l = &c->l;
-	/* no -p: the queue's own policy, where it was bound from */
-	if (dbpolicy_choose(&c->l, o->policy, pol_path, sizeof(pol_path), &e) < 0 ||
-	    policy_load(&c->pol, pol_path, &e) < 0)
-		goto err;
-	c->have_pol = 1;
-	c->h.pol = &c->pol;
-	c->h.timeout_s = c->pol.hitl.timeout_s;
-	c->h.expire_s = c->pol.hitl.expire_s;
-	if (env_tighten("PHIKIT_HITL_TIMEOUT_S", "timeout_s", &c->h.timeout_s) < 0 ||
-	    env_tighten("PHIKIT_HITL_EXPIRE_S", "expire_s", &c->h.expire_s) < 0)
-		return PHK_EXIT_USAGE;
-	if (hook == NULL || *hook == '\0')
-		hook = c->pol.hitl.webhook;
-	if (hook && *hook) {
-		if (hitl_webhook_ok(hook, &e) < 0)
-			goto err;
-		c->h.webhook = hook;
+	memset(&qo, 0, sizeof(qo));
+	qo.db = o->db;
+	qo.policy = o->policy;
+	qo.key = o->key;
+	qo.ckout = o->ckout;
+	qo.create = create;
+	qo.scrub_notes = scrub_notes;
+	qo.timeout_env = getenv("PHIKIT_HITL_TIMEOUT_S");
+	qo.expire_env = getenv("PHIKIT_HITL_EXPIRE_S");
+	qo.webhook_env = getenv("PHIKIT_HITL_WEBHOOK");
+	qo.warn = warn_cb;
+	if (queue_open(q, &qo, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
 	}
-	c->h.warn = warn_cb;
-	if (ledger_unix_user(c->user, &e) < 0)
-		goto err;
-	c->h.user = c->user;
-	if (o->key && *o->key) {
-		if (note_signer_load(&c->sk, o->key, &e) < 0)
-			goto err;
-		c->have_sk = 1;
-		c->h.sk = &c->sk;
-	}
-	if (o->ckout && !c->have_sk) {
-		phk_warn("--checkpoint-out needs a signing key (--key or PHIKIT_LEDGER_KEY)");
-		return PHK_EXIT_USAGE;
-	}
-	/* what it signs is saved; without a key there is nothing to save */
-	if ((ck = ckpt_path(o->ckout)) != NULL && c->have_sk && (c->h.ckfd = ckpt_open(ck, &e)) < 0)
-		goto err;
-	/* the queue's policy is fixed when it is made: every command is judged by it */
-	buf_reset(&c->h.note);
-	if (dbpolicy_enforce(&c->l, &c->pol, 1, c->user, c->h.sk, &c->h.note, &e) < 0)
-		goto err;
-	if (c->h.ckfd >= 0 && c->h.note.len &&
-	    ckpt_write(c->h.ckfd, c->h.note.p, c->h.note.len, &e) < 0)
-		goto err;
-	if (hitl_open(&c->h, &e) < 0)
-		goto err;
 	return 0;
-err:
-	phk_warn("%s", e.msg);
-	return e.status;
-}
-
-static void
-teardown(struct ctx *c)
-{
-	if (c->h.ckfd >= 0)
-		close(c->h.ckfd);
-	if (c->have_sc)
-		scrubber_release(&c->sc);
-	hitl_release(&c->h);
-	if (c->have_l)
-		ledger_close(&c->l);
-	if (c->have_sk)
-		note_signer_release(&c->sk);
-	if (c->have_pol)
-		policy_release(&c->pol);
 }
 
 static int
@@ -220,10 +106,10 @@ gate(struct opts *o, int argc, char **argv)
 {
 	struct hitl_gate_opts g;
 	struct jsonl_writer w;
-	struct ctx c;
+	struct queue c;
 	int status, i;
 
-	if ((status = setup(&c, o, 1)) != 0)
+	if ((status = setup(&c, o, 1, 0)) != 0)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
@@ -259,13 +145,12 @@ gate(struct opts *o, int argc, char **argv)
 	if (o->skip && g.bad)
 		phk_warn("%lu bad line%s skipped", g.bad, g.bad == 1 ? "" : "s");
 out:
-	teardown(&c);
+	queue_close(&c);
 	return status;
 }
 
 /* ---- list ---- */
 
-static int item_json(struct buf *b, const struct hitl_item *it, int required);
 
 struct rows {
 	struct hitl_item *v;
@@ -280,7 +165,7 @@ collect(void *ctx, const struct hitl_item *it)
 	struct rows *r = ctx;
 
 	if (r->json) {
-		if (item_json(r->json, it, r->required) < 0) {
+		if (queue_item_json(r->json, it, r->required) < 0) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -295,33 +180,13 @@ collect(void *ctx, const struct hitl_item *it)
 }
 
 static int
-item_json(struct buf *b, const struct hitl_item *it, int required)
-{
-	buf_reset(b);
-	if (buf_printf(b, "{\"item\":%lld,\"status\":\"%s\",\"run_id\":\"%s\",\"reason\":\"%s\",",
-	    it->id, it->status, it->run_id, it->reason) < 0)
-		return -1;
-	if (it->tool[0] && (buf_adds(b, "\"tool\":") < 0 ||
-	    jstr_encode(b, it->tool, strlen(it->tool)) < 0 || buf_addc(b, ',') < 0))
-		return -1;
-	if (buf_printf(b, "\"queued_by\":\"%s\",\"queued_at\":\"%s\",\"approvals\":%d,"
-	    "\"approvals_required\":%d,\"record_sha256\":\"%s\",", it->queued_by, it->queued_at,
-	    it->approvals, required, it->record_sha256) < 0)
-		return -1;
-	if (it->released_at[0])
-		return buf_printf(b, "\"released_at\":\"%s\",\"released_by\":\"%s\"}",
-		    it->released_at, it->released_by);
-	return buf_adds(b, "\"released_at\":null,\"released_by\":null}");
-}
-
-static int
 list(struct opts *o)
 {
 	static const char *const states[] = { "pending", "approved", "rejected", "expired",
 	    "escalated", "released", NULL };
 	struct rows r = { NULL, 0, 0, NULL, 1 };
 	struct phk_err e;
-	struct ctx c;
+	struct queue c;
 	struct buf b;
 	size_t i, wr = 3, wq = 9, wreason = 6, k;
 	int status, j;
@@ -336,7 +201,7 @@ list(struct opts *o)
 		}
 	}
 	buf_init(&b, 1 << 20);
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 0, 0)) != 0)
 		goto out;
 	r.required = c.pol.hitl.approvals_required;
 	if (o->json || !isatty(STDOUT_FILENO))
@@ -374,7 +239,7 @@ list(struct opts *o)
 out:
 	buf_release(&b);
 	free(r.v);
-	teardown(&c);
+	queue_close(&c);
 	return status;
 }
 
@@ -410,7 +275,7 @@ show(struct opts *o)
 	struct hitl_item it;
 	struct showctx sc;
 	struct phk_err e;
-	struct ctx c;
+	struct queue c;
 	struct buf b, rec;
 	int status, rc;
 
@@ -419,7 +284,7 @@ show(struct opts *o)
 	sc.b = &b;
 	sc.json = o->json;
 	sc.n = 0;
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 0, 0)) != 0)
 		goto out;
 	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
 		if (rc == 0)
@@ -429,7 +294,7 @@ show(struct opts *o)
 	if (o->record && hitl_record(&c.h, o->id, &rec, &e) < 0)
 		goto err;
 	if (o->json) {
-		if (item_json(&b, &it, c.pol.hitl.approvals_required) < 0) {
+		if (queue_item_json(&b, &it, c.pol.hitl.approvals_required) < 0) {
 			phk_err_set(&e, PHK_EXIT_IO, "out of memory");
 			goto err;
 		}
@@ -462,7 +327,7 @@ err:
 out:
 	buf_release(&b);
 	buf_release(&rec);
-	teardown(&c);
+	queue_close(&c);
 	return status;
 }
 
@@ -473,7 +338,7 @@ decide(struct opts *o, int approve)
 {
 	struct hitl_outcome res;
 	struct phk_err e;
-	struct ctx c;
+	struct queue c;
 	struct buf nb;
 	const char *notes;
 	int status;
@@ -485,48 +350,16 @@ decide(struct opts *o, int approve)
 	}
 	buf_init(&nb, 4001);
 	if (o->notes_file) {
-		/* from a file or stdin: notes on argv show in ps */
-		int fd = strcmp(o->notes_file, "-") ? open(o->notes_file, O_RDONLY | O_CLOEXEC) : 0;
-		ssize_t got;
-		char chunk[4096];
-		while (fd >= 0 && (got = read(fd, chunk, sizeof(chunk))) > 0)
-			if (buf_add(&nb, chunk, (size_t)got) < 0) {
-				phk_warn("--notes-file: notes must be 1 to 4000 bytes");
-				if (fd > 0)
-					close(fd);
-				buf_release(&nb);
-				return PHK_EXIT_USAGE;
-			}
-		if (fd < 0 || got < 0) {
-			phk_warn("%s: %s", o->notes_file, strerror(errno));
-			if (fd > 0)
-				close(fd);
+		if (queue_read_notes(o->notes_file, &nb, &e) < 0) {
+			phk_warn("%s", e.msg);
 			buf_release(&nb);
-			return PHK_EXIT_IO;
-		}
-		if (fd > 0)
-			close(fd);
-		while (nb.len && (nb.p[nb.len - 1] == '\n' || nb.p[nb.len - 1] == '\r'))
-			nb.p[--nb.len] = '\0';
-		if (memchr(nb.p, '\0', nb.len) != NULL) {
-			phk_warn("--notes-file holds a NUL byte");
-			buf_release(&nb);
-			return PHK_EXIT_USAGE;
+			return e.status;
 		}
 		notes = nb.p ? nb.p : "";
 	} else
 		notes = o->notes;
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 0, 1)) != 0)
 		goto out;
-	/* the notes are logged: scrubbed first, under the queue's policy */
-	if (scrubber_init(&c.sc, &c.pol, &(struct scrub_opts){ .replace = REPLACE_TAG,
-	    .keep_year = -1 }, &e) < 0) {
-		phk_warn("%s", e.msg);
-		status = e.status;
-		goto out;
-	}
-	c.have_sc = 1;
-	c.h.sc = &c.sc;
 	if (hitl_decide(&c.h, o->id, approve, o->reviewer, notes, &res, &e) < 0) {
 		phk_warn("%s", e.msg);
 		status = e.status;
@@ -538,7 +371,7 @@ decide(struct opts *o, int approve)
 	else
 		printf("item %lld: %s\n", o->id, res.status);
 out:
-	teardown(&c);
+	queue_close(&c);
 	buf_release(&nb);
 	return status;
 }
@@ -550,13 +383,13 @@ release(struct opts *o)
 {
 	struct jsonl_writer w;
 	struct phk_err e;
-	struct ctx c;
+	struct queue c;
 	struct buf out;
 	long long id, done = 0;
 	int status, rc;
 
 	buf_init(&out, (size_t)-1 / 4);
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 0, 0)) != 0)
 		goto done;
 	if (hitl_release_check(&c.h, &e) < 0) {
 		phk_warn("%s", e.msg);
@@ -588,7 +421,7 @@ release(struct opts *o)
 		status = PHK_EXIT_VIOLATION;	/* passed over, each said why */
 done:
 	buf_release(&out);
-	teardown(&c);
+	queue_close(&c);
 	return status;
 }
 
@@ -599,10 +432,10 @@ wait_cmd(struct opts *o)
 {
 	char st[16];
 	struct phk_err e;
-	struct ctx c;
+	struct queue c;
 	int status, rc;
 
-	if ((status = setup(&c, o, 0)) != 0)
+	if ((status = setup(&c, o, 0, 0)) != 0)
 		goto out;
 	rc = hitl_wait(&c.h, o->id, o->timeout < 0 ? -1 : (long long)(o->timeout * 1000), st, &e);
 	if (rc < 0) {
@@ -616,7 +449,7 @@ wait_cmd(struct opts *o)
 		status = strcmp(st, "approved") ? PHK_EXIT_VIOLATION : 0;
 	}
 out:
-	teardown(&c);
+	queue_close(&c);
 	return status;
 }
 
