@@ -375,6 +375,85 @@ check_chain(struct ledger *l, sqlite3_stmt *prev, struct runslot *cache,
 	return 0;
 }
 
+/*
+ * The entries row q is on, expected at seq: its fields well formed, hashing
+ * to its stored leaf hash (into lh), its payload to payload_sha256 or
+ * erased. 1 good; 0 not (r failed); -1 e set.
+ */
+static int
+check_row(sqlite3_stmt *q, uint64_t seq, struct ledger_entry *x, struct buf *leaf, mhash lh,
+    struct lverify_result *r, struct phk_err *e)
+{
+	const unsigned char *stored, *pl;
+	const char *bad;
+	char phex[2 * HASH_LEN + 1];
+	mhash ph;
+	int pn;
+
+	memset(x, 0, sizeof(*x));
+	if (sqlite3_column_type(q, 0) != SQLITE_INTEGER ||
+	    (uint64_t)sqlite3_column_int64(q, 0) != seq) {
+		sqlite3_int64 got = sqlite3_column_int64(q, 0);
+		fail(r, (long long)seq, "entry %" PRIu64 " is missing (the next entry is %lld): "
+		    "deleted or renumbered", seq, (long long)got);
+		return 0;
+	}
+	x->seq = seq;
+	if (sqlite3_column_type(q, 2) != SQLITE_INTEGER || sqlite3_column_int64(q, 2) < 0 ||
+	    copy_field(x->run_id, sizeof(x->run_id), (const char *)sqlite3_column_text(q, 1),
+	    (size_t)sqlite3_column_bytes(q, 1)) < 0 ||
+	    copy_field(x->run_prev, sizeof(x->run_prev), (const char *)sqlite3_column_text(q, 3),
+	    (size_t)sqlite3_column_bytes(q, 3)) < 0 ||
+	    copy_field(x->ts, sizeof(x->ts), (const char *)sqlite3_column_text(q, 4),
+	    (size_t)sqlite3_column_bytes(q, 4)) < 0 ||
+	    copy_field(x->actor, sizeof(x->actor), (const char *)sqlite3_column_text(q, 5),
+	    (size_t)sqlite3_column_bytes(q, 5)) < 0 ||
+	    copy_field(x->kind, sizeof(x->kind), (const char *)sqlite3_column_text(q, 6),
+	    (size_t)sqlite3_column_bytes(q, 6)) < 0 ||
+	    copy_field(x->payload_sha256, sizeof(x->payload_sha256),
+	    (const char *)sqlite3_column_text(q, 7), (size_t)sqlite3_column_bytes(q, 7)) < 0) {
+		fail(r, (long long)seq, "entry %" PRIu64 " has a field of the wrong type or size", seq);
+		return 0;
+	}
+	x->run_seq = (uint64_t)sqlite3_column_int64(q, 2);
+	if ((bad = entry_bad_field(x)) != NULL) {
+		fail(r, (long long)seq, "entry %" PRIu64 ": field '%s' is malformed", seq, bad);
+		return 0;
+	}
+	buf_reset(leaf);
+	if (ledger_entry_json(x, leaf) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	merkle_leaf(lh, leaf->p, leaf->len);
+	stored = sqlite3_column_blob(q, 8);
+	if (stored == NULL || sqlite3_column_bytes(q, 8) != HASH_LEN ||
+	    sodium_memcmp(stored, lh, HASH_LEN) != 0) {
+		fail(r, (long long)seq, "entry %" PRIu64 ": its fields do not hash to its leaf "
+		    "hash (an entry field was edited)", seq);
+		return 0;
+	}
+	pl = sqlite3_column_blob(q, 10);
+	pn = sqlite3_column_bytes(q, 10);
+	if (sqlite3_column_type(q, 10) == SQLITE_NULL) {
+		if (sqlite3_column_type(q, 11) == SQLITE_NULL) {
+			fail(r, (long long)seq, "entry %" PRIu64 ": its payload is gone with no "
+			    "anonymize or prune entry that erased it", seq);
+			return 0;
+		}
+		r->erased++;
+		return 1;
+	}
+	sha256(ph, pl ? pl : (const unsigned char *)"", (size_t)pn);
+	hex32(phex, ph);
+	if (strcmp(phex, x->payload_sha256) != 0) {
+		fail(r, (long long)seq, "entry %" PRIu64 ": its payload does not match "
+		    "payload_sha256 (the payload was edited)", seq);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_verifier *self,
     size_t nself, struct lverify_result *r, struct phk_err *e)
@@ -385,8 +464,7 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 	struct merkle_frontier fr;
 	struct ledger_entry x;
 	struct buf leaf;
-	mhash lh, ph, done[64], since_root;
-	char phex[2 * HASH_LEN + 1];
+	mhash lh, done[64], since_root;
 	uint64_t since_size = 0;
 	int rc, ret = -1, nd, since_done = 0;
 
@@ -419,8 +497,8 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 	    ck_next(l, &ck, e) < 0)
 		goto out;
 	for (;;) {
-		const unsigned char *stored, *pl;
-		int ns, pn;
+		const unsigned char *stored;
+		int ns;
 
 		if ((rc = ck_at(l, &ck, o, self, nself, &fr, r, e)) < 0) {
 			ret = rc == -2 ? -1 : 0;
@@ -444,77 +522,9 @@ pass_entries(struct ledger *l, const struct lverify_opts *o, const struct note_v
 			dbfail(l, e);
 			goto out;
 		}
-		memset(&x, 0, sizeof(x));
-		if (sqlite3_column_type(q, 0) != SQLITE_INTEGER ||
-		    (uint64_t)sqlite3_column_int64(q, 0) != fr.size) {
-			sqlite3_int64 got = sqlite3_column_int64(q, 0);
-			fail(r, (long long)fr.size, "entry %" PRIu64 " is missing (the next entry is %lld): "
-			    "deleted or renumbered", fr.size, (long long)got);
-			ret = 0;
+		if ((rc = check_row(q, fr.size, &x, &leaf, lh, r, e)) <= 0) {
+			ret = rc;
 			goto out;
-		}
-		x.seq = fr.size;
-		if (sqlite3_column_type(q, 2) != SQLITE_INTEGER || sqlite3_column_int64(q, 2) < 0 ||
-		    copy_field(x.run_id, sizeof(x.run_id), (const char *)sqlite3_column_text(q, 1),
-		    (size_t)sqlite3_column_bytes(q, 1)) < 0 ||
-		    copy_field(x.run_prev, sizeof(x.run_prev), (const char *)sqlite3_column_text(q, 3),
-		    (size_t)sqlite3_column_bytes(q, 3)) < 0 ||
-		    copy_field(x.ts, sizeof(x.ts), (const char *)sqlite3_column_text(q, 4),
-		    (size_t)sqlite3_column_bytes(q, 4)) < 0 ||
-		    copy_field(x.actor, sizeof(x.actor), (const char *)sqlite3_column_text(q, 5),
-		    (size_t)sqlite3_column_bytes(q, 5)) < 0 ||
-		    copy_field(x.kind, sizeof(x.kind), (const char *)sqlite3_column_text(q, 6),
-		    (size_t)sqlite3_column_bytes(q, 6)) < 0 ||
-		    copy_field(x.payload_sha256, sizeof(x.payload_sha256),
-		    (const char *)sqlite3_column_text(q, 7), (size_t)sqlite3_column_bytes(q, 7)) < 0) {
-			fail(r, (long long)x.seq, "entry %" PRIu64 " has a field of the wrong type or size",
-			    x.seq);
-			ret = 0;
-			goto out;
-		}
-		x.run_seq = (uint64_t)sqlite3_column_int64(q, 2);
-		{
-			const char *bad = entry_bad_field(&x);
-			if (bad) {
-				fail(r, (long long)x.seq, "entry %" PRIu64 ": field '%s' is malformed",
-				    x.seq, bad);
-				ret = 0;
-				goto out;
-			}
-		}
-		buf_reset(&leaf);
-		if (ledger_entry_json(&x, &leaf) < 0) {
-			phk_err_set(e, PHK_EXIT_IO, "out of memory");
-			goto out;
-		}
-		merkle_leaf(lh, leaf.p, leaf.len);
-		stored = sqlite3_column_blob(q, 8);
-		if (stored == NULL || sqlite3_column_bytes(q, 8) != HASH_LEN ||
-		    sodium_memcmp(stored, lh, HASH_LEN) != 0) {
-			fail(r, (long long)x.seq, "entry %" PRIu64 ": its fields do not hash to its leaf "
-			    "hash (an entry field was edited)", x.seq);
-			ret = 0;
-			goto out;
-		}
-		pl = sqlite3_column_blob(q, 10);
-		pn = sqlite3_column_bytes(q, 10);
-		if (sqlite3_column_type(q, 10) == SQLITE_NULL) {
-			if (sqlite3_column_type(q, 11) == SQLITE_NULL) {
-				fail(r, (long long)x.seq, "entry %" PRIu64 ": its payload is gone with no "
-				    "anonymize or prune entry that erased it", x.seq);
-				ret = 0;
-				goto out;
-			}
-			r->erased++;
-		} else {
-			sha256(ph, pl ? pl : (const unsigned char *)"", (size_t)pn);
-			hex32(phex, ph);
-			if (strcmp(phex, x.payload_sha256) != 0) {
-				fail(r, (long long)x.seq, "entry %" PRIu64 ": its payload does not match "
-				    "payload_sha256 (the payload was edited)", x.seq);
-				ret = 0;
-				goto out;
-			}
 		}
 		if ((rc = check_chain(l, prevq, cache, &x, lh, r, e)) < 0) {
 			ret = rc == -2 ? -1 : 0;
@@ -841,23 +851,101 @@ struct rlast {
 	char leaf[2 * HASH_LEN + 1];
 };
 
+/* A bundle's "entry" object into x: 0, or -1 when a field has the wrong type or size. */
+static int
+jentry(json_t *en, struct ledger_entry *x)
+{
+	const char *s;
+	uint64_t v;
+
+	memset(x, 0, sizeof(*x));
+	if (juint(en, "v", &v) < 0 || v != 1 || juint(en, "seq", &x->seq) < 0 ||
+	    juint(en, "run_seq", &x->run_seq) < 0 ||
+	    (s = jstr(en, "run_id")) == NULL || copy_field(x->run_id, sizeof(x->run_id), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "run_prev")) == NULL || copy_field(x->run_prev, sizeof(x->run_prev), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "ts")) == NULL || copy_field(x->ts, sizeof(x->ts), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "actor")) == NULL || copy_field(x->actor, sizeof(x->actor), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "kind")) == NULL || copy_field(x->kind, sizeof(x->kind), s, strlen(s)) < 0 ||
+	    (s = jstr(en, "payload_sha256")) == NULL ||
+	    copy_field(x->payload_sha256, sizeof(x->payload_sha256), s, strlen(s)) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * One element it of a bundle's entries (en its "entry"): the ledger's
+ * fields, well formed, hashing to its leaf_hash (into lh), its payload to
+ * payload_sha256 or erased by a later entry, and in the signed tree of
+ * size leaves at its seq. 0, or -1 with r failed.
+ */
+static int
+bundle_entry(json_t *it, json_t *en, size_t i, uint64_t size, const mhash root,
+    struct ledger_entry *x, struct buf *leaf, mhash lh, struct lverify_result *r)
+{
+	static const char *const fields[] = { "actor", "kind", "payload_sha256", "run_id",
+	    "run_prev", "run_seq", "seq", "ts", "v" };
+	json_t *p = json_object_get(it, "payload");
+	mhash ph, proof[MERKLE_MAX_PROOF], given;
+	char hex[2 * HASH_LEN + 1];
+	const char *s;
+	long long at;
+	size_t k, np;
+	uint64_t v;
+
+	if (json_object_size(en) != sizeof(fields) / sizeof(fields[0]))
+		return fail(r, -1, "entries[%zu]: the entry has other fields than the ledger's", i);
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (json_object_get(en, fields[k]) == NULL)
+			return fail(r, -1, "entries[%zu]: the entry lacks '%s'", i, fields[k]);
+	if (jentry(en, x) < 0)
+		return fail(r, -1, "entries[%zu]: a field has the wrong type or size", i);
+	at = (long long)x->seq;
+	if ((s = entry_bad_field(x)) != NULL)
+		return fail(r, at, "entry %lld: field '%s' is malformed", at, s);
+	buf_reset(leaf);
+	if (ledger_entry_json(x, leaf) < 0)
+		return fail(r, at, "out of memory");
+	merkle_leaf(lh, leaf->p, leaf->len);
+	if ((s = jstr(it, "leaf_hash")) == NULL || hex_hash(s, given) < 0 ||
+	    sodium_memcmp(given, lh, HASH_LEN) != 0)
+		return fail(r, at, "entry %lld: its fields do not hash to its leaf_hash (an entry "
+		    "field was edited)", at);
+	if (json_is_null(p)) {
+		if (juint(it, "erased_by", &v) < 0 || v <= x->seq)
+			return fail(r, at, "entry %lld: its payload is gone with no erasure that "
+			    "explains it", at);
+		r->erased++;
+	} else if (json_is_string(p)) {
+		if (json_object_get(it, "erased_by") != NULL)
+			return fail(r, at, "entry %lld: it has erased_by but its payload is present",
+			    at);
+		sha256(ph, (const unsigned char *)json_string_value(p), json_string_length(p));
+		hex32(hex, ph);
+		if (strcmp(hex, x->payload_sha256) != 0)
+			return fail(r, at, "entry %lld: its payload does not match payload_sha256 "
+			    "(the payload was edited)", at);
+	} else
+		return fail(r, at, "entry %lld: payload is neither a string nor null", at);
+	if (jproof(json_object_get(it, "inclusion_proof"), proof, &np) < 0 ||
+	    !merkle_check_inclusion(proof, np, x->seq, size, lh, root))
+		return fail(r, at, "entry %lld: its inclusion proof does not lead to the "
+		    "checkpoint's root (not in the signed log at that place)", at);
+	return 0;
+}
+
 static int
 bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash root,
     int range, const char *from, const char *to)
 {
 	struct rlast *runs = NULL, *t;
 	size_t nruns = 0, capruns = 0, ri;
-	static const char *const fields[] = { "actor", "kind", "payload_sha256", "run_id",
-	    "run_prev", "run_seq", "seq", "ts", "v" };
 	json_t *arr = json_object_get(doc, "entries"), *it, *en;
-	char prev[2 * HASH_LEN + 1] = "", hex[2 * HASH_LEN + 1];
-	mhash lh, ph, proof[MERKLE_MAX_PROOF], given;
+	char prev[2 * HASH_LEN + 1] = "";
 	struct ledger_entry x;
 	struct buf leaf;
-	const char *s;
 	long long prev_seq = -1;
-	size_t i, k, np;
-	uint64_t v;
+	size_t i;
+	mhash lh;
 	int ret = -1;
 
 	buf_init(&leaf, 4096);
@@ -871,79 +959,9 @@ bundle_entries(json_t *doc, struct lverify_result *r, uint64_t size, const mhash
 			fail(r, -1, "entries[%zu] is not an object with an \"entry\"", i);
 			goto out;
 		}
-		if (json_object_size(en) != sizeof(fields) / sizeof(fields[0])) {
-			fail(r, -1, "entries[%zu]: the entry has other fields than the ledger's", i);
+		if (bundle_entry(it, en, i, size, root, &x, &leaf, lh, r) < 0)
 			goto out;
-		}
-		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-			if (json_object_get(en, fields[k]) == NULL) {
-				fail(r, -1, "entries[%zu]: the entry lacks '%s'", i, fields[k]);
-				goto out;
-			}
-		memset(&x, 0, sizeof(x));
-		if (juint(en, "v", &v) < 0 || v != 1 || juint(en, "seq", &x.seq) < 0 ||
-		    juint(en, "run_seq", &x.run_seq) < 0 ||
-		    (s = jstr(en, "run_id")) == NULL || copy_field(x.run_id, sizeof(x.run_id), s, strlen(s)) < 0 ||
-		    (s = jstr(en, "run_prev")) == NULL || copy_field(x.run_prev, sizeof(x.run_prev), s, strlen(s)) < 0 ||
-		    (s = jstr(en, "ts")) == NULL || copy_field(x.ts, sizeof(x.ts), s, strlen(s)) < 0 ||
-		    (s = jstr(en, "actor")) == NULL || copy_field(x.actor, sizeof(x.actor), s, strlen(s)) < 0 ||
-		    (s = jstr(en, "kind")) == NULL || copy_field(x.kind, sizeof(x.kind), s, strlen(s)) < 0 ||
-		    (s = jstr(en, "payload_sha256")) == NULL ||
-		    copy_field(x.payload_sha256, sizeof(x.payload_sha256), s, strlen(s)) < 0) {
-			fail(r, -1, "entries[%zu]: a field has the wrong type or size", i);
-			goto out;
-		}
 		at = (long long)x.seq;
-		if ((s = entry_bad_field(&x)) != NULL) {
-			fail(r, at, "entry %lld: field '%s' is malformed", at, s);
-			goto out;
-		}
-		buf_reset(&leaf);
-		if (ledger_entry_json(&x, &leaf) < 0) {
-			fail(r, at, "out of memory");
-			goto out;
-		}
-		merkle_leaf(lh, leaf.p, leaf.len);
-		if ((s = jstr(it, "leaf_hash")) == NULL || hex_hash(s, given) < 0 ||
-		    sodium_memcmp(given, lh, HASH_LEN) != 0) {
-			fail(r, at, "entry %lld: its fields do not hash to its leaf_hash (an entry field "
-			    "was edited)", at);
-			goto out;
-		}
-		{
-			json_t *p = json_object_get(it, "payload");
-			if (json_is_null(p)) {
-				if (juint(it, "erased_by", &v) < 0 || v <= x.seq) {
-					fail(r, at, "entry %lld: its payload is gone with no erasure that "
-					    "explains it", at);
-					goto out;
-				}
-				r->erased++;
-			} else if (json_is_string(p)) {
-				if (json_object_get(it, "erased_by") != NULL) {
-					fail(r, at, "entry %lld: it has erased_by but its payload is "
-					    "present", at);
-					goto out;
-				}
-				sha256(ph, (const unsigned char *)json_string_value(p),
-				    json_string_length(p));
-				hex32(hex, ph);
-				if (strcmp(hex, x.payload_sha256) != 0) {
-					fail(r, at, "entry %lld: its payload does not match payload_sha256 "
-					    "(the payload was edited)", at);
-					goto out;
-				}
-			} else {
-				fail(r, at, "entry %lld: payload is neither a string nor null", at);
-				goto out;
-			}
-		}
-		if (jproof(json_object_get(it, "inclusion_proof"), proof, &np) < 0 ||
-		    !merkle_check_inclusion(proof, np, x.seq, size, lh, root)) {
-			fail(r, at, "entry %lld: its inclusion proof does not lead to the checkpoint's "
-			    "root (not in the signed log at that place)", at);
-			goto out;
-		}
 		if (range) {
 			/*
 			 * A range: every entry stamped within it, in seq order; each
@@ -1029,21 +1047,11 @@ bundle_erasing_entry(json_t *it, struct lverify_result *r, uint64_t size, const 
 	struct buf leaf;
 	const char *s;
 	size_t np;
-	uint64_t v;
 	int ok = 0;
 
 	buf_init(&leaf, 4096);
-	memset(x, 0, sizeof(*x));
-	if (!json_is_object(en) || juint(en, "v", &v) < 0 || v != 1 || juint(en, "seq", &x->seq) < 0 ||
-	    juint(en, "run_seq", &x->run_seq) < 0 ||
-	    (s = jstr(en, "run_id")) == NULL || copy_field(x->run_id, sizeof(x->run_id), s, strlen(s)) < 0 ||
-	    (s = jstr(en, "run_prev")) == NULL || copy_field(x->run_prev, sizeof(x->run_prev), s, strlen(s)) < 0 ||
-	    (s = jstr(en, "ts")) == NULL || copy_field(x->ts, sizeof(x->ts), s, strlen(s)) < 0 ||
-	    (s = jstr(en, "actor")) == NULL || copy_field(x->actor, sizeof(x->actor), s, strlen(s)) < 0 ||
-	    (s = jstr(en, "kind")) == NULL || copy_field(x->kind, sizeof(x->kind), s, strlen(s)) < 0 ||
-	    (s = jstr(en, "payload_sha256")) == NULL ||
-	    copy_field(x->payload_sha256, sizeof(x->payload_sha256), s, strlen(s)) < 0 ||
-	    entry_bad_field(x) != NULL || ledger_entry_json(x, &leaf) < 0) {
+	if (!json_is_object(en) || jentry(en, x) < 0 || entry_bad_field(x) != NULL ||
+	    ledger_entry_json(x, &leaf) < 0) {
 		fail(r, -1, "an erasing entry of the bundle is malformed");
 		goto out;
 	}
