@@ -243,17 +243,128 @@ has_input(const struct jsonl_reader *r)
 	return poll(&pfd, 1, 0) == 1;
 }
 
+/*
+ * Fills the batch at the pool's tail from the input: 1 at end of input, 0
+ * when full or when reading would wait, -1 out of memory.
+ */
+static int
+fill_batch(struct filter *f, struct jsonl_reader *rd, struct batch *b)
+{
+	struct phk_err e;
+	const char *line;
+	size_t n, at;
+	int rc;
+
+	while (b->n < BATCH_RECORDS && b->in.len < BATCH_BYTES) {
+		if (f->w->flush_each && b->n > 0 && !has_input(rd))
+			return 0;	/* reading would wait: send what we have */
+		if ((rc = jsonl_read(rd, &line, &n, &e)) == 0)
+			return 1;
+		if (rc < 0) {
+			/* a line we could not even read: a record that failed */
+			at = b->n;
+			if (batch_add(b, "", 0, rd->lineno) < 0)
+				return -1;
+			b->r[at].pre = 1;
+			b->r[at].e = e;
+			continue;
+		}
+		if (batch_add(b, line, n, rd->lineno) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Waits for the batch at the head, running queued ones meanwhile; p->mu is held. */
+static void
+await_head(struct filter *f, struct pool *p)
+{
+	struct batch *h = &p->b[p->head];
+	int i;
+
+	while (h->state != B_DONE) {
+		/* rather than wait, run a queued batch here */
+		for (i = 0; i < p->nb && p->b[i].state != B_QUEUED; i++)
+			;
+		if (i == p->nb) {
+			pthread_cond_wait(&p->done, &p->mu);
+			continue;
+		}
+		p->b[i].state = B_RUNNING;
+		pthread_mutex_unlock(&p->mu);
+		batch_run(f, f->wctx[0], &p->b[i]);
+		pthread_mutex_lock(&p->mu);
+		p->b[i].state = B_DONE;
+	}
+}
+
+static void
+set_state(struct pool *p, struct batch *b, int state, int signal)
+{
+	pthread_mutex_lock(&p->mu);
+	b->state = state;
+	if (signal)
+		pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The pool's workers, one per thread but this one; -1 if none started. */
+static int
+pool_start(struct filter *f, struct pool *p, void **args)
+{
+	int i;
+
+	for (i = 0; i < p->nb; i++) {
+		buf_init(&p->b[i].in, (size_t)-1 / 2);
+		buf_init(&p->b[i].out, (size_t)-1 / 2);
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (i = 0; i < f->nworkers - 1; i++) {
+		args[2 * i] = p;
+		args[2 * i + 1] = f->wctx[i + 1];
+		if (pthread_create(&p->th[i], NULL, worker, &args[2 * i]) != 0)
+			break;
+		p->nth++;
+	}
+	return p->nth ? 0 : -1;
+}
+
+/* Batches still queued are run and dropped: nothing more is written. */
+static void
+pool_stop(struct pool *p)
+{
+	int i;
+
+	if (p->nth) {
+		pthread_mutex_lock(&p->mu);
+		p->quit = 1;
+		pthread_cond_broadcast(&p->work);
+		pthread_mutex_unlock(&p->mu);
+		for (i = 0; i < p->nth; i++)
+			pthread_join(p->th[i], NULL);
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->work);
+		pthread_cond_destroy(&p->done);
+	}
+	for (i = 0; p->b && i < p->nb; i++) {
+		buf_release(&p->b[i].in);
+		buf_release(&p->b[i].out);
+		free(p->b[i].r);
+	}
+	free(p->b);
+	free(p->th);
+}
+
 int
 filter_fd(struct filter *f, int fd, const char *name)
 {
 	struct jsonl_reader rd;
 	struct pool p;
-	struct phk_err e;
 	struct buf alt;
 	void **args = NULL;
-	const char *line;
-	size_t n;
-	int i, rc, status = 0, stop = 0, inflight = 0;
+	int rc, status = 0, stop = 0, inflight = 0;
 
 	if (f->nworkers <= 1)
 		return run_serial(f, fd, name);
@@ -268,34 +379,15 @@ filter_fd(struct filter *f, int fd, const char *name)
 	}
 	if ((p.b = calloc((size_t)p.nb, sizeof(*p.b))) == NULL ||
 	    (p.th = calloc((size_t)f->nworkers, sizeof(*p.th))) == NULL ||
-	    (args = calloc((size_t)f->nworkers * 2, sizeof(*args))) == NULL) {
+	    (args = calloc((size_t)f->nworkers * 2, sizeof(*args))) == NULL ||
+	    pool_start(f, &p, args) < 0) {
 		status = PHK_EXIT_IO;
 		goto out;
 	}
-	for (i = 0; i < p.nb; i++) {
-		buf_init(&p.b[i].in, (size_t)-1 / 2);
-		buf_init(&p.b[i].out, (size_t)-1 / 2);
-	}
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.work, NULL);
-	pthread_cond_init(&p.done, NULL);
-	for (i = 0; i < f->nworkers - 1; i++) {
-		args[2 * i] = &p;
-		args[2 * i + 1] = f->wctx[i + 1];
-		if (pthread_create(&p.th[i], NULL, worker, &args[2 * i]) != 0)
-			break;
-		p.nth++;
-	}
-	if (p.nth == 0) {
-		status = PHK_EXIT_IO;
-		goto out;
-	}
-
 	for (;;) {
 		struct batch *b = &p.b[p.tail];
-		int eof = 0, drain;
+		int eof, drain;
 
-		/* Fill the batch at tail from the input. */
 		pthread_mutex_lock(&p.mu);
 		if (b->state == B_FREE) {
 			b->state = B_FILLING;
@@ -303,70 +395,25 @@ filter_fd(struct filter *f, int fd, const char *name)
 			buf_reset(&b->in);
 		}
 		pthread_mutex_unlock(&p.mu);
-		while (b->n < BATCH_RECORDS && b->in.len < BATCH_BYTES) {
-			if (f->w->flush_each && b->n > 0 && !has_input(&rd))
-				break;	/* reading would wait: send what we have */
-			rc = jsonl_read(&rd, &line, &n, &e);
-			if (rc == 0) {
-				eof = 1;
-				break;
-			}
-			if (rc < 0) {
-				/* a line we could not even read: a record that failed */
-				size_t at = b->n;
-				if (batch_add(b, "", 0, rd.lineno) < 0) {
-					status = PHK_EXIT_IO;
-					stop = 1;
-					break;
-				}
-				b->r[at].pre = 1;
-				b->r[at].e = e;
-				continue;
-			}
-			if (batch_add(b, line, n, rd.lineno) < 0) {
-				status = PHK_EXIT_IO;
-				stop = 1;
-				break;
-			}
-		}
-		if (stop)
+		if ((eof = fill_batch(f, &rd, b)) < 0) {
+			status = PHK_EXIT_IO;
 			break;
+		}
 		drain = eof || (f->w->flush_each && !has_input(&rd));
 		if (b->n > 0) {
-			pthread_mutex_lock(&p.mu);
-			b->state = B_QUEUED;
-			pthread_cond_signal(&p.work);
-			pthread_mutex_unlock(&p.mu);
+			set_state(&p, b, B_QUEUED, 1);
 			inflight++;
 			p.tail = (p.tail + 1) % p.nb;
-		} else {
-			pthread_mutex_lock(&p.mu);
-			b->state = B_FREE;
-			pthread_mutex_unlock(&p.mu);
-		}
+		} else
+			set_state(&p, b, B_FREE, 0);
 		/* Write finished batches in order: all of them when we must wait. */
 		while (inflight > 0 && (drain || inflight == p.nb)) {
 			struct batch *h = &p.b[p.head];
 			pthread_mutex_lock(&p.mu);
-			while (h->state != B_DONE) {
-				/* rather than wait, run a queued batch here */
-				for (i = 0; i < p.nb && p.b[i].state != B_QUEUED; i++)
-					;
-				if (i == p.nb) {
-					pthread_cond_wait(&p.done, &p.mu);
-					continue;
-				}
-				p.b[i].state = B_RUNNING;
-				pthread_mutex_unlock(&p.mu);
-				batch_run(f, f->wctx[0], &p.b[i]);
-				pthread_mutex_lock(&p.mu);
-				p.b[i].state = B_DONE;
-			}
+			await_head(f, &p);
 			pthread_mutex_unlock(&p.mu);
 			rc = emit(f, h, &alt, name, &status);
-			pthread_mutex_lock(&p.mu);
-			h->state = B_FREE;
-			pthread_mutex_unlock(&p.mu);
+			set_state(&p, h, B_FREE, 0);
 			inflight--;
 			p.head = (p.head + 1) % p.nb;
 			if (rc) {
@@ -383,25 +430,7 @@ filter_fd(struct filter *f, int fd, const char *name)
 		}
 	}
 out:
-	if (p.nth) {
-		pthread_mutex_lock(&p.mu);
-		p.quit = 1;
-		pthread_cond_broadcast(&p.work);
-		pthread_mutex_unlock(&p.mu);
-		/* batches still queued are run and dropped: nothing more is written */
-		for (i = 0; i < p.nth; i++)
-			pthread_join(p.th[i], NULL);
-		pthread_mutex_destroy(&p.mu);
-		pthread_cond_destroy(&p.work);
-		pthread_cond_destroy(&p.done);
-	}
-	for (i = 0; p.b && i < p.nb; i++) {
-		buf_release(&p.b[i].in);
-		buf_release(&p.b[i].out);
-		free(p.b[i].r);
-	}
-	free(p.b);
-	free(p.th);
+	pool_stop(&p);
 	free(args);
 	buf_release(&alt);
 	jsonl_reader_release(&rd);
