@@ -352,15 +352,7 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 
 /* ---- violations ---- */
 
-static size_t
-cpcount(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		k += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return k;
-}
+#define cpcount utf8_count
 
 /* Byte length of the first cps code points of s. */
 static size_t

@@ -23,6 +23,16 @@ ws(struct jscan *s)
 }
 
 size_t
+utf8_count(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return k;
+}
+
+size_t
 utf8_seqlen(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];

@@ -155,6 +155,8 @@ int jscan_is_ident(const char *raw, size_t n);
 
 /* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
 size_t utf8_seqlen(const unsigned char *s, size_t n);
+/* The code points in s[0..n) (valid UTF-8): offsets as jq and Python count them. */
+size_t utf8_count(const char *s, size_t n);
 
 /* Decode raw string bytes (already validated) to UTF-8; appends to out. */
 int jstr_decode(const char *raw, size_t n, struct buf *out);

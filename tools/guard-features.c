@@ -29,19 +29,10 @@
 #include "clf.h"
 #include "diag.h"
 #include "gclf.h"
+#include "jscan.h"
 #include "names.h"
 #include "norm.h"
 #include "policy.h"
-
-static size_t
-cps(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		k += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return k;
-}
 
 static void
 explain(void *ctx, const char *f, size_t n)
@@ -148,7 +139,7 @@ main(int argc, char **argv)
 			for (i = 0; i < x.n; i++)
 				buf_printf(&fb, "%s%u:%g", i ? " " : "", x.idx[i], (double)x.val[i]);
 			o = json_pack("{s:I,s:I,s:I,s:s%}", "n", (json_int_t)rec, "s",
-			    (json_int_t)cps(src, a), "e", (json_int_t)cps(src, b), "f", fb.len ? fb.p : "",
+			    (json_int_t)utf8_count(src, a), "e", (json_int_t)utf8_count(src, b), "f", fb.len ? fb.p : "",
 			    fb.len);
 			if (w)
 				json_object_set_new(o, "w", w);
