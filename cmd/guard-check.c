@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "filter.h"
+#include "fopts.h"
 #include "guard.h"
 #include "jsonl.h"
 #include "policy.h"
@@ -36,28 +37,19 @@ report(void *ctx, const char *src, long lineno, const struct phk_err *e)
 	phk_input_error(src, lineno, e->msg);
 }
 
-static int
-default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
-}
-
 int
 main(int argc, char **argv)
 {
-	enum { O_DROP = 256, O_FAIL, O_FIX, O_ONERR, O_MAXLINE, O_STATS };
+	enum { O_DROP = 256, O_FAIL, O_FIX, O_STATS };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "field", required_argument, NULL, 'f' },
 		{ "drop-denied", no_argument, NULL, O_DROP },
 		{ "fail", no_argument, NULL, O_FAIL },
 		{ "fix", no_argument, NULL, O_FIX },
-		{ "on-error", required_argument, NULL, O_ONERR },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
+		FOPTS_LONG,
 		{ "stats", no_argument, NULL, O_STATS },
-		{ "jobs", required_argument, NULL, 'j' },
+		FOPTS_JOBS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -72,26 +64,25 @@ main(int argc, char **argv)
 	struct guard *gd = NULL;
 	void *wctx[64];
 	const char *policy = NULL;
-	int c, i, status = 0, stats = 0, jobs = default_jobs(), ng = 0, loaded = 0;
+	int c, i, status = 0, stats = 0, k, ng = 0, loaded = 0;
 	int drop = 0, fail = 0, haveruns = 0;
-	size_t nf = 0, max_line = JSONL_DEFAULT_MAX;
-	char *end;
+	size_t nf = 0;
+	struct fopts fo;
 
 	phk_setprog(argv[0]);
+	fopts_init(&fo, FOPTS_CPUS);
 	memset(&flt, 0, sizeof(flt));
 	while ((c = getopt_long(argc, argv, "hVj:p:f:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy = optarg;
-			break;
-		case 'j':
-			errno = 0;
-			jobs = (int)strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
-				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
+		if ((k = fopts_take(&fo, c, optarg)) != 0) {
+			if (k < 0) {
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
+			continue;
+		}
+		switch (c) {
+		case 'p':
+			policy = optarg;
 			break;
 		case 'f':
 			if (nf == GUARD_MAX_FIELDS) {
@@ -114,22 +105,6 @@ main(int argc, char **argv)
 			break;
 		case O_FIX:
 			o.fix = 1;
-			break;
-		case O_ONERR:
-			if (!strcmp(optarg, "skip"))
-				flt.skip = 1;
-			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case O_MAXLINE:
-			if (jsonl_parse_size(optarg, &max_line) < 0) {
-				phk_warn("bad --max-line %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
 			break;
 		case O_STATS:
 			stats = 1;
@@ -165,12 +140,12 @@ main(int argc, char **argv)
 		goto done;
 	}
 	haveruns = 1;
-	if ((gd = calloc((size_t)jobs, sizeof(*gd))) == NULL) {
+	if ((gd = calloc((size_t)fo.jobs, sizeof(*gd))) == NULL) {
 		phk_warn("out of memory");
 		status = PHK_EXIT_IO;
 		goto done;
 	}
-	for (ng = 0; ng < jobs; ng++) {
+	for (ng = 0; ng < fo.jobs; ng++) {
 		if ((ng == 0 ? guard_init(&gd[0], &pol, &o, &e) :
 		    guard_clone(&gd[ng], &gd[0], &e)) < 0) {
 			phk_warn("%s", e.msg);
@@ -182,13 +157,14 @@ main(int argc, char **argv)
 	/* A reader that went away is an I/O error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
-	flt.nworkers = jobs;
+	flt.nworkers = fo.jobs;
 	flt.wctx = wctx;
 	flt.work = work;
 	flt.report = report;
 	flt.order = guard_runs_order;
 	flt.octx = &runs;
-	flt.max_line = max_line;
+	flt.max_line = fo.max_line;
+	flt.skip = fo.skip;
 	flt.w = &w;
 
 	if (argc == 0)

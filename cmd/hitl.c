@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fopts.h"
 #include "hitl.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -471,7 +472,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_KEY, O_STATUS, O_RUN, O_JSON, O_RECORD, O_REVIEWER, O_NOTES,
-	    O_TIMEOUT, O_ONERR, O_MAXLINE, O_LIMIT, O_NOTESFILE, O_CKOUT };
+	    O_TIMEOUT, O_LIMIT, O_NOTESFILE, O_CKOUT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "policy", required_argument, NULL, 'p' },
@@ -485,8 +486,7 @@ main(int argc, char **argv)
 		{ "notes-file", required_argument, NULL, O_NOTESFILE },
 		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "on-error", required_argument, NULL, O_ONERR },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
+		FOPTS_LONG,
 		{ "limit", required_argument, NULL, O_LIMIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -494,10 +494,10 @@ main(int argc, char **argv)
 	};
 	static const char *const cmds[] = { "gate", "list", "show", "approve", "reject",
 	    "release", "wait", NULL };
+	struct fopts fo;
 	struct opts o;
 	const char *cmd;
 	char *end;
-	size_t sz;
 	int c, k, status;
 
 	phk_setprog(argv[0]);
@@ -532,7 +532,13 @@ main(int argc, char **argv)
 	}
 	argc--;
 	argv++;
+	fopts_init(&fo, 1);
 	while ((c = getopt_long(argc, argv, "hp:q", longopts, NULL)) != -1) {
+		if ((k = fopts_take(&fo, c, optarg)) != 0) {
+			if (k < 0)
+				return PHK_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case O_DB: o.db = optarg; break;
 		case 'p': o.policy = optarg; break;
@@ -554,21 +560,6 @@ main(int argc, char **argv)
 				return PHK_EXIT_USAGE;
 			}
 			break;
-		case O_ONERR:
-			if (!strcmp(optarg, "skip"))
-				o.skip = 1;
-			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
-				return PHK_EXIT_USAGE;
-			}
-			break;
-		case O_MAXLINE:
-			if (jsonl_parse_size(optarg, &sz) < 0 || sz < 2) {
-				phk_warn("bad --max-line %s", phk_arg(optarg));
-				return PHK_EXIT_USAGE;
-			}
-			o.max_line = (long)sz;
-			break;
 		case O_LIMIT:
 			errno = 0;
 			o.limit = strtol(optarg, &end, 10);
@@ -587,6 +578,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	o.skip = fo.skip;
+	o.max_line = (long)fo.max_line;
 	if (o.run && !ledger_ident_ok(o.run)) {
 		phk_warn("--run %s is not an identifier", phk_arg(o.run));
 		return PHK_EXIT_USAGE;

@@ -10,6 +10,7 @@
 
 #include "ckpt.h"
 #include "dbpolicy.h"
+#include "fopts.h"
 #include "diag.h"
 #include "jsonl.h"
 #include "lappend.h"
@@ -50,7 +51,7 @@ number(const char *s, long lo, long hi, long *out)
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_RUN, O_ACTOR, O_KIND, O_KEY, O_CKOUT, O_REQ, O_ONERR, O_MAXLINE,
+	enum { O_DB = 256, O_RUN, O_ACTOR, O_KIND, O_KEY, O_CKOUT, O_REQ,
 	    O_BATCH, O_BATCHMS, O_STATS };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
@@ -61,8 +62,7 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
 		{ "require-scrubbed", no_argument, NULL, O_REQ },
-		{ "on-error", required_argument, NULL, O_ONERR },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
+		FOPTS_LONG,
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "batch-ms", required_argument, NULL, O_BATCHMS },
 		{ "stats", no_argument, NULL, O_STATS },
@@ -79,12 +79,21 @@ main(int argc, char **argv)
 	struct ledger l;
 	struct policy pol;
 	struct phk_err e;
-	int c, i, status = 0, stats = 0, have_sk = 0, have_l = 0, have_pol = 0;
+	struct fopts fo;
+	int c, i, k, status = 0, stats = 0, have_sk = 0, have_l = 0, have_pol = 0;
 	long v;
 
 	phk_setprog(argv[0]);
 	lappend_init(&a);
+	fopts_init(&fo, 1);
 	while ((c = getopt_long(argc, argv, "hVp:", longopts, NULL)) != -1) {
+		if ((k = fopts_take(&fo, c, optarg)) != 0) {
+			if (k < 0) {
+				status = PHK_EXIT_USAGE;
+				goto out;
+			}
+			continue;
+		}
 		switch (c) {
 		case O_DB:
 			db = optarg;
@@ -117,22 +126,6 @@ main(int argc, char **argv)
 			break;
 		case O_REQ:
 			a.require_scrubbed = 1;
-			break;
-		case O_ONERR:
-			if (!strcmp(optarg, "skip"))
-				a.skip = 1;
-			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case O_MAXLINE:
-			if (jsonl_parse_size(optarg, &a.max_line) < 0 || a.max_line < 2) {
-				phk_warn("bad --max-line %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
 			break;
 		case O_BATCH:
 			if (number(optarg, 1, 1000000, &v) < 0) {
@@ -169,6 +162,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	a.skip = fo.skip;
+	a.max_line = fo.max_line;
 	if (db == NULL || *db == '\0')
 		db = "phikit.db";
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fopts.h"
 #include "http.h"
 #include "llm.h"
 
@@ -43,20 +44,19 @@ int
 main(int argc, char **argv)
 {
 	enum { O_ENDPOINT = 256, O_MODEL, O_TEMP, O_MAXTOK, O_KEY, O_CACERT, O_INSECURE,
-		O_TIMEOUT, O_RETRIES, O_ONERR, O_MAXLINE, O_STATS };
+		O_TIMEOUT, O_RETRIES, O_STATS };
 	static const struct option longopts[] = {
 		{ "endpoint", required_argument, NULL, O_ENDPOINT },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "temperature", required_argument, NULL, O_TEMP },
 		{ "max-tokens", required_argument, NULL, O_MAXTOK },
-		{ "jobs", required_argument, NULL, 'j' },
+		FOPTS_JOBS,
 		{ "api-key-file", required_argument, NULL, O_KEY },
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "insecure-http", no_argument, NULL, O_INSECURE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "retries", required_argument, NULL, O_RETRIES },
-		{ "on-error", required_argument, NULL, O_ONERR },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
+		FOPTS_LONG,
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -72,7 +72,8 @@ main(int argc, char **argv)
 	struct phk_err e;
 	char *auth = NULL, *url = NULL, *end;
 	long v;
-	int c, i, status = 0, stats = 0;
+	struct fopts fo;
+	int c, i, k, status = 0, stats = 0;
 
 	phk_setprog(argv[0]);
 	if (phk_std_fds() < 0) {
@@ -84,9 +85,13 @@ main(int argc, char **argv)
 	http_opts_init(&ho);
 	ho.timeout_ms = 120000;	/* a model may think a while */
 	o.temperature = -1;
-	o.jobs = 4;
-	o.max_line = JSONL_DEFAULT_MAX;
+	fopts_init(&fo, 4);
 	while ((c = getopt_long(argc, argv, "hVj:", longopts, NULL)) != -1) {
+		if ((k = fopts_take(&fo, c, optarg)) != 0) {
+			if (k < 0)
+				return PHK_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case O_ENDPOINT:
 			endpoint = optarg;
@@ -107,13 +112,6 @@ main(int argc, char **argv)
 				phk_warn("bad --max-tokens %s", phk_arg(optarg));
 				return PHK_EXIT_USAGE;
 			}
-			break;
-		case 'j':
-			if (number(optarg, 1, 64, &v) < 0) {
-				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
-				return PHK_EXIT_USAGE;
-			}
-			o.jobs = (int)v;
 			break;
 		case O_KEY:
 			keyfile = optarg;
@@ -137,20 +135,6 @@ main(int argc, char **argv)
 				return PHK_EXIT_USAGE;
 			}
 			ho.retries = (int)v;
-			break;
-		case O_ONERR:
-			if (!strcmp(optarg, "skip"))
-				o.skip = 1;
-			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
-				return PHK_EXIT_USAGE;
-			}
-			break;
-		case O_MAXLINE:
-			if (jsonl_parse_size(optarg, &o.max_line) < 0 || o.max_line < 2) {
-				phk_warn("bad --max-line %s", phk_arg(optarg));
-				return PHK_EXIT_USAGE;
-			}
 			break;
 		case O_STATS:
 			stats = 1;
@@ -195,6 +179,9 @@ main(int argc, char **argv)
 	o.auth = auth;
 	o.w = &w;
 	o.report = report;
+	o.jobs = fo.jobs;
+	o.skip = fo.skip;
+	o.max_line = fo.max_line;
 	if (optind == argc)
 		status = llm_run_fd(&o, STDIN_FILENO, "<stdin>", &st);
 	for (i = optind; i < argc && (status == 0 || o.skip); i++) {

@@ -13,6 +13,7 @@
 #include "keyfile.h"
 #include "policy.h"
 #include "filter.h"
+#include "fopts.h"
 #include "scrub.h"
 
 static void
@@ -37,18 +38,10 @@ report(void *ctx, const char *src, long lineno, const struct phk_err *e)
 	phk_input_error(src, lineno, e->msg);
 }
 
-static int
-default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
-}
-
 int
 main(int argc, char **argv)
 {
-	enum { O_KEEPYEAR = 256, O_SHIFT, O_REPORT, O_ONERR, O_MAXLINE, O_STATS, O_VERSION };
+	enum { O_KEEPYEAR = 256, O_SHIFT, O_REPORT, O_STATS, O_VERSION };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -57,10 +50,9 @@ main(int argc, char **argv)
 		{ "keep-year", no_argument, NULL, O_KEEPYEAR },
 		{ "date-shift", no_argument, NULL, O_SHIFT },
 		{ "report", no_argument, NULL, O_REPORT },
-		{ "on-error", required_argument, NULL, O_ONERR },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
+		FOPTS_LONG,
 		{ "stats", no_argument, NULL, O_STATS },
-		{ "jobs", required_argument, NULL, 'j' },
+		FOPTS_JOBS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -75,25 +67,24 @@ main(int argc, char **argv)
 	void *wctx[64];
 	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
 	unsigned char *key = NULL;
-	int c, i, status = 0, stats = 0, jobs = default_jobs(), nsc = 0, loaded = 0;
-	size_t nf = 0, max_line = JSONL_DEFAULT_MAX;
-	char *end;
+	int c, i, status = 0, stats = 0, k, nsc = 0, loaded = 0;
+	size_t nf = 0;
+	struct fopts fo;
 
 	phk_setprog(argv[0]);
+	fopts_init(&fo, FOPTS_CPUS);
 	memset(&flt, 0, sizeof(flt));
 	while ((c = getopt_long(argc, argv, "hVj:p:m:k:f:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy = optarg;
-			break;
-		case 'j':
-			errno = 0;
-			jobs = (int)strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
-				phk_warn("bad --jobs %s (1 to 64)", phk_arg(optarg));
+		if ((k = fopts_take(&fo, c, optarg)) != 0) {
+			if (k < 0) {
 				status = PHK_EXIT_USAGE;
 				goto out;
 			}
+			continue;
+		}
+		switch (c) {
+		case 'p':
+			policy = optarg;
 			break;
 		case 'm':
 			if (!strcmp(optarg, "tag"))
@@ -133,22 +124,6 @@ main(int argc, char **argv)
 		case O_REPORT:
 			o.report = 1;
 			break;
-		case O_ONERR:
-			if (!strcmp(optarg, "skip"))
-				flt.skip = 1;
-			else if (strcmp(optarg, "stop")) {
-				phk_warn("--on-error takes stop or skip, not %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case O_MAXLINE:
-			if (jsonl_parse_size(optarg, &max_line) < 0) {
-				phk_warn("bad --max-line %s", phk_arg(optarg));
-				status = PHK_EXIT_USAGE;
-				goto out;
-			}
-			break;
 		case O_STATS:
 			stats = 1;
 			break;
@@ -186,12 +161,12 @@ main(int argc, char **argv)
 		}
 		o.key = key;
 	}
-	if ((sc = calloc((size_t)jobs, sizeof(*sc))) == NULL) {
+	if ((sc = calloc((size_t)fo.jobs, sizeof(*sc))) == NULL) {
 		phk_warn("out of memory");
 		status = PHK_EXIT_IO;
 		goto done;
 	}
-	for (nsc = 0; nsc < jobs; nsc++) {
+	for (nsc = 0; nsc < fo.jobs; nsc++) {
 		if ((nsc == 0 ? scrubber_init(&sc[0], &pol, &o, &e) :
 		    scrubber_clone(&sc[nsc], &sc[0], &e)) < 0) {
 			phk_warn("%s", e.msg);
@@ -203,11 +178,12 @@ main(int argc, char **argv)
 	/* A reader that went away is an I/O error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	jsonl_writer_init(&w, stdout);
-	flt.nworkers = jobs;
+	flt.nworkers = fo.jobs;
 	flt.wctx = wctx;
 	flt.work = work;
 	flt.report = report;
-	flt.max_line = max_line;
+	flt.max_line = fo.max_line;
+	flt.skip = fo.skip;
 	flt.w = &w;
 
 	if (argc == 0)
@@ -236,7 +212,6 @@ main(int argc, char **argv)
 		unsigned long long records = 0, tot[CAT__N] = { 0 };
 		char line[64 * CAT__N + 32];
 		size_t len = 0;
-		int k;
 		for (k = 0; k < nsc; k++) {
 			records += sc[k].records;
 			for (i = 0; i < CAT__N; i++)
