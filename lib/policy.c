@@ -507,139 +507,7 @@ rule_free(struct scrub_rule *r)
 	strlist_free(&r->requires);
 }
 
-static int
-load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
-{
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v, *patnode = NULL, *idnode = NULL;
-	struct scrub_rule r, *old;
-	const char *key, *s;
-	char *pat = NULL, *gate = NULL;
-	yaml_node_t *gatenode = NULL;
-	int caseless = 0, i;
-	struct phk_err ce;
-
-	memset(&r, 0, sizeof(r));
-	r.cat = -1;
-	if (need_map(l, n, "a rule") < 0)
-		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		if ((key = keyname(l, k)) == NULL)
-			goto bad;
-		if (!strcmp(key, "id")) {
-			idnode = v;
-			if (get_str(l, v, "id", &r.id) < 0)
-				goto bad;
-		} else if (!strcmp(key, "category")) {
-			if ((s = scalar(l, v, "category")) == NULL)
-				goto bad;
-			if ((r.cat = cat_parse(s)) < 0) {
-				errat(l, v, "%s", UNKNOWN_CATEGORY);
-				goto bad;
-			}
-		} else if (!strcmp(key, "pattern")) {
-			patnode = v;
-			if (get_str(l, v, "pattern", &pat) < 0)
-				goto bad;
-		} else if (!strcmp(key, "validate")) {
-			if ((s = scalar(l, v, "validate")) == NULL)
-				goto bad;
-			for (i = 0; i < V__N && strcmp(s, val_names[i]); i++)
-				;
-			if (i == V__N) {
-				errat(l, v, "%s", "unknown validator (none, luhn, card, npi, dea, ssn, date, "
-				    "ipv4, ipv6, vin, age, zip, phone, after_state)");
-				goto bad;
-			}
-			r.validate = i;
-		} else if (!strcmp(key, "triggers")) {
-			if (get_list(l, v, key, &r.triggers, 1) < 0)
-				goto bad;
-		} else if (!strcmp(key, "requires")) {
-			if (get_list(l, v, key, &r.requires, 1) < 0)
-				goto bad;
-		} else if (!strcmp(key, "min_digits")) {
-			if (get_int(l, v, key, 0, 1024, &r.min_digits) < 0)
-				goto bad;
-		} else if (!strcmp(key, "anchor")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			if (!strcmp(s, "trigger"))
-				r.anchor_trigger = 1;
-			else if (strcmp(s, "scan")) {
-				errat(l, v, "%s", "anchor must be trigger or scan");
-				goto bad;
-			}
-		} else if (!strcmp(key, "min_digit_run")) {
-			if (get_int(l, v, key, 0, 1024, &r.min_digit_run) < 0)
-				goto bad;
-		} else if (!strcmp(key, "gate")) {
-			gatenode = v;
-			if (get_str(l, v, "gate", &gate) < 0)
-				goto bad;
-		} else if (!strcmp(key, "min_run")) {
-			if (get_int(l, v, key, 0, 1024, &r.min_run) < 0)
-				goto bad;
-		} else if (!strcmp(key, "caseless")) {
-			if (get_bool(l, v, "caseless", &caseless) < 0)
-				goto bad;
-		} else if (!strcmp(key, "description") || !strcmp(key, "citation")) {
-			if (scalar(l, v, key) == NULL)
-				goto bad;
-		} else {
-			errat(l, k, "%s", "unknown key in a rule (id, category, pattern, validate, "
-			    "triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, "
-			    "caseless, description, citation)");
-			goto bad;
-		}
-	}
-	if (r.id == NULL) {
-		errat(l, n, "%s", "a rule needs an id");
-		goto bad;
-	}
-	if (r.cat < 0 || pat == NULL) {
-		errat(l, idnode, "%s", "a rule needs a category and a pattern");
-		goto bad;
-	}
-	if (r.anchor_trigger && r.triggers.n == 0) {
-		errat(l, idnode, "%s", "a rule is anchored on triggers but has none");
-		goto bad;
-	}
-	if ((r.anchor_trigger ? regex_compile_anchored(&r.re, pat, caseless, &ce) :
-	    regex_compile(&r.re, pat, caseless, &ce)) < 0) {
-		errat(l, patnode, "pattern: %.250s", ce.msg);
-		goto bad;
-	}
-	if (gate && regex_compile(&r.gate, gate, 0, &ce) < 0) {
-		errat(l, gatenode, "gate: %.250s", ce.msg);
-		goto bad;
-	}
-	free(pat);
-	free(gate);
-	if ((old = find_rule(l, p, r.id)) != NULL) {
-		/* A site rule with a base rule's id replaces it in place. */
-		rule_free(old);
-		*old = r;
-		return 0;
-	}
-	if (ARRAY_GROW(p->rules, p->nrules, &l->cx->cap_rules) < 0) {
-		errat(l, n, "%s", "out of memory");
-		rule_free(&r);
-		return -1;
-	}
-	p->rules[p->nrules++] = r;
-	if (idx_add(l->cx, &l->cx->ix_rules, p->rules, sizeof(*p->rules), p->nrules,
-	    p->nrules - 1) < 0) {
-		rule_free(&p->rules[--p->nrules]);
-		return errat(l, n, "%s", "out of memory");
-	}
-	return 0;
-bad:
-	free(pat);
-	free(gate);
-	rule_free(&r);
-	return -1;
-}
+static int load_rule(struct ld *l, struct policy *p, yaml_node_t *n);
 
 /* "6y", "18m", "90d": a retention period, in days (a year is 366, erring long). */
 static int
@@ -678,6 +546,9 @@ enum {
 	FT_ENUM,		/* int: the position of the value in vals */
 	FT_PERIOD,		/* long: days, from 6y, 18m, 90d */
 	FT_NUMBER,		/* double, 0..1e15 */
+	FT_NODE,		/* yaml_node_t *: the value, for the caller to read after */
+	FT_SCALAR,		/* nothing kept: any scalar (a description) */
+	FT_READ,		/* read by rd into its place */
 	FT_CALL			/* read by fn */
 };
 
@@ -689,29 +560,39 @@ struct field {
 	const char *const *vals;	/* FT_ENUM: the values, NULL-terminated */
 	const char *msg;		/* FT_ENUM: the error when none is given */
 	int (*fn)(struct ld *, struct policy *, yaml_node_t *);	/* FT_CALL */
+	int (*rd)(struct ld *, yaml_node_t *, const char *key, void *at);	/* FT_READ */
 };
 
-/* offsetof(struct policy, member), which does not compile unless member is a type */
-#define AT(member, type) (offsetof(struct policy, member) + \
-	0 * sizeof((type *)0 - &((struct policy *)0)->member))
-#define F_BOOL(k, m)		{ k, FT_BOOL, AT(m, int), 0, 0, NULL, NULL, NULL }
-#define F_INT(k, m, lo, hi)	{ k, FT_INT, AT(m, int), lo, hi, NULL, NULL, NULL }
-#define F_LONG(k, m, lo, hi)	{ k, FT_LONG, AT(m, long), lo, hi, NULL, NULL, NULL }
-#define F_ULONG(k, m, lo, hi)	{ k, FT_ULONG, AT(m, unsigned long), lo, hi, NULL, NULL, NULL }
-#define F_STR(k, m)		{ k, FT_STR, AT(m, char *), 0, 0, NULL, NULL, NULL }
-#define F_PATH(k, m)		{ k, FT_PATH, AT(m, char *), 0, 0, NULL, NULL, NULL }
-#define F_LIST(k, m)		{ k, FT_LIST, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
-#define F_LIST_ADD(k, m)	{ k, FT_LIST_ADD, AT(m, struct strlist), 0, 0, NULL, NULL, NULL }
-#define F_ENUM(k, m, vals, msg)	{ k, FT_ENUM, AT(m, int), 0, 0, vals, msg, NULL }
-#define F_PERIOD(k, m)		{ k, FT_PERIOD, AT(m, long), 0, 0, NULL, NULL, NULL }
-#define F_NUMBER(k, m)		{ k, FT_NUMBER, AT(m, double), 0, 0, NULL, NULL, NULL }
-#define F_CALL(k, fn)		{ k, FT_CALL, 0, 0, 0, NULL, NULL, fn }
+/*
+ * offsetof(S, member), which does not compile unless member is a type.
+ * The F_ tables place fields in struct policy (F_STRUCT), or in the
+ * struct a rule is read into: a table of one sets F_STRUCT before it.
+ */
+#define AT(member, type) (offsetof(F_STRUCT, member) + \
+	0 * sizeof((type *)0 - &((F_STRUCT *)0)->member))
+#define F_STRUCT struct policy
+#define F_BOOL(k, m)		{ k, FT_BOOL, AT(m, int), 0, 0, NULL, NULL, NULL, NULL }
+#define F_INT(k, m, lo, hi)	{ k, FT_INT, AT(m, int), lo, hi, NULL, NULL, NULL, NULL }
+#define F_LONG(k, m, lo, hi)	{ k, FT_LONG, AT(m, long), lo, hi, NULL, NULL, NULL, NULL }
+#define F_ULONG(k, m, lo, hi)	{ k, FT_ULONG, AT(m, unsigned long), lo, hi, NULL, NULL, NULL, NULL }
+#define F_STR(k, m)		{ k, FT_STR, AT(m, char *), 0, 0, NULL, NULL, NULL, NULL }
+#define F_PATH(k, m)		{ k, FT_PATH, AT(m, char *), 0, 0, NULL, NULL, NULL, NULL }
+#define F_LIST(k, m)		{ k, FT_LIST, AT(m, struct strlist), 0, 0, NULL, NULL, NULL, NULL }
+#define F_LIST_ADD(k, m)	{ k, FT_LIST_ADD, AT(m, struct strlist), 0, 0, NULL, NULL, NULL, NULL }
+#define F_ENUM(k, m, vals, msg)	{ k, FT_ENUM, AT(m, int), 0, 0, vals, msg, NULL, NULL }
+#define F_PERIOD(k, m)		{ k, FT_PERIOD, AT(m, long), 0, 0, NULL, NULL, NULL, NULL }
+#define F_NUMBER(k, m)		{ k, FT_NUMBER, AT(m, double), 0, 0, NULL, NULL, NULL, NULL }
+#define F_NODE(k, m)		{ k, FT_NODE, AT(m, yaml_node_t *), 0, 0, NULL, NULL, NULL, NULL }
+#define F_SCALAR(k)		{ k, FT_SCALAR, 0, 0, 0, NULL, NULL, NULL, NULL }
+#define F_READ(k, m, type, rd)	{ k, FT_READ, AT(m, type), 0, 0, NULL, NULL, NULL, rd }
+#define F_CALL(k, fn)		{ k, FT_CALL, 0, 0, 0, NULL, NULL, fn, NULL }
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
+/* Reads v into base (struct policy, or the struct a rule is read into) as f says. */
 static int
-load_field(struct ld *l, struct policy *p, yaml_node_t *v, const struct field *f)
+load_field(struct ld *l, struct policy *p, void *base, yaml_node_t *v, const struct field *f)
 {
-	void *at = (char *)p + f->off;
+	void *at = (char *)base + f->off;
 	const char *s;
 	char *end;
 	double x;
@@ -757,13 +638,20 @@ load_field(struct ld *l, struct policy *p, yaml_node_t *v, const struct field *f
 			return errat(l, v, "%s must be a number from 0 up", f->key);
 		*(double *)at = x;
 		return 0;
+	case FT_NODE:
+		*(yaml_node_t **)at = v;
+		return 0;
+	case FT_SCALAR:
+		return scalar(l, v, f->key) ? 0 : -1;
+	case FT_READ:
+		return f->rd(l, v, f->key, at);
 	default:
 		return f->fn(l, p, v);
 	}
 }
 
 static int
-load_fields(struct ld *l, struct policy *p, yaml_node_t *n, const char *where,
+load_fields(struct ld *l, struct policy *p, void *base, yaml_node_t *n, const char *where,
     const struct field *f, size_t nf)
 {
 	yaml_node_pair_t *pr;
@@ -779,14 +667,14 @@ load_fields(struct ld *l, struct policy *p, yaml_node_t *n, const char *where,
 		for (i = 0; i < nf && strcmp(key, f[i].key); i++)
 			;
 		if (i == nf) {
-			char keys[320];
+			char keys[512];
 			size_t len = 0;
 			for (i = 0; i < nf && len < sizeof(keys); i++)
 				len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s",
 				    i ? ", " : "", f[i].key);
 			return errat(l, k, "unknown key in %s (%s)", where, keys);
 		}
-		if (load_field(l, p, v, &f[i]) < 0)
+		if (load_field(l, p, base, v, &f[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -819,7 +707,7 @@ static const struct field names_fields[] = {
 static int
 load_names(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "names", names_fields, NFIELDS(names_fields));
+	return load_fields(l, p, p, n, "names", names_fields, NFIELDS(names_fields));
 }
 
 /* in the order of REPLACE_*, ZIP_* */
@@ -836,7 +724,7 @@ static const struct field zip_fields[] = {
 static int
 load_zip(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "zip", zip_fields, NFIELDS(zip_fields));
+	return load_fields(l, p, p, n, "zip", zip_fields, NFIELDS(zip_fields));
 }
 
 static int
@@ -888,7 +776,7 @@ static const struct field scrub_fields[] = {
 static int
 load_scrub(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "scrub", scrub_fields, NFIELDS(scrub_fields));
+	return load_fields(l, p, p, n, "scrub", scrub_fields, NFIELDS(scrub_fields));
 }
 
 /* ---- guard-check sections ---- */
@@ -1073,113 +961,274 @@ guard_rule_free(struct guard_rule *r)
 	free(r->label);
 }
 
+/* The value of key in mapping n (known to be one), or NULL. */
+static yaml_node_t *
+map_node(struct ld *l, yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_t *k, *v;
+
+	FOREACH_PAIR(l, n, k, v, pr)
+		if (k->type == YAML_SCALAR_NODE && strlen(key) == k->data.scalar.length &&
+		    memcmp(k->data.scalar.value, key, k->data.scalar.length) == 0)
+			return v;
+	return NULL;
+}
+
+static int
+read_sev_warn(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	return get_sev(l, v, key, SEV_WARN, at);
+}
+
+/* A list of categories: a bit each. */
+static int
+read_cats(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	yaml_node_item_t *it;
+	const char *s;
+	int c;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s must be a list", key);
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *cn = yaml_document_get_node(&l->doc, *it);
+		if ((s = scalar(l, cn, key)) == NULL)
+			return -1;
+		if ((c = cat_parse(s)) < 0)
+			return errat(l, cn, "%s", UNKNOWN_CATEGORY);
+		*(unsigned long *)at |= 1ul << c;
+	}
+	return 0;
+}
+
+/* One category. */
+static int
+read_cat(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	const char *s = scalar(l, v, key);
+
+	if (s == NULL)
+		return -1;
+	if ((*(int *)at = cat_parse(s)) < 0)
+		return errat(l, v, "%s", UNKNOWN_CATEGORY);
+	return 0;
+}
+
+static int
+read_prob(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	const char *s = scalar(l, v, key);
+	char *end;
+	double x;
+
+	if (s == NULL)
+		return -1;
+	x = strtod(s, &end);
+	if (end == s || *end || !(x > 0 && x < 1))
+		return errat(l, v, "%s must be a number between 0 and 1", key);
+	*(double *)at = x;
+	return 0;
+}
+
+static int
+read_detect_phi(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	const char *s = scalar(l, v, key);
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "phi"))
+		return errat(l, v, "%s", "detect must be phi");
+	*(int *)at = 1;
+	return 0;
+}
+
+static const char *const anchor_vals[] = { "scan", "trigger", NULL };
+static const char *const quoted_vals[] = { "skip", "count", NULL };
+static const char *const names_vals[] = { "all", "cued", NULL };
+
+/* A prohibited_output rule as read, before its patterns are compiled. */
+struct guard_src {
+	struct guard_rule r;
+	yaml_node_t *pattern, *unless_before, *unless_sentence, *except, *attribution;
+	int caseless, enabled;
+};
+
+#undef F_STRUCT
+#define F_STRUCT struct guard_src
+static const struct field guard_rule_fields[] = {
+	F_STR("id", r.id),
+	F_STR("kind", r.kind),
+	F_STR("citation", r.citation),
+	F_SCALAR("description"),
+	F_READ("severity", r.severity, int, read_sev_warn),
+	F_NODE("pattern", pattern),
+	F_NODE("unless_before", unless_before),
+	F_NODE("unless_sentence", unless_sentence),
+	F_NODE("except", except),
+	F_LIST("triggers", r.triggers),
+	F_ENUM("anchor", r.anchor_trigger, anchor_vals, "anchor must be trigger or scan"),
+	F_BOOL("caseless", caseless),
+	F_BOOL("enabled", enabled),
+	F_ENUM("quoted", r.quoted, quoted_vals, "quoted must be skip or count"),
+	F_READ("detect", r.detect_phi, int, read_detect_phi),
+	F_READ("categories", r.cats, unsigned long, read_cats),
+	F_ENUM("names", r.names_cued, names_vals, "names must be cued or all"),
+	F_NODE("attribution", attribution),
+	F_PATH("classifier", r.classifier),
+	F_STR("label", r.label),
+	F_READ("threshold", r.threshold, double, read_prob),
+};
+#undef F_STRUCT
+#define F_STRUCT struct policy
+
+/* A validator's name (val_names) into an int. */
+static int
+read_validator(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	const char *s = scalar(l, v, key);
+	char msg[256];
+	size_t len;
+	int i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < V__N; i++)
+		if (!strcmp(s, val_names[i])) {
+			*(int *)at = i;
+			return 0;
+		}
+	len = (size_t)snprintf(msg, sizeof(msg), "unknown validator (");
+	for (i = 0; i < V__N && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", i ? ", " : "",
+		    val_names[i]);
+	return errat(l, v, "%s)", msg);
+}
+
+/* A scrub rule as read, before its patterns are compiled. */
+struct rule_src {
+	struct scrub_rule r;
+	char *pattern, *gate;
+	int caseless;
+};
+
+#undef F_STRUCT
+#define F_STRUCT struct rule_src
+static const struct field rule_fields[] = {
+	F_STR("id", r.id),
+	F_READ("category", r.cat, int, read_cat),
+	F_STR("pattern", pattern),
+	F_READ("validate", r.validate, int, read_validator),
+	F_LIST("triggers", r.triggers),
+	F_LIST("requires", r.requires),
+	F_INT("min_digits", r.min_digits, 0, 1024),
+	F_INT("min_digit_run", r.min_digit_run, 0, 1024),
+	F_INT("min_run", r.min_run, 0, 1024),
+	F_ENUM("anchor", r.anchor_trigger, anchor_vals, "anchor must be trigger or scan"),
+	F_STR("gate", gate),
+	F_BOOL("caseless", caseless),
+	F_SCALAR("description"),
+	F_SCALAR("citation"),
+};
+#undef F_STRUCT
+#define F_STRUCT struct policy
+
+static int
+load_rule(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	yaml_node_t *patnode, *idnode, *gatenode;
+	struct scrub_rule r, *old;
+	struct rule_src rs;
+	char *pat, *gate;
+	struct phk_err ce;
+	int caseless;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.r.cat = -1;
+	if (load_fields(l, p, &rs, n, "a rule", rule_fields, NFIELDS(rule_fields)) < 0) {
+		free(rs.pattern);
+		free(rs.gate);
+		rule_free(&rs.r);
+		return -1;
+	}
+	r = rs.r;
+	pat = rs.pattern;
+	gate = rs.gate;
+	caseless = rs.caseless;
+	idnode = map_node(l, n, "id");
+	patnode = map_node(l, n, "pattern");
+	gatenode = map_node(l, n, "gate");
+	if (r.id == NULL) {
+		errat(l, n, "%s", "a rule needs an id");
+		goto bad;
+	}
+	if (r.cat < 0 || pat == NULL) {
+		errat(l, idnode, "%s", "a rule needs a category and a pattern");
+		goto bad;
+	}
+	if (r.anchor_trigger && r.triggers.n == 0) {
+		errat(l, idnode, "%s", "a rule is anchored on triggers but has none");
+		goto bad;
+	}
+	if ((r.anchor_trigger ? regex_compile_anchored(&r.re, pat, caseless, &ce) :
+	    regex_compile(&r.re, pat, caseless, &ce)) < 0) {
+		errat(l, patnode, "pattern: %.250s", ce.msg);
+		goto bad;
+	}
+	if (gate && regex_compile(&r.gate, gate, 0, &ce) < 0) {
+		errat(l, gatenode, "gate: %.250s", ce.msg);
+		goto bad;
+	}
+	free(pat);
+	free(gate);
+	if ((old = find_rule(l, p, r.id)) != NULL) {
+		/* A site rule with a base rule's id replaces it in place. */
+		rule_free(old);
+		*old = r;
+		return 0;
+	}
+	if (ARRAY_GROW(p->rules, p->nrules, &l->cx->cap_rules) < 0) {
+		errat(l, n, "%s", "out of memory");
+		rule_free(&r);
+		return -1;
+	}
+	p->rules[p->nrules++] = r;
+	if (idx_add(l->cx, &l->cx->ix_rules, p->rules, sizeof(*p->rules), p->nrules,
+	    p->nrules - 1) < 0) {
+		rule_free(&p->rules[--p->nrules]);
+		return errat(l, n, "%s", "out of memory");
+	}
+	return 0;
+bad:
+	free(pat);
+	free(gate);
+	rule_free(&r);
+	return -1;
+}
+
 static int
 load_guard_rule(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v, *idnode = n, *pat = NULL, *ub = NULL, *us = NULL, *ex = NULL;
-	yaml_node_t *attr = NULL;
+	yaml_node_t *idnode = n, *pat, *ub, *us, *ex, *attr;
+	struct guard_src g;
 	struct guard_rule r, *old;
-	const char *key, *s;
-	int caseless = 1, enabled = 1, sev_set = 0, c;
-	yaml_node_item_t *it;
+	int caseless, enabled, sev_set;
 
-	memset(&r, 0, sizeof(r));
-	if (need_map(l, n, "a prohibited_output rule") < 0)
+	memset(&g, 0, sizeof(g));
+	g.caseless = g.enabled = 1;
+	if (load_fields(l, p, &g, n, "a prohibited_output rule", guard_rule_fields,
+	    NFIELDS(guard_rule_fields)) < 0) {
+		guard_rule_free(&g.r);
 		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc = 0;
-		if ((key = keyname(l, k)) == NULL)
-			goto bad;
-		if (!strcmp(key, "id")) {
-			idnode = v;
-			rc = get_str(l, v, key, &r.id);
-		} else if (!strcmp(key, "kind"))
-			rc = get_str(l, v, key, &r.kind);
-		else if (!strcmp(key, "citation"))
-			rc = get_str(l, v, key, &r.citation);
-		else if (!strcmp(key, "description"))
-			rc = scalar(l, v, key) ? 0 : -1;
-		else if (!strcmp(key, "severity")) {
-			rc = get_sev(l, v, key, SEV_WARN, &r.severity);
-			sev_set = 1;
-		} else if (!strcmp(key, "pattern"))
-			pat = v;
-		else if (!strcmp(key, "unless_before"))
-			ub = v;
-		else if (!strcmp(key, "unless_sentence"))
-			us = v;
-		else if (!strcmp(key, "except"))
-			ex = v;
-		else if (!strcmp(key, "triggers"))
-			rc = get_list(l, v, key, &r.triggers, 1);
-		else if (!strcmp(key, "anchor")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			if (!strcmp(s, "trigger"))
-				r.anchor_trigger = 1;
-			else if (strcmp(s, "scan"))
-				rc = errat(l, v, "%s", "anchor must be trigger or scan");
-		}
-		else if (!strcmp(key, "caseless"))
-			rc = get_bool(l, v, key, &caseless);
-		else if (!strcmp(key, "enabled"))
-			rc = get_bool(l, v, key, &enabled);
-		else if (!strcmp(key, "quoted")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			if (!strcmp(s, "count"))
-				r.quoted = 1;
-			else if (strcmp(s, "skip"))
-				rc = errat(l, v, "%s", "quoted must be skip or count");
-		} else if (!strcmp(key, "detect")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			if (strcmp(s, "phi"))
-				rc = errat(l, v, "%s", "detect must be phi");
-			r.detect_phi = 1;
-		} else if (!strcmp(key, "categories")) {
-			if (v->type != YAML_SEQUENCE_NODE) {
-				rc = errat(l, v, "%s must be a list", key);
-			} else
-				for (it = v->data.sequence.items.start; rc == 0 &&
-				    it < v->data.sequence.items.top; it++) {
-					yaml_node_t *cn = yaml_document_get_node(&l->doc, *it);
-					if ((s = scalar(l, cn, key)) == NULL)
-						goto bad;
-					if ((c = cat_parse(s)) < 0)
-						rc = errat(l, cn, "%s", UNKNOWN_CATEGORY);
-					else
-						r.cats |= 1ul << c;
-				}
-		} else if (!strcmp(key, "names")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			if (!strcmp(s, "cued"))
-				r.names_cued = 1;
-			else if (strcmp(s, "all"))
-				rc = errat(l, v, "%s", "names must be cued or all");
-		} else if (!strcmp(key, "attribution"))
-			attr = v;
-		else if (!strcmp(key, "classifier"))
-			rc = get_path(l, v, key, &r.classifier);
-		else if (!strcmp(key, "label"))
-			rc = get_str(l, v, key, &r.label);
-		else if (!strcmp(key, "threshold")) {
-			char *end;
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			r.threshold = strtod(s, &end);
-			if (end == s || *end || !(r.threshold > 0 && r.threshold < 1))
-				rc = errat(l, v, "%s", "threshold must be a number between 0 and 1");
-		} else
-			rc = errat(l, k, "%s", "unknown key in a prohibited_output rule (id, kind, "
-			    "citation, description, severity, pattern, unless_before, unless_sentence, "
-			    "except, triggers, anchor, caseless, enabled, quoted, detect, categories, "
-			    "names, attribution, classifier, label, threshold)");
-		if (rc < 0)
-			goto bad;
 	}
+	r = g.r;
+	pat = g.pattern, ub = g.unless_before, us = g.unless_sentence, ex = g.except;
+	attr = g.attribution;
+	caseless = g.caseless, enabled = g.enabled;
+	sev_set = map_node(l, n, "severity") != NULL;
+	if (map_node(l, n, "id") != NULL)
+		idnode = map_node(l, n, "id");
 	if (r.id == NULL) {
 		errat(l, n, "%s", "a prohibited_output rule needs an id");
 		goto bad;
@@ -1259,58 +1308,53 @@ disclosure_free(struct disclosure *d)
 	free(d->when_src);
 }
 
+static const char *const action_vals[] = { "deny", "append", NULL };	/* DISC_* */
+
+/* A required_disclosure rule as read, before its patterns are compiled. */
+struct disc_src {
+	struct disclosure d;
+	yaml_node_t *requires;
+	int enabled;
+};
+
+#undef F_STRUCT
+#define F_STRUCT struct disc_src
+static const struct field disc_fields[] = {
+	F_STR("id", d.id),
+	F_STR("kind", d.kind),
+	F_STR("citation", d.citation),
+	F_STR("text", d.text),
+	F_SCALAR("description"),
+	F_STR("when", d.when_src),
+	F_NODE("requires", requires),
+	F_INT("when_medical", d.when_medical, 0, 100),
+	F_BOOL("enabled", enabled),
+	F_ENUM("action", d.action, action_vals, "action must be deny or append"),
+};
+#undef F_STRUCT
+#define F_STRUCT struct policy
+
 static int
 load_disclosure(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k, *v, *idnode = n, *when = NULL, *req = NULL;
+	yaml_node_t *idnode, *when, *req;
 	struct disclosure d, *old;
-	const char *key, *s;
-	int enabled = 1, act = 0;
+	struct disc_src ds;
+	int enabled, act;
 
-	memset(&d, 0, sizeof(d));
-	if (need_map(l, n, "a required_disclosure rule") < 0)
+	memset(&ds, 0, sizeof(ds));
+	ds.enabled = 1;
+	if (load_fields(l, p, &ds, n, "a required_disclosure rule", disc_fields,
+	    NFIELDS(disc_fields)) < 0) {
+		disclosure_free(&ds.d);
 		return -1;
-	FOREACH_PAIR(l, n, k, v, pr) {
-		int rc = 0;
-		if ((key = keyname(l, k)) == NULL)
-			goto bad;
-		if (!strcmp(key, "id")) {
-			idnode = v;
-			rc = get_str(l, v, key, &d.id);
-		} else if (!strcmp(key, "kind"))
-			rc = get_str(l, v, key, &d.kind);
-		else if (!strcmp(key, "citation"))
-			rc = get_str(l, v, key, &d.citation);
-		else if (!strcmp(key, "text"))
-			rc = get_str(l, v, key, &d.text);
-		else if (!strcmp(key, "description"))
-			rc = scalar(l, v, key) ? 0 : -1;
-		else if (!strcmp(key, "when")) {
-			when = v;
-			rc = get_str(l, v, key, &d.when_src);
-		} else if (!strcmp(key, "requires"))
-			req = v;
-		else if (!strcmp(key, "when_medical"))
-			rc = get_int(l, v, key, 0, 100, &d.when_medical);
-		else if (!strcmp(key, "enabled"))
-			rc = get_bool(l, v, key, &enabled);
-		else if (!strcmp(key, "action")) {
-			if ((s = scalar(l, v, key)) == NULL)
-				goto bad;
-			act = 1;
-			if (!strcmp(s, "append"))
-				d.action = DISC_APPEND;
-			else if (!strcmp(s, "deny"))
-				d.action = DISC_DENY;
-			else
-				rc = errat(l, v, "%s", "action must be deny or append");
-		} else
-			rc = errat(l, k, "%s", "unknown key in a required_disclosure rule (id, kind, "
-			    "citation, text, description, when, requires, enabled, action)");
-		if (rc < 0)
-			goto bad;
 	}
+	d = ds.d;
+	req = ds.requires;
+	enabled = ds.enabled;
+	when = map_node(l, n, "when");
+	act = map_node(l, n, "action") != NULL;
+	idnode = map_node(l, n, "id") ? map_node(l, n, "id") : n;
 	if (d.id == NULL) {
 		errat(l, n, "%s", "a required_disclosure rule needs an id");
 		goto bad;
@@ -1522,7 +1566,7 @@ static const struct field limits_fields[] = {
 static int
 load_limits(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "limits", limits_fields, NFIELDS(limits_fields));
+	return load_fields(l, p, p, n, "limits", limits_fields, NFIELDS(limits_fields));
 }
 
 /* ledger.content_fields: field paths, each as phi-scrub --field takes one */
@@ -1557,7 +1601,7 @@ static const struct field ledger_fields[] = {
 static int
 load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "ledger", ledger_fields, NFIELDS(ledger_fields));
+	return load_fields(l, p, p, n, "ledger", ledger_fields, NFIELDS(ledger_fields));
 }
 
 /* A user, group, role or reviewer name: DESIGN.md's identifier. */
@@ -1871,7 +1915,7 @@ static const struct field hitl_fields[] = {
 static int
 load_hitl(struct ld *l, struct policy *p, yaml_node_t *n)
 {
-	return load_fields(l, p, n, "hitl", hitl_fields, NFIELDS(hitl_fields));
+	return load_fields(l, p, p, n, "hitl", hitl_fields, NFIELDS(hitl_fields));
 }
 
 static int load_file(struct policy *p, const char *path, struct loadctx *cx,

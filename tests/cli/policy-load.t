@@ -219,13 +219,17 @@ scrub: {rules: [{id: a, category: MRN, pattern: x, Quintero 004418273: 1}]}
 Y
 nophi "an unknown key in a rule" "1:52: unknown key in a rule (id, category, pattern, validate, triggers, requires, min_digits, min_digit_run, min_run, anchor, gate, caseless, description, citation)"
 pol <<'Y'
+required_disclosure: [{id: a, Quintero 004418273: 1}]
+Y
+nophi "an unknown key in a required_disclosure rule" "1:31: unknown key in a required_disclosure rule (id, kind, citation, text, description, when, requires, when_medical, enabled, action)"
+pol <<'Y'
 scrub: {rules: [{id: a, category: Quintero 004418273, pattern: x}]}
 Y
 nophi "an unknown category" "1:35: unknown category (NAME, ADDRESS, CITY, ZIP, DATE, AGE, PHONE, FAX, EMAIL, SSN, MRN, HEALTH_PLAN, ACCOUNT, CARD, LICENSE, DEA, NPI, VEHICLE, DEVICE, URL, IP, BIOMETRIC, PHOTO, ID)"
 pol <<'Y'
 scrub: {rules: [{id: a, category: MRN, pattern: x, validate: Quintero 004418273}]}
 Y
-nophi "an unknown validator" "1:62: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state)"
+nophi "an unknown validator" "1:62: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state, phone_any, iban)"
 pol <<'Y'
 scrub: {rules: [{id: a, category: MRN, pattern: x, anchor: Quintero 004418273}]}
 Y
