@@ -37,7 +37,8 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
-	      $(OPT) -g -pthread $(WARN) $(WERROR) $(HARDEN) $(SAN) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+	      $(OPT) -g -pthread $(WARN) $(WERROR) $(HARDEN) $(SAN) -Ilib $(PKG_CFLAGS) \
+	      $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
 PROGS    = phi-scrub guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call
@@ -58,7 +59,7 @@ all: $(BIN)
 # (scripts/install-deps explains itself when it cannot).
 .deps-ok:
 	@command -v $(PKG_CONFIG) >/dev/null 2>&1 && $(PKG_CONFIG) --exists $(PKGS) \
-	  || scripts/install-deps
+	  || scripts/install-deps build
 	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing: $(PKGS)" >&2; exit 1; }
 	@touch $@
 
@@ -111,7 +112,7 @@ lint: lint-man
 	else echo "lint: cppcheck not installed, C lint skipped"; fi
 
 lint-man:
-	@command -v mandoc >/dev/null || scripts/install-deps
+	@command -v mandoc >/dev/null || scripts/install-deps test
 	mandoc -Tlint -Wwarning $(MANPAGES)
 
 demo: all
@@ -129,7 +130,7 @@ FUZZ_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      -DPHIKIT_VERSION='"$(VERSION)"' -DPHIKIT_DATADIR='"$(DATADIR)"' \
 	      -g -O1 -pthread -fno-omit-frame-pointer -Ilib -Itests/fuzz $(PKG_CFLAGS)
 fuzz: .deps-ok
-	@command -v $(FUZZ_CC) >/dev/null || scripts/install-deps
+	@command -v $(FUZZ_CC) >/dev/null || scripts/install-deps fuzz
 	@mkdir -p fuzz-out/lib
 	@for f in $(LIB_SRC); do o=fuzz-out/lib/$$(basename $$f .c).o; \
 	  { [ $$o -nt $$f ] && [ -z "$$(find lib -name '*.h' -newer $$o)" ]; } || \
@@ -158,23 +159,40 @@ fuzz: .deps-ok
 valgrind: all
 	scripts/valgrind-check
 
-install: all
+# install copies what `make` built, and compiles nothing: run make as
+# yourself, then make install as whoever may write PREFIX. The programs
+# have DATADIR compiled in, so they must have been built for this PREFIX.
+# The man pages name the installed paths: /usr/local becomes PREFIX.
+INSTALLED_DATA = $(wildcard policies/*.yaml) $(wildcard data/*.txt data/*.clf data/*.model \
+	data/LICENSE.* data/PROVENANCE.md)
+install:
+	@for b in $(BIN); do [ -x $$b ] || { echo "make install: $$b is not built: run make first" >&2; \
+	  exit 1; }; done
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - .flags || { echo "make install: \
+	the programs were built with other flags or for another PREFIX: run make PREFIX=$(PREFIX) \
+	first" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data \
+	  $(DESTDIR)$(PREFIX)/share/doc/phikit
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
-	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	for m in $(MANPAGES); do s=$${m##*.}; sed 's,/usr/local,$(PREFIX),g' $$m \
+	  >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} \
+	  || exit 1; done
 	install -m 0644 policies/*.yaml $(DESTDIR)$(DATADIR)/policies
 	install -m 0644 data/*.txt data/*.clf data/*.model data/LICENSE.* data/PROVENANCE.md \
 	  $(DESTDIR)$(DATADIR)/data
-	install -d $(DESTDIR)$(PREFIX)/share/doc/phikit
 	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/phikit
 
+# uninstall removes what install put there, file by file, and the
+# directories it made only if they are empty (a site's own policy beside
+# the preset stays).
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
-	rm -rf $(DESTDIR)$(DATADIR)
+	for f in $(INSTALLED_DATA); do rm -f $(DESTDIR)$(DATADIR)/$$f; done
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/phikit/LICENSE $(DESTDIR)$(PREFIX)/share/doc/phikit/NOTICE
-	-rmdir $(DESTDIR)$(PREFIX)/share/doc/phikit 2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(PREFIX)/share/doc/phikit 2>/dev/null
 
 clean:
 	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
