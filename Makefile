@@ -6,6 +6,7 @@ PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 DATADIR  = $(PREFIX)/share/phikit
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
 
 PKGS = libpcre2-8 libsodium libcrypto jansson yaml-0.1 sqlite3 libcurl libutf8proc
 PKG_CONFIG ?= pkg-config
@@ -173,8 +174,10 @@ install:
 	first" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data \
-	  $(DESTDIR)$(PREFIX)/share/doc/phikit
+	  $(DESTDIR)$(PREFIX)/share/doc/phikit $(DESTDIR)$(COMPDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
+	for p in $(PROGS); do install -m 0644 completions/phikit.bash $(DESTDIR)$(COMPDIR)/$$p \
+	  || exit 1; done
 	for m in $(MANPAGES); do s=$${m##*.}; sed 's,/usr/local,$(PREFIX),g' $$m \
 	  >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} \
 	  || exit 1; done
@@ -187,7 +190,7 @@ install:
 # directories it made only if they are empty (a site's own policy beside
 # the preset stays).
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(COMPDIR)/$$p; done
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in $(INSTALLED_DATA); do rm -f $(DESTDIR)$(DATADIR)/$$f; done
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/phikit/LICENSE $(DESTDIR)$(PREFIX)/share/doc/phikit/NOTICE
