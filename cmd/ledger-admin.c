@@ -22,6 +22,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ledger-admin keygen --name name [-o keyfile]\n"
+	    "       ledger-admin pubkey [--key keyfile]\n"
 	    "       ledger-admin checkpoint [--db path] [--key keyfile] [--checkpoint-out file]\n"
 	    "       ledger-admin anonymize --run id --reason text --key keyfile [--db path]\n"
 	    "                    [-p policy] [--actor name] [--checkpoint-out file]\n"
@@ -95,6 +96,24 @@ open_db(struct ledger *l, const struct opts *o, int flags)
 		phk_warn("%s", e.msg);
 		return e.status;
 	}
+	return 0;
+}
+
+static int load_key(struct note_signer *sk, const struct opts *o, int required);
+
+/* The verifier key of a secret key, for an auditor who lost the line keygen printed. */
+static int
+pubkey(struct opts *o)
+{
+	struct note_signer sk;
+	char vkey[NOTE_VKEY_MAX];
+	int rc;
+
+	if ((rc = load_key(&sk, o, 1)) != 0)
+		return -rc;
+	note_signer_vkey(&sk, vkey);
+	note_signer_release(&sk);
+	printf("%s\n", vkey);
 	return 0;
 }
 
@@ -442,6 +461,8 @@ main(int argc, char **argv)
 		o.db = "phikit.db";
 	if (!strcmp(cmd, "keygen"))
 		status = keygen(&o);
+	else if (!strcmp(cmd, "pubkey"))
+		status = pubkey(&o);
 	else if (!strcmp(cmd, "checkpoint"))
 		status = checkpoint(&o);
 	else if (!strcmp(cmd, "anonymize"))
@@ -453,7 +474,8 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "stats"))
 		status = stats(&o);
 	else {
-		phk_warn("unknown command %s (keygen, checkpoint, anonymize, prune, policy, stats)",
+		phk_warn("unknown command %s (keygen, pubkey, checkpoint, anonymize, prune, policy, "
+		    "stats)",
 		    phk_arg(cmd));
 		return PHK_EXIT_USAGE;
 	}

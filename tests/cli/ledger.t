@@ -275,7 +275,20 @@ is_err "ledger-admin: key name 'a+b' must be 1 to 128 printable ASCII characters
 run "$LV" --db "$db" --key "$out"
 run "$LADM" frobnicate
 is "$rc" 2 "an unknown command: exit 2"
-is_err "ledger-admin: unknown command 'frobnicate' (keygen, checkpoint, anonymize, prune, policy, stats)" "an unknown command: named"
+is_err "ledger-admin: unknown command 'frobnicate' (keygen, pubkey, checkpoint, anonymize, prune, policy, stats)" "an unknown command: named"
+
+# ---- ledger-admin pubkey ----
+"$LADM" keygen --name pk -o "$tmp/pk.key" >"$tmp/pk.pub" 2>/dev/null
+run "$LADM" pubkey --key "$tmp/pk.key"
+is "$rc:$out" "0:$(cat "$tmp/pk.pub")" "pubkey: the verifier key keygen printed, from the secret key"
+run env PHIKIT_LEDGER_KEY="$tmp/pk.key" "$LADM" pubkey
+is "$rc:$out" "0:$(cat "$tmp/pk.pub")" "pubkey: the key from PHIKIT_LEDGER_KEY"
+run env -u PHIKIT_LEDGER_KEY "$LADM" pubkey
+is "$rc:$out" "2:" "pubkey without a key: exit 2"
+is_err "ledger-admin: a signing key is needed (--key or PHIKIT_LEDGER_KEY)" "pubkey without a key: said so"
+chmod 644 "$tmp/pk.key"
+run "$LADM" pubkey --key "$tmp/pk.key"
+is "$rc:$out" "2:" "pubkey of a key others can read: refused, nothing printed"
 
 # ---- ledger-admin checkpoint ----
 
