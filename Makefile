@@ -7,6 +7,9 @@ BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 DATADIR  = $(PREFIX)/share/phikit
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
+INCDIR   = $(PREFIX)/include
+LIBDIR   = $(PREFIX)/lib
+PYDIR    = $(PREFIX)/lib/python3/dist-packages
 
 PKGS = libpcre2-8 libsodium libcrypto jansson yaml-0.1 sqlite3 libcurl libutf8proc
 PKG_CONFIG ?= pkg-config
@@ -17,7 +20,7 @@ WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wformat-truncation \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wvla \
 	   -Wundef -Wcast-qual -Wimplicit-fallthrough -Wno-unused-parameter
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
-	   -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
+	   -fPIC -fno-strict-overflow -fno-delete-null-pointer-checks
 HARDEN_LD = -pie -Wl,-z,relro,-z,now,-z,noexecstack
 ifneq ($(filter x86_64 amd64,$(shell uname -m)),)
 HARDEN  += -fcf-protection
@@ -54,7 +57,8 @@ FUZZ_BIN = $(addprefix tests/fuzz/,$(addsuffix .t,$(FUZZ)))
 MANPAGES = $(wildcard man/*.[0-9])
 BIN      = $(addprefix bin/,$(PROGS))
 
-all: $(BIN)
+SONAME   = libphikit.so.1
+all: $(BIN) lib/$(SONAME) lib/libphikit.so
 
 # A fresh Debian/Ubuntu machine has none of the -dev packages: install them
 # (scripts/install-deps explains itself when it cannot).
@@ -70,12 +74,21 @@ all: $(BIN)
 	  echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
 FORCE:
 
-lib/%.o: lib/%.c lib/*.h .flags | .deps-ok
+lib/%.o: lib/%.c lib/*.h include/phikit.h .flags | .deps-ok
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 lib/libphikit.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
+
+# The library for embedding (include/phikit.h): the same objects, shared,
+# exporting phikit_* alone. The programs link them statically, so a copy
+# of one runs on its own.
+lib/$(SONAME): $(LIB_OBJ) lib/phikit.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/phikit.map \
+	  -Wl,-z,relro,-z,now,-z,noexecstack $(SAN) $(LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS) -pthread
+lib/libphikit.so: lib/$(SONAME)
+	ln -sf $(SONAME) $@
 
 bin/%: cmd/%.c lib/libphikit.a .flags | .deps-ok
 	@mkdir -p bin
@@ -167,15 +180,23 @@ valgrind: all
 INSTALLED_DATA = $(wildcard policies/*.yaml) $(wildcard data/*.txt data/*.clf data/*.model \
 	data/LICENSE.* data/PROVENANCE.md)
 install:
-	@for b in $(BIN); do [ -x $$b ] || { echo "make install: $$b is not built: run make first" >&2; \
-	  exit 1; }; done
+	@for b in $(BIN) lib/$(SONAME); do [ -x $$b ] || { echo "make install: $$b is not built: run \
+	make first" >&2; exit 1; }; done
 	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - .flags || { echo "make install: \
 	the programs were built with other flags or for another PREFIX: run make PREFIX=$(PREFIX) \
 	first" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data \
-	  $(DESTDIR)$(PREFIX)/share/doc/phikit $(DESTDIR)$(COMPDIR)
+	  $(DESTDIR)$(PREFIX)/share/doc/phikit $(DESTDIR)$(COMPDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PYDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)
+	install -m 0644 include/phikit.h $(DESTDIR)$(INCDIR)
+	install -m 0755 lib/$(SONAME) $(DESTDIR)$(LIBDIR)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libphikit.so
+	sed 's,@PREFIX@,$(PREFIX),; s,@VERSION@,$(VERSION),' lib/phikit.pc.in \
+	  >$(DESTDIR)$(LIBDIR)/pkgconfig/phikit.pc
+	sed 's,^_LIBDIR = None,_LIBDIR = "$(LIBDIR)",' python/phikit.py >$(DESTDIR)$(PYDIR)/phikit.py
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/phikit.pc $(DESTDIR)$(PYDIR)/phikit.py
 	for p in $(PROGS); do install -m 0644 completions/phikit.bash $(DESTDIR)$(COMPDIR)/$$p \
 	  || exit 1; done
 	for m in $(MANPAGES); do s=$${m##*.}; sed 's,/usr/local,$(PREFIX),g' $$m \
@@ -185,6 +206,7 @@ install:
 	install -m 0644 data/*.txt data/*.clf data/*.model data/LICENSE.* data/PROVENANCE.md \
 	  $(DESTDIR)$(DATADIR)/data
 	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/phikit
+	@[ -n "$(DESTDIR)" ] || ldconfig 2>/dev/null || true
 
 # uninstall removes what install put there, file by file, and the
 # directories it made only if they are empty (a site's own policy beside
@@ -194,11 +216,13 @@ uninstall:
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in $(INSTALLED_DATA); do rm -f $(DESTDIR)$(DATADIR)/$$f; done
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/phikit/LICENSE $(DESTDIR)$(PREFIX)/share/doc/phikit/NOTICE
+	rm -f $(DESTDIR)$(INCDIR)/phikit.h $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libphikit.so \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/phikit.pc $(DESTDIR)$(PYDIR)/phikit.py
 	-rmdir $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(PREFIX)/share/doc/phikit 2>/dev/null
 
 clean:
-	rm -rf bin lib/*.o lib/*.a tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
+	rm -rf bin lib/*.o lib/*.a lib/libphikit.so* tests/unit/*.t tests/fuzz/*.t fuzz-out .flags .deps-ok \
 	  tools/clf-train tools/guard-features tools/ner-features
 
 .PHONY: all check lint lint-man demo fuzz valgrind install uninstall clean FORCE

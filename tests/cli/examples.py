@@ -225,6 +225,29 @@ def runpty(argv, cwd, env, timeout):
     return status, out.decode("utf-8", "replace"), late
 
 
+def unquoted_sub(rx, fn, cmd):
+    """rx.sub(fn) on the parts of a shell command outside quotes."""
+    out, run, q, i = [], [], None, 0
+    while i < len(cmd):
+        c = cmd[i]
+        if q is None and c in "'\"":
+            out.append(rx.sub(fn, "".join(run)))
+            run, q = [], c
+            out.append(c)
+        elif q is not None:
+            out.append(c)
+            if c == "\\" and q == '"' and i + 1 < len(cmd):
+                out.append(cmd[i + 1])
+                i += 1
+            elif c == q:
+                q = None
+        else:
+            run.append(c)
+        i += 1
+    out.append(rx.sub(fn, "".join(run)))
+    return "".join(out)
+
+
 def tap_name(s):
     return s.replace("#", "\\#")
 
@@ -257,7 +280,8 @@ def run(pages):
                         shutil.copytree(src, d, dirs_exist_ok=True)
                 os.chmod(d, 0o1777)                         # like /tmp: every doc user writes here
                 env = {"PATH": os.environ["EX_PATH"], "HOME": d, "LC_ALL": "C", "TZ": "UTC",
-                       "TERM": "dumb", "PHIKIT_LLM_ENDPOINT": os.environ.get("EX_LLM", "")}
+                       "TERM": "dumb", "PHIKIT_LLM_ENDPOINT": os.environ.get("EX_LLM", ""),
+                       "PYTHONPATH": os.environ.get("EX_PYTHONPATH", "")}
                 status, skip, bound = 0, None, {}
             n += 1
             first = " ".join(ex["cmd"].split("\n")[0].split())
@@ -270,7 +294,7 @@ def run(pages):
             if skip:                                        # it may need what that one made
                 print("ok %d - %s # skip %s" % (n, name, skip))
                 continue
-            cmd = rename.sub(lambda m: PREFIX + m.group(1), ex["cmd"]) if words else ex["cmd"]
+            cmd = unquoted_sub(rename, lambda m: PREFIX + m.group(1), ex["cmd"]) if words else ex["cmd"]
             argv = ["bash", "-o", "pipefail", "-c", "(exit %d); %s" % (status, cmd)]
             if ex["user"] and ex["user"] != "root":
                 u = PREFIX + ex["user"]

@@ -56,7 +56,8 @@
 #    tests/cli/examples/PAGE/ (e.g. tests/cli/examples/hitl.1/), which
 #    win. umask is 022. PATH starts with a copy of the build's programs
 #    beside the preset and its data, where every user can reach them (the
-#    checkout may be in root's home). PHIKIT_LLM_ENDPOINT is
+#    checkout may be in root's home), and PYTHONPATH the Python module
+#    beside them (import phikit). PHIKIT_LLM_ENDPOINT is
 #    scripts/replay-llm on loopback, answering from
 #    tests/cli/examples/responses.jsonl; no other PHIKIT_* variable is
 #    set, so a page makes its own keys (ledger-admin keygen).
@@ -69,6 +70,9 @@ mkdir -p "$tmp/share/bin" "$tmp/share/policies" "$tmp/share/data" "$tmp/pages"
 cp "$bin"/* "$tmp/share/bin/"
 cp policies/*.yaml "$tmp/share/policies/"
 cp data/* "$tmp/share/data/"
+mkdir -p "$tmp/share/python" "$tmp/share/lib"
+cp python/phikit.py "$tmp/share/python/"
+cp lib/libphikit.so.1 "$tmp/share/lib/"
 chmod -R a+rX "$tmp/share"
 
 replay= made_users= made_groups=
@@ -106,6 +110,6 @@ replay=$!
 for _ in $(seq 1 50); do [ -s "$tmp/replay.url" ] && break; sleep 0.1; done
 
 umask 022
-EX_TOP=$top EX_SCRATCH=$tmp/pages EX_PATH=$tmp/share/bin:$PATH EX_AS=$as_ok \
+EX_TOP=$top EX_SCRATCH=$tmp/pages EX_PATH=$tmp/share/bin:$PATH EX_PYTHONPATH=$tmp/share/python EX_AS=$as_ok \
 	EX_LLM=$(head -n 1 "$tmp/replay.url") EX_TIMEOUT=${PHIKIT_EXAMPLES_TIMEOUT:-10} EX_SHOW=${PHIKIT_EXAMPLES_SHOW:-0} \
 	python3 tests/cli/examples.py run "${pages[@]}"
