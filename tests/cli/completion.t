@@ -9,7 +9,7 @@ comp() {	# comp WORD...: what completing the last word offers, space-separated
 		echo "${COMPREPLY[*]}"' _ "$top/completions/phikit.bash" "$@"
 }
 is "$(comp hitl '')" "approve gate list reject release show wait" "hitl: its commands"
-is "$(comp ledger-admin p)" "policy prune" "ledger-admin: its commands"
+is "$(comp ledger-admin p)" "policy prune pubkey" "ledger-admin: its commands"
 is "$(comp phi-scrub --ma)" "--max-line" "phi-scrub: an option from its -h"
 is "$(comp guard-check --dr)" "--drop-denied" "guard-check: an option from its -h"
 is "$(comp hitl approve --notes)" "--notes --notes-file" "hitl approve: both ways to give notes"
