@@ -185,7 +185,8 @@ install:
 	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - .flags || { echo "make install: \
 	the programs were built with other flags or for another PREFIX: run make PREFIX=$(PREFIX) \
 	first" >&2; exit 1; }
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	  $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/data \
 	  $(DESTDIR)$(PREFIX)/share/doc/phikit $(DESTDIR)$(COMPDIR) $(DESTDIR)$(INCDIR) \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PYDIR)
