@@ -979,48 +979,13 @@ annotate(struct scrubber *s, struct buf *a)
 	return buf_adds(a, "\"}");
 }
 
-int
-scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, struct phk_err *e)
+/* Decodes every string in scope and runs the detectors on it; keeps its words. -1 e set. */
+static int
+search_strings(struct scrubber *s, const char *line)
 {
-	struct jscan js;
-	size_t i, k, last, pk_at, pk_end, ann_at = 0;
-	int pk_done = 0, pk_comma = 0, rc;
-	char hex[65];
+	size_t i, k;
+	int rc;
 
-	s->e = e;
-	s->line = line;
-	s->nstrs = s->nf = s->nrt = 0;
-	s->has_run = 0;
-	memset(s->counts, 0, sizeof(s->counts));
-	memset(s->fhit, 0, sizeof(s->fhit));
-	buf_reset(&s->arena);
-	buf_reset(&s->paths);
-	buf_reset(&s->ann);
-	buf_reset(out);
-
-	/* not memset: its path stack is 12 KiB, set as it is used */
-	jscan_init(&js, NULL);
-	js.on_string = on_string;
-	js.on_key = on_key;
-	js.on_number = on_number;
-	js.ctx = s;
-	if (jscan_record(&js, line, n, e) < 0)
-		return -1;
-	if (js.run_start >= 0 &&
-	    !jscan_is_ident(line + js.run_start, (size_t)(js.run_end - js.run_start))) {
-		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
-		return -1;
-	}
-	/* a --field that selects nothing scrubs nothing: the record is not passed on as scrubbed */
-	for (i = 0; i < s->o.nfields; i++)
-		if (!s->fhit[i] && !s->o.fields[i].optional) {
-			phk_err_set(e, PHK_EXIT_INPUT, "--field %.200s selects no string in this record "
-			    "(write %.200s? if that is expected)", s->o.fields[i].text, s->o.fields[i].text);
-			return -1;
-		}
-	bind_content_hex(line, n, &js, s->input_hex);
-
-	/* Decode and search every string in scope. */
 	for (i = 0; i < s->nstrs; i++) {
 		struct sstr *x = &s->strs[i];
 		x->ds = s->arena.len;
@@ -1065,9 +1030,20 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 			r->cap = s->tk.t[k].cap;
 		}
 	}
-	/* A name found anywhere goes everywhere in the record; so does a value. */
+	return 0;
+oom:
+	phk_err_set(s->e, PHK_EXIT_IO, "out of memory (or record too large)");
+	return -1;
+}
+
+/* A name found anywhere goes everywhere in the record; so does a value. 0, or -1 out of memory. */
+static int
+spread(struct scrubber *s)
+{
+	size_t i, k;
+
 	if (collect_names(s) < 0 || collect_values(s) < 0)
-		goto oom;
+		return -1;
 	for (i = 0; i < s->nstrs; i++) {
 		struct sstr *x = &s->strs[i];
 		size_t before = s->nf;
@@ -1076,50 +1052,67 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 			for (k = 0; k < x->nf; k++)
 				if (add_finding(s, s->f[x->f0 + k].s, s->f[x->f0 + k].e,
 				    s->f[x->f0 + k].cat, s->f[x->f0 + k].rule) < 0)
-					goto oom;
+					return -1;
 			x->f0 = before;
 		}
 		if (propagate(s, x) < 0 || pv_propagate(s, x) < 0)
-			goto oom;
+			return -1;
 		x->nf = resolve(s->f + x->f0, s->nf - x->f0);
 		s->nf = x->f0 + x->nf;
 		for (k = x->f0; k < x->f0 + x->nf; k++)
 			s->counts[s->f[k].cat]++;
 	}
-	for (i = 0; i < CAT__N; i++)
-		s->total[i] += (unsigned long long)s->counts[i];
-	s->records++;
+	return 0;
+}
 
-	if (annotate(s, &s->ann) < 0)
-		goto oom;
+/* Where the annotation goes in the line, and what goes before it. */
+struct ann_place {
+	size_t at, end;		/* bytes [at, end) give way to it */
+	int comma;		/* "scrub" follows other members of phikit */
+};
 
-	/*
-	 * Where the annotation goes: a new "phikit" member before the record's
-	 * closing brace; or, in an existing phikit object, in place of its
-	 * "scrub" member's value, else before its closing brace. Spliced into
-	 * the bytes: other programs' members stay exactly as written.
-	 */
-	pk_at = js.top_close;
-	pk_end = js.top_close;
-	if (js.pk_key >= 0) {
-		struct jscan pk;
-		jscan_init(&pk, "scrub");
-		if (line[js.pk_start] != '{' || jscan_record(&pk, line + js.pk_start,
-		    (size_t)(js.pk_end - js.pk_start), e) < 0) {
-			phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
-			return -1;
-		}
-		if (pk.find_start >= 0) {
-			pk_at = (size_t)js.pk_start + (size_t)pk.find_start;
-			pk_end = (size_t)js.pk_start + (size_t)pk.find_end;
-		} else {
-			pk_at = pk_end = (size_t)js.pk_start + pk.top_close;
-			pk_comma = pk.top_members > 0;
-		}
+/*
+ * A new "phikit" member before the record's closing brace; or, in an
+ * existing phikit object, in place of its "scrub" member's value, else
+ * before its closing brace. 0, or -1 with e set.
+ */
+static int
+ann_place(const char *line, const struct jscan *js, struct ann_place *ap, struct phk_err *e)
+{
+	struct jscan pk;
+
+	ap->at = ap->end = js->top_close;
+	ap->comma = 0;
+	if (js->pk_key < 0)
+		return 0;
+	jscan_init(&pk, "scrub");
+	if (line[js->pk_start] != '{' || jscan_record(&pk, line + js->pk_start,
+	    (size_t)(js->pk_end - js->pk_start), e) < 0) {
+		phk_err_set(e, PHK_EXIT_INPUT, "\"phikit\" is not an object");
+		return -1;
 	}
+	if (pk.find_start >= 0) {
+		ap->at = (size_t)js->pk_start + (size_t)pk.find_start;
+		ap->end = (size_t)js->pk_start + (size_t)pk.find_end;
+	} else {
+		ap->at = ap->end = (size_t)js->pk_start + pk.top_close;
+		ap->comma = pk.top_members > 0;
+	}
+	return 0;
+}
 
-	/* Write: untouched bytes copied, changed strings re-encoded. */
-	last = 0;
+/*
+ * The record written: untouched bytes copied, changed strings re-encoded,
+ * the annotation spliced in where ap says; *ann_at is where it starts in
+ * out. 0, or -1 out of memory.
+ */
+static int
+write_record(struct scrubber *s, const char *line, size_t n, const struct jscan *js,
+    const struct ann_place *ap, struct buf *out, size_t *ann_at)
+{
+	size_t i, k, last = 0;
+	int done = 0;
+
 	for (i = 0; i <= s->nstrs; i++) {
 		struct sstr *x = i < s->nstrs ? &s->strs[i] : NULL;
 		const char *text;
@@ -1127,41 +1120,95 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 
 		if (x && x->nf == 0)
 			continue;
-		if (!pk_done && pk_at <= (x ? x->rs - 1 : n)) {
-			if (buf_add(out, line + last, pk_at - last) < 0)
-				goto oom;
-			if (js.pk_key < 0) {
-				if (buf_adds(out, js.top_members ? ",\"phikit\":{\"scrub\":" :
+		if (!done && ap->at <= (x ? x->rs - 1 : n)) {
+			if (buf_add(out, line + last, ap->at - last) < 0)
+				return -1;
+			if (js->pk_key < 0) {
+				if (buf_adds(out, js->top_members ? ",\"phikit\":{\"scrub\":" :
 				    "\"phikit\":{\"scrub\":") < 0)
-					goto oom;
-			} else if (pk_at == pk_end &&
-			    buf_adds(out, pk_comma ? ",\"scrub\":" : "\"scrub\":") < 0)
-				goto oom;
-			ann_at = out->len;
+					return -1;
+			} else if (ap->at == ap->end &&
+			    buf_adds(out, ap->comma ? ",\"scrub\":" : "\"scrub\":") < 0)
+				return -1;
+			*ann_at = out->len;
 			if (buf_add(out, s->ann.p, s->ann.len) < 0 ||
-			    (js.pk_key < 0 && buf_addc(out, '}') < 0))
-				goto oom;
-			last = pk_end;
-			pk_done = 1;
+			    (js->pk_key < 0 && buf_addc(out, '}') < 0))
+				return -1;
+			last = ap->end;
+			done = 1;
 		}
 		if (x == NULL)
 			break;
 		text = s->arena.p + x->ds;
 		if (buf_add(out, line + last, x->rs - 1 - last) < 0)
-			goto oom;
+			return -1;
 		buf_reset(&s->tmp);
 		for (k = x->f0; k < x->f0 + x->nf; k++) {
 			if (buf_add(&s->tmp, text + at, s->f[k].s - at) < 0 ||
 			    replacement(s, &s->f[k], text, &s->tmp) < 0)
-				goto oom;
+				return -1;
 			at = s->f[k].e;
 		}
 		if (buf_add(&s->tmp, text + at, x->dn - at) < 0 ||
 		    jstr_encode(out, s->tmp.p, s->tmp.len) < 0)
-			goto oom;
+			return -1;
 		last = x->re + 1;
 	}
-	if (buf_add(out, line + last, n - last) < 0)
+	return buf_add(out, line + last, n - last);
+}
+
+int
+scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, struct phk_err *e)
+{
+	struct ann_place ap;
+	struct jscan js;
+	size_t i, ann_at = 0;
+	char hex[65];
+
+	s->e = e;
+	s->line = line;
+	s->nstrs = s->nf = s->nrt = 0;
+	s->has_run = 0;
+	memset(s->counts, 0, sizeof(s->counts));
+	memset(s->fhit, 0, sizeof(s->fhit));
+	buf_reset(&s->arena);
+	buf_reset(&s->paths);
+	buf_reset(&s->ann);
+	buf_reset(out);
+
+	/* not memset: its path stack is 12 KiB, set as it is used */
+	jscan_init(&js, NULL);
+	js.on_string = on_string;
+	js.on_key = on_key;
+	js.on_number = on_number;
+	js.ctx = s;
+	if (jscan_record(&js, line, n, e) < 0)
+		return -1;
+	if (js.run_start >= 0 &&
+	    !jscan_is_ident(line + js.run_start, (size_t)(js.run_end - js.run_start))) {
+		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
+		return -1;
+	}
+	/* a --field that selects nothing scrubs nothing: the record is not passed on as scrubbed */
+	for (i = 0; i < s->o.nfields; i++)
+		if (!s->fhit[i] && !s->o.fields[i].optional) {
+			phk_err_set(e, PHK_EXIT_INPUT, "--field %.200s selects no string in this record "
+			    "(write %.200s? if that is expected)", s->o.fields[i].text, s->o.fields[i].text);
+			return -1;
+		}
+	bind_content_hex(line, n, &js, s->input_hex);
+	if (search_strings(s, line) < 0)
+		return -1;
+	if (spread(s) < 0)
+		goto oom;
+	for (i = 0; i < CAT__N; i++)
+		s->total[i] += (unsigned long long)s->counts[i];
+	s->records++;
+	if (annotate(s, &s->ann) < 0)
+		goto oom;
+	if (ann_place(line, &js, &ap, e) < 0)
+		return -1;
+	if (write_record(s, line, n, &js, &ap, out, &ann_at) < 0)
 		goto oom;
 	/* what it leaves, bound into the annotation (lib/bind) */
 	jscan_init(&js, NULL);
