@@ -73,6 +73,17 @@ cp data/* "$tmp/share/data/"
 mkdir -p "$tmp/share/python" "$tmp/share/lib"
 cp python/phikit.py "$tmp/share/python/"
 cp lib/libphikit.so.1 "$tmp/share/lib/"
+if [ -n "${PHIKIT_SANITIZE:-}" ]; then
+	# The module loads the sanitized library into python3, whose runtime
+	# must come first: a python3 on PATH that preloads it (leaks are the
+	# interpreter's own, so not counted there).
+	pre=
+	case $PHIKIT_SANITIZE in *address*) pre="$(gcc -print-file-name=libasan.so)" ;; esac
+	case $PHIKIT_SANITIZE in *undefined*) pre="$pre${pre:+ }$(gcc -print-file-name=libubsan.so)" ;; esac
+	printf '#!/bin/sh\nLD_PRELOAD="%s" ASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' \
+		"$pre" "$(command -v python3)" >"$tmp/share/bin/python3"
+	chmod 755 "$tmp/share/bin/python3"
+fi
 chmod -R a+rX "$tmp/share"
 
 replay= made_users= made_groups=
