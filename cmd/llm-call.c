@@ -8,16 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baa.h"
 #include "diag.h"
 #include "fopts.h"
 #include "http.h"
 #include "llm.h"
+#include "policy.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: llm-call [-hV] [--endpoint url] [--model name] [--temperature t]\n"
+	    "usage: llm-call [-hV] [-p policy] [--endpoint url] [--model name] [--temperature t]\n"
 	    "                [--max-tokens n] [-j jobs] [--api-key-file file] [--cacert file]\n"
 	    "                [--insecure-http] [--timeout s] [--retries n]\n"
 	    "                [--on-error=stop|skip] [--max-line bytes] [--stats] [file ...]\n");
@@ -46,6 +48,7 @@ main(int argc, char **argv)
 	enum { O_ENDPOINT = 256, O_MODEL, O_TEMP, O_MAXTOK, O_KEY, O_CACERT, O_INSECURE,
 		O_TIMEOUT, O_RETRIES, O_STATS };
 	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
 		{ "endpoint", required_argument, NULL, O_ENDPOINT },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "temperature", required_argument, NULL, O_TEMP },
@@ -63,7 +66,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *endpoint = getenv("PHIKIT_LLM_ENDPOINT"), *keyfile = getenv("PHIKIT_LLM_API_KEY_FILE");
-	const char *model = getenv("PHIKIT_LLM_MODEL");
+	const char *model = getenv("PHIKIT_LLM_MODEL"), *policy = NULL;
+	struct policy pol;
 	struct http_secret key = { NULL, 0 };
 	struct jsonl_writer w;
 	struct llm_stats st;
@@ -73,7 +77,7 @@ main(int argc, char **argv)
 	char *auth = NULL, *url = NULL, *end;
 	long v;
 	struct fopts fo;
-	int c, i, k, status = 0, stats = 0;
+	int c, i, k, status = 0, stats = 0, loaded = 0;
 
 	phk_setprog(argv[0]);
 	if (phk_std_fds() < 0) {
@@ -86,13 +90,16 @@ main(int argc, char **argv)
 	ho.timeout_ms = 120000;	/* a model may think a while */
 	o.temperature = -1;
 	fopts_init(&fo, 4);
-	while ((c = getopt_long(argc, argv, "hVj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVj:p:", longopts, NULL)) != -1) {
 		if ((k = fopts_take(&fo, c, optarg)) != 0) {
 			if (k < 0)
 				return PHK_EXIT_USAGE;
 			continue;
 		}
 		switch (c) {
+		case 'p':
+			policy = optarg;
+			break;
 		case O_ENDPOINT:
 			endpoint = optarg;
 			break;
@@ -163,6 +170,13 @@ main(int argc, char **argv)
 		free(url);
 		return e.status;
 	}
+	/* which models may see a prompt: decided before any byte is sent */
+	if (policy_load(&pol, policy ? policy : policy_default_path(), &e) < 0 ||
+	    (loaded = 1, baa_check(&pol.llm, url, &e) < 0)) {
+		phk_warn("%s%s", loaded ? "--endpoint " : "", e.msg);
+		status = e.status;
+		goto out;
+	}
 	if (keyfile && *keyfile) {
 		if (http_secret_load(&key, keyfile, &e) < 0 ||
 		    (auth = http_auth_header("Bearer", &key)) == NULL) {
@@ -212,6 +226,8 @@ main(int argc, char **argv)
 		    st.records == 1 ? "" : "s", st.records - st.failed, st.failed, st.retries,
 		    st.retries == 1 ? "y" : "ies");
 out:
+	if (loaded)
+		policy_release(&pol);
 	if (auth)
 		http_header_free(auth);
 	if (key.p)

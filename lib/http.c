@@ -37,8 +37,8 @@ http_global_init(struct phk_err *e)
 	return 0;
 }
 
-static int
-loopback(const char *host)
+int
+http_loopback(const char *host)
 {
 	struct in_addr a4;
 
@@ -67,7 +67,7 @@ http_url_check(const char *url, int insecure_http, struct phk_err *e)
 		ok = 1;
 	else if (!strcmp(scheme, "http")) {
 		/* health data in clear text only where it never leaves the host */
-		ok = insecure_http || loopback(host);
+		ok = insecure_http || http_loopback(host);
 		if (!ok)
 			phk_err_set(e, PHK_EXIT_USAGE, "%s: http:// only to a loopback address; "
 			    "use https:// (or --insecure-http on a network you trust)", phk_url(url));

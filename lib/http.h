@@ -35,6 +35,9 @@ int http_global_init(struct phk_err *e);
  */
 int http_url_check(const char *url, int insecure_http, struct phk_err *e);
 
+/* 1 if host (as a URL names it) is this machine: localhost, 127.0.0.0/8, ::1. */
+int http_loopback(const char *host);
+
 /* A bearer token or API key, in sodium guarded memory. */
 struct http_secret {
 	char *p;		/* NUL-terminated; NULL when none is loaded */

@@ -152,7 +152,7 @@ struct loadctx {
 	size_t *tab;		/* check_nodes' hash table, reused */
 	size_t tabcap;
 	/* the policy's arrays: their room, and the index of their names */
-	size_t cap_rules, cap_guard, cap_disc, cap_perms, cap_roles, cap_aliases;
+	size_t cap_rules, cap_guard, cap_disc, cap_perms, cap_roles, cap_aliases, cap_endpoints;
 	struct idx ix_rules, ix_guard, ix_disc, ix_perms, ix_terms, ix_roles, ix_aliases;
 };
 
@@ -1604,6 +1604,113 @@ load_ledger(struct ld *l, struct policy *p, yaml_node_t *n)
 	return load_fields(l, p, p, n, "ledger", ledger_fields, NFIELDS(ledger_fields));
 }
 
+/* "file:line" of node n, kept for a message given after loading */
+static char *
+where(struct ld *l, const yaml_node_t *n)
+{
+	size_t len = strlen(l->file) + 24;
+	char *s = malloc(len);
+
+	if (s != NULL)
+		snprintf(s, len, "%s:%zu", l->file, n->start_mark.line + 1);
+	return s;
+}
+
+static int
+read_require_baa(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	struct llm_conf *c = at;
+
+	if (get_bool(l, v, key, &c->require_baa) < 0)
+		return -1;
+	free(c->require_at);
+	if ((c->require_at = where(l, v)) == NULL)
+		return errat(l, v, "%s: out of memory", key);
+	return 0;
+}
+
+/* a base URL: http(s)://host[:port][/path], no user, query, fragment or space */
+static int
+read_endpoint_url(struct ld *l, yaml_node_t *v, const char *key, void *at)
+{
+	const char *s = scalar(l, v, key), *h;
+
+	if (s == NULL)
+		return -1;
+	h = !strncmp(s, "https://", 8) ? s + 8 : !strncmp(s, "http://", 7) ? s + 7 : NULL;
+	if (h == NULL || *h == '\0' || *h == '/' || strpbrk(s, " \t@?#") != NULL)
+		return errat(l, v, "%s", "url must be http(s)://host[:port][/path], "
+		    "with no user, query or fragment");
+	return get_str(l, v, key, at);
+}
+
+static void
+endpoint_free(struct llm_endpoint *ep)
+{
+	free(ep->url);
+	free(ep->note);
+	free(ep->at);
+}
+
+#undef F_STRUCT
+#define F_STRUCT struct llm_endpoint
+static const struct field endpoint_fields[] = {
+	F_READ("url", url, char *, read_endpoint_url),
+	F_BOOL("baa", baa),
+	F_STR("note", note),
+};
+#undef F_STRUCT
+#define F_STRUCT struct policy
+
+/* One entry of llm.endpoints; an extending file's entries add to its base's. */
+static int
+load_endpoint(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	struct llm_endpoint ep = { NULL, 0, NULL, NULL };
+
+	if (load_fields(l, p, &ep, n, "llm.endpoints", endpoint_fields,
+	    NFIELDS(endpoint_fields)) < 0)
+		goto fail;
+	if (ep.url == NULL) {
+		errat(l, n, "%s", "each of llm.endpoints needs a url");
+		goto fail;
+	}
+	if ((ep.at = where(l, n)) == NULL ||
+	    ARRAY_GROW(p->llm.endpoints, p->llm.nendpoints, &l->cx->cap_endpoints) < 0) {
+		errat(l, n, "%s", "llm.endpoints: out of memory");
+		goto fail;
+	}
+	p->llm.endpoints[p->llm.nendpoints++] = ep;
+	return 0;
+fail:
+	endpoint_free(&ep);
+	return -1;
+}
+
+static int
+load_endpoints(struct ld *l, struct policy *p, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return errat(l, v, "%s", "endpoints must be a list");
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+		if (load_endpoint(l, p, yaml_document_get_node(&l->doc, *it)) < 0)
+			return -1;
+	return 0;
+}
+
+static const struct field llm_fields[] = {
+	F_READ("require_baa", llm, struct llm_conf, read_require_baa),
+	F_CALL("endpoints", load_endpoints),
+};
+
+static int
+load_llm(struct ld *l, struct policy *p, yaml_node_t *n)
+{
+	return load_fields(l, p, p, n, "llm", llm_fields, NFIELDS(llm_fields));
+}
+
 /* A user, group, role or reviewer name: DESIGN.md's identifier. */
 static int
 ident_ok(const char *s)
@@ -2102,10 +2209,13 @@ load_doc(struct ld *l, struct policy *p, struct loadctx *cx)
 		} else if (!strcmp(key, "hitl")) {
 			if (load_hitl(l, p, v) < 0)
 				return -1;
+		} else if (!strcmp(key, "llm")) {
+			if (load_llm(l, p, v) < 0)
+				return -1;
 		} else
 			return errat(l, k, "%s", "unknown key (name, version, description, extends, scrub, "
 			    "terms, prohibited_output, required_disclosure, permissions, limits, ledger, "
-			    "access, hitl)");
+			    "access, hitl, llm)");
 	}
 	return 0;
 }
@@ -2323,6 +2433,10 @@ policy_release(struct policy *p)
 	for (i = 0; i < p->nperms; i++)
 		perm_free(&p->perms[i]);
 	free(p->perms);
+	for (i = 0; i < p->llm.nendpoints; i++)
+		endpoint_free(&p->llm.endpoints[i]);
+	free(p->llm.endpoints);
+	free(p->llm.require_at);
 	free(p->limits.marker);
 	free(p->limits.cost_field);
 	free(p->limits.citation);

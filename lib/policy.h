@@ -156,6 +156,21 @@ struct hitl_conf {
 	char *webhook;			/* URL or NULL */
 };
 
+/* llm: which model endpoints may receive a prompt (llm-call, lib/baa) */
+struct llm_endpoint {
+	char *url;		/* a base URL: the endpoint's own, or a prefix of its path */
+	int baa;		/* the provider signed a business associate agreement */
+	char *note;
+	char *at;		/* "file:line" of the entry, for messages */
+};
+
+struct llm_conf {
+	int require_baa;	/* only loopback or an endpoint listed with baa: true */
+	char *require_at;	/* "file:line" of require_baa, for messages */
+	struct llm_endpoint *endpoints;
+	size_t nendpoints;
+};
+
 struct policy {
 	char *name;
 	char sha256[65];	/* over every file loaded, base first */
@@ -187,6 +202,7 @@ struct policy {
 	/* the review queue: who may do what, and when items escalate */
 	struct access_conf access;
 	struct hitl_conf hitl;
+	struct llm_conf llm;
 };
 
 /*

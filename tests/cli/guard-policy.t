@@ -19,7 +19,7 @@ pol <<'Y'
 name: t
 prohibited_outputs: []
 Y
-perr "an unknown top-level key" "2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
+perr "an unknown top-level key" "2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl, llm)"
 pol <<'Y'
 prohibited_output:
   - id: a

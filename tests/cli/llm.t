@@ -104,4 +104,51 @@ run "$LC" --endpoint "$url" --api-key-file "$tmp/key" <<<'{"text":"x"}'
 is "$rc:$err" "2:llm-call: key file '$tmp/key' is readable by others (mode 0644); chmod 600 it" \
 	"a key file others can read: refused"
 
+# llm.require_baa (the preset's): only this host or an endpoint listed with
+# baa: true gets a prompt. A model API on this machine's own network address
+# stands for a provider elsewhere: not loopback by name, so not self-hosted.
+run "$LC" --endpoint https://api.openai.com/v1 <<<'{"text":"x"}'
+is "$rc:$err" "2:llm-call: --endpoint 'https://api.openai.com/v1/chat/completions' is not covered by a business associate agreement: $top/bin/../policies/hipaa.yaml:35 requires one (llm.require_baa); list it under llm.endpoints with baa: true in a site policy, or run the model on this host" \
+	"the preset: a public endpoint with no BAA refused, naming the policy's file:line"
+ip=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("192.0.2.1", 9)); print(s.getsockname()[0])' 2>/dev/null)
+case $ip in
+'' | 127.*)
+	for _ in 1 2 3 4 5 6; do n=$((n + 1)); echo "ok $n # skip no network address but loopback"; done
+	;;
+*)
+	MOCK_BIND=0.0.0.0 serve 200
+	url=http://$ip:$port/v1
+	printf 'extends: hipaa\nllm:\n  endpoints:\n    - url: %s\n      baa: false\n      note: a provider with no agreement\n' \
+		"$url" >"$tmp/site.yaml"
+	run "$LC" -p "$tmp/site.yaml" --insecure-http --endpoint "$url" <<<'{"text":"x"}'
+	is "$rc:$out" "2:" "listed with baa: false: exit 2, nothing out"
+	is "$(reqs)" 0 "the server saw no request: refused before a byte was sent"
+	is_err "llm-call: --endpoint 'http://$ip:$port/v1/chat/completions' is not covered by a business associate agreement: $top/bin/../policies/hipaa.yaml:35 requires one (llm.require_baa), and $tmp/site.yaml:4 lists it with baa: false; list it under llm.endpoints with baa: true in a site policy, or run the model on this host" \
+		"the message names both lines"
+	sed -i 's/baa: false/baa: true/' "$tmp/site.yaml"
+	run "$LC" -p "$tmp/site.yaml" --insecure-http --endpoint "http://$ip:$port/v10" <<<'{"text":"x"}'
+	is "$rc:$(reqs)" "2:0" "/v10 is not under a listed /v1: refused, no request"
+	run "$LC" -p "$tmp/site.yaml" --insecure-http --endpoint "$url" <<<'{"text":"x"}'
+	is "$rc:$(reqs):$(jq -r '.choices[0].message.content' "$tmp/out")" "0:1:echo: x" \
+		"listed with baa: true: the request is sent and answered"
+	printf 'extends: hipaa\nllm:\n  require_baa: false\n' >"$tmp/open.yaml"
+	run "$LC" -p "$tmp/open.yaml" --insecure-http --endpoint "$url" <<<'{"text":"x"}'
+	is "$rc:$(reqs)" "0:2" "require_baa: false in a site policy: sent (its choice, in its hash)"
+	;;
+esac
+: >"$tmp/bad.txt"
+for bad in 'url: ftp://x/v1' 'url: https://user@h/v1' 'url: https://h/v1?k=1' 'baa: true' \
+	"url: https://h/v1
+      colour: red"; do
+	printf 'extends: hipaa\nllm:\n  endpoints:\n    - %s\n' "$bad" >"$tmp/bad.yaml"
+	run "$LC" -p "$tmp/bad.yaml" --endpoint http://127.0.0.1:9/v1 <<<'{"text":"x"}'
+	printf '%s\n' "$rc:$err" >>"$tmp/bad.txt"
+done
+is "$(cat "$tmp/bad.txt")" "2:llm-call: $tmp/bad.yaml:4:12: url must be http(s)://host[:port][/path], with no user, query or fragment
+2:llm-call: $tmp/bad.yaml:4:12: url must be http(s)://host[:port][/path], with no user, query or fragment
+2:llm-call: $tmp/bad.yaml:4:12: url must be http(s)://host[:port][/path], with no user, query or fragment
+2:llm-call: $tmp/bad.yaml:4:7: each of llm.endpoints needs a url
+2:llm-call: $tmp/bad.yaml:5:7: unknown key in llm.endpoints (url, baa, note)" \
+	"bad endpoint entries: file:line:column, exit 2"
+
 done_testing

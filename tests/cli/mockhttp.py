@@ -13,7 +13,7 @@ chat completion that echoes the last message ("echo: ..."), after
 sleeping N seconds when that message starts with "sleep=N ". Requests are
 served in threads, so slow ones do not hold up the rest. With CERT and
 KEY it speaks TLS. It prints its port on the first line of stdout."""
-import http.server, json, socket, ssl, sys, threading, time
+import http.server, json, os, socket, ssl, sys, threading, time
 
 log_path, script = sys.argv[1], sys.argv[2].split(",")
 lock = threading.Lock()
@@ -68,7 +68,7 @@ class H(http.server.BaseHTTPRequestHandler):
 # a backlog for many clients at once (the default, 5, drops SYNs: 1 s stalls)
 http.server.ThreadingHTTPServer.request_queue_size = 256
 http.server.ThreadingHTTPServer.daemon_threads = True
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+server = http.server.ThreadingHTTPServer((os.environ.get("MOCK_BIND", "127.0.0.1"), 0), H)
 if len(sys.argv) > 4:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[3], sys.argv[4])

@@ -207,11 +207,11 @@ nophi() {
 }
 printf 'root:$y$j9T$Quintero0044182hash:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n' >"$tmp/shadow"
 printf 'extends: %s\n' "$tmp/shadow" >"$tmp/p.yaml"
-nophi "extends: a shadow file" "1:10: in extended policy: $tmp/shadow:1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
+nophi "extends: a shadow file" "1:10: in extended policy: $tmp/shadow:1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl, llm)"
 pol <<'Y'
 Patient Marisol Quintero: MRN 004418273
 Y
-nophi "a clinical note as a policy" "1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)"
+nophi "a clinical note as a policy" "1:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl, llm)"
 printf 'name: Quintero 004418273 \377\n' >"$tmp/p.yaml"
 nophi "invalid UTF-8 after PHI" "1:26: invalid leading UTF-8 octet"
 pol <<'Y'

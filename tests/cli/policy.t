@@ -24,7 +24,7 @@ name: x
 scrubb: {}
 EOF2
 with unknown-top.yaml </dev/null
-is_err "phi-scrub: $tmp/unknown-top.yaml:2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl)" \
+is_err "phi-scrub: $tmp/unknown-top.yaml:2:1: unknown key (name, version, description, extends, scrub, terms, prohibited_output, required_disclosure, permissions, limits, ledger, access, hitl, llm)" \
 	"an unknown top-level key: file:line:column and the known keys"
 
 pol bad-pattern.yaml <<EOF2
