@@ -111,7 +111,8 @@ build_request(struct run *r, struct slot *x, const char *line, size_t n, struct 
 		json_object_set_new(req, "temperature", json_real(r->o->temperature));
 	if (req && r->o->max_tokens > 0)
 		json_object_set_new(req, "max_tokens", json_integer(r->o->max_tokens));
-	s = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	/* 15 digits: --temperature 0.2 goes out as 0.2, not 0.20000000000000001 */
+	s = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(req);
 	buf_reset(&x->req);
 	if (s == NULL || buf_adds(&x->req, s) < 0)
