@@ -48,7 +48,7 @@ static const char *const cat_names[CAT__N] = {
 
 static const char *const val_names[V__N] = {
 	"none", "luhn", "card", "npi", "dea", "ssn", "date", "ipv4", "ipv6",
-	"vin", "age", "zip", "phone", "after_state", "phone_any", "iban",
+	"vin", "age", "zip", "phone", "after_state", "phone_any", "iban", "month_day",
 };
 
 /* Error texts used twice; no message quotes the policy's own bytes. */

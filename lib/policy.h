@@ -25,7 +25,7 @@ int cat_parse(const char *s);		/* -1 if unknown */
 
 enum phk_validator {
 	V_NONE, V_LUHN, V_CARD, V_NPI, V_DEA, V_SSN, V_DATE, V_IPV4, V_IPV6,
-	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE, V_PHONE_ANY, V_IBAN,
+	V_VIN, V_AGE, V_ZIP, V_PHONE, V_AFTER_STATE, V_PHONE_ANY, V_IBAN, V_MONTH_DAY,
 	V__N
 };
 

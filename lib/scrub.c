@@ -280,13 +280,13 @@ scrub_find(struct scrubber *s, const char *src, size_t srcn)
 				if (rc <= 0)
 					continue;
 				pos = end;
-				if (validate(r->validate, text, vs, ve, s->pol->age_over) &&
+				if (validate(r->validate, text, n, vs, ve, s->pol->age_over) &&
 				    add_finding(s, vs, ve, r->cat, r->id) < 0)
 					goto oom;
 			}
 		} else
 			while ((rc = regex_next(&s->rx, &r->re, text, n, &pos, &vs, &ve, s->e)) > 0) {
-				if (!validate(r->validate, text, vs, ve, s->pol->age_over))
+				if (!validate(r->validate, text, n, vs, ve, s->pol->age_over))
 					continue;
 				if (add_finding(s, vs, ve, r->cat, r->id) < 0)
 					goto oom;

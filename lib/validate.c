@@ -501,8 +501,84 @@ state_before(const char *text, size_t end)
 	return 0;
 }
 
+/*
+ * Words near a bare month/day ("8/25") that say it is a setting, a
+ * fraction, a score or a count instead: ventilator settings ("PSV 10/5",
+ * "on 5/5"), strengths ("1/4 strength"), pain scores ("4/10 CP"), culture
+ * bottles ("2/4 blood cultures").
+ */
+static const char *const md_before[] = {
+	"psv", "ps", "cpap", "peep", "vent", "imv", "simv", "ac", "flowby", "support", "mask",
+	"bipap", "ventilation", "trial", "trialed", "tried", "remained", "placed", "weaned",
+	"wean", "setting", "settings", "pressure", "mode", "angina", "pain", "cp", "strength",
+	"crackles", "rales", "rated", "score", "scored", "scale", "grade", "murmur", "sem",
+};
+static const char *const md_after[] = {
+	"psv", "ps", "peep", "cpap", "str", "strength", "ns", "amp", "amps", "dose", "doses",
+	"hr", "hrs", "hour", "hours", "way", "tab", "tabs", "tablet", "bl", "blood", "bottle",
+	"bottles", "up", "pain", "cp", "discomfort", "scale", "sem", "murmur", "of",
+};
+
+static int
+in_words(const char *w, size_t n, const char *const *set, size_t nset)
+{
+	size_t i, k;
+	char low[16];
+
+	if (n == 0 || n >= sizeof(low))
+		return 0;
+	for (k = 0; k < n; k++)
+		low[k] = (char)tolower((unsigned char)w[k]);
+	for (i = 0; i < nset; i++)
+		if (strlen(set[i]) == n && memcmp(set[i], low, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A month/day with no year, text[vs..ve) of text[0..n): a real day of the
+ * year, not a fraction (1/2, 3/4), not one number twice (5/5, 10/10), and
+ * no setting, score or strength word among the four words before it or
+ * the three after.
+ */
+static int
+month_day_ok(const char *text, size_t n, size_t vs, size_t ve)
+{
+	const char *s = text + vs, *sl = memchr(s, '/', ve - vs);
+	size_t i, b, e, w;
+	int m, d;
+
+	if (sl == NULL)
+		return 0;
+	m = atoi(s);
+	d = atoi(sl + 1);
+	if (m < 1 || m > 12 || d < 1 || d > 31 || m == d || (m < d && d <= 4))
+		return 0;
+	for (e = vs, w = 0; w < 4 && e > 0; w++) {
+		while (e > 0 && !isalnum((unsigned char)text[e - 1]))
+			e--;
+		for (b = e; b > 0 && isalnum((unsigned char)text[b - 1]); b--)
+			;
+		if (in_words(text + b, e - b, md_before, sizeof(md_before) / sizeof(md_before[0])))
+			return 0;
+		e = b;
+	}
+	for (b = ve, w = 0; w < 3 && b < n; w++) {
+		while (b < n && !isalnum((unsigned char)text[b]) && text[b] != '%')
+			b++;
+		if (b < n && text[b] == '%')
+			return 0;
+		for (i = b; i < n && isalnum((unsigned char)text[i]); i++)
+			;
+		if (in_words(text + b, i - b, md_after, sizeof(md_after) / sizeof(md_after[0])))
+			return 0;
+		b = i;
+	}
+	return 1;
+}
+
 int
-validate(int v, const char *text, size_t vs, size_t ve, int age_over)
+validate(int v, const char *text, size_t tn, size_t vs, size_t ve, int age_over)
 {
 	const char *s = text + vs;
 	size_t n = ve - vs;
@@ -542,6 +618,8 @@ validate(int v, const char *text, size_t vs, size_t ve, int age_over)
 		return state_before(text, vs);
 	case V_IBAN:
 		return iban_ok(s, n);
+	case V_MONTH_DAY:
+		return month_day_ok(text, tn, vs, ve);
 	case V_PHONE_ANY: {
 		char dg[24];
 		size_t k = digits(s, n, dg, sizeof(dg));

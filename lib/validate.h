@@ -8,10 +8,10 @@
 #include <stddef.h>
 
 /*
- * Nonzero if text[vs..ve) passes validator v (enum phk_validator); some
- * validators look at the words just before the value.
+ * Nonzero if text[vs..ve) passes validator v (enum phk_validator); text
+ * has tn bytes, and some validators look at the words around the value.
  */
-int validate(int v, const char *text, size_t vs, size_t ve, int age_over);
+int validate(int v, const char *text, size_t tn, size_t vs, size_t ve, int age_over);
 /* Nonzero if the word ending at text[end] (spaces, "," or "." skipped) is a U.S. state. */
 int state_before(const char *text, size_t end);
 

@@ -229,7 +229,7 @@ nophi "an unknown category" "1:35: unknown category (NAME, ADDRESS, CITY, ZIP, D
 pol <<'Y'
 scrub: {rules: [{id: a, category: MRN, pattern: x, validate: Quintero 004418273}]}
 Y
-nophi "an unknown validator" "1:62: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state, phone_any, iban)"
+nophi "an unknown validator" "1:62: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state, phone_any, iban, month_day)"
 pol <<'Y'
 scrub: {rules: [{id: a, category: MRN, pattern: x, anchor: Quintero 004418273}]}
 Y

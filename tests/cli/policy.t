@@ -58,7 +58,7 @@ scrub:
       validate: bogus
 EOF2
 with bad-validator.yaml </dev/null
-is_err "phi-scrub: $tmp/bad-validator.yaml:6:17: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state, phone_any, iban)" \
+is_err "phi-scrub: $tmp/bad-validator.yaml:6:17: unknown validator (none, luhn, card, npi, dea, ssn, date, ipv4, ipv6, vin, age, zip, phone, after_state, phone_any, iban, month_day)" \
 	"an unknown validator: the validators, not the value"
 
 pol no-category.yaml <<'EOF2'

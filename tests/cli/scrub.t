@@ -22,6 +22,9 @@ t() {	# t INPUT WANT COUNTS TOTAL
 	is_out "{\"t\":\"$2\",$(ann "$3" "$4")}" "'$1' -> '$2'"
 }
 t 'SSN 869-36-0459' 'SSN [SSN]' '"SSN":1' 1
+t 'CABG 6/16, d/c 7/26' 'CABG [DATE], d/c [DATE]' '"DATE":2' 2
+t 'extubated at 2pm 8/28 on PSV 10/5, 40%' 'extubated at 2pm [DATE] on PSV 10/5, 40%' '"DATE":1' 1
+t 'gave 1/2 amp D50; 2/4 blood cultures' 'gave 1/2 amp D50; 2/4 blood cultures' '' 0
 t 'ssn: 869360459' 'ssn: [SSN]' '"SSN":1' 1
 t 'call (857) 261-9798' 'call [PHONE]' '"PHONE":1' 1
 t 'phone 857.261.9798' 'phone [PHONE]' '"PHONE":1' 1

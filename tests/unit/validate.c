@@ -229,15 +229,35 @@ main(void)
 	state("12345", "12345", 0);
 
 	/* the validators by name, as rules use them */
-	ok(validate(V_AGE, "96", 0, 2, 89), "validate age: 96 is over 89");
-	ok(validate(V_AGE, "90", 0, 2, 89), "validate age: 90 is over 89");
-	ok(!validate(V_AGE, "89", 0, 2, 89), "validate age: 89 is not");
-	ok(!validate(V_AGE, "1000", 0, 4, 89), "validate age: four digits are no age");
-	ok(validate(V_PHONE, "(857) 261-9798", 0, 14, 89), "validate phone: NANP number");
-	ok(validate(V_PHONE, "+1 857 261 9798", 0, 15, 89), "validate phone: with +1");
-	ok(!validate(V_PHONE, "123-456-7890", 0, 12, 89), "validate phone: area code 1xx refused");
-	ok(!validate(V_PHONE, "857-161-9798", 0, 12, 89), "validate phone: exchange 1xx refused");
-	ok(validate(V_AFTER_STATE, "Jackson, MS 30636", 12, 17, 89), "validate after_state");
-	ok(validate(V_NONE, "anything", 0, 8, 89), "validate none: always");
+	ok(validate(V_AGE, "96", 2, 0, 2, 89), "validate age: 96 is over 89");
+	ok(validate(V_AGE, "90", 2, 0, 2, 89), "validate age: 90 is over 89");
+	ok(!validate(V_AGE, "89", 2, 0, 2, 89), "validate age: 89 is not");
+	ok(!validate(V_AGE, "1000", 4, 0, 4, 89), "validate age: four digits are no age");
+	ok(validate(V_PHONE, "(857) 261-9798", 14, 0, 14, 89), "validate phone: NANP number");
+	ok(validate(V_PHONE, "+1 857 261 9798", 15, 0, 15, 89), "validate phone: with +1");
+	ok(!validate(V_PHONE, "123-456-7890", 12, 0, 12, 89), "validate phone: area code 1xx refused");
+	ok(!validate(V_PHONE, "857-161-9798", 12, 0, 12, 89), "validate phone: exchange 1xx refused");
+	ok(validate(V_AFTER_STATE, "Jackson, MS 30636", 17, 12, 17, 89), "validate after_state");
+	ok(validate(V_NONE, "anything", 8, 0, 8, 89), "validate none: always");
+
+	/* a month/day with no year: a day of the year, not a setting, fraction or score */
+#define MD(text, at, len, want, name) \
+	ok(!validate(V_MONTH_DAY, text, strlen(text), at, (at) + (len), 89) == !(want), name)
+	MD("CABG 6/16 post op", 5, 4, 1, "month/day: after a procedure");
+	MD("9/7-ADMITTED TO CCU", 0, 3, 1, "month/day: opening a line");
+	MD("extubated 12/31", 10, 5, 1, "month/day: the last day of the year");
+	MD("on 13/5", 3, 4, 0, "month/day: no month 13");
+	MD("on 2/32", 3, 4, 0, "month/day: no day 32");
+	MD("give 1/2 tab", 5, 3, 0, "month/day: 1/2 is a fraction");
+	MD("3/4 assist", 0, 3, 0, "month/day: 3/4 is a fraction");
+	MD("trialed on 5/5 today", 11, 3, 0, "month/day: one number twice");
+	MD("PSV 10/5 overnight", 4, 4, 0, "month/day: a ventilator setting before");
+	MD("cpap/ps mode decreased to 8/5 c good", 26, 3, 0, "month/day: a setting four words before");
+	MD("10/5 peep", 0, 4, 0, "month/day: a setting after");
+	MD("packed with 1/4 strength", 12, 3, 0, "month/day: a strength");
+	MD("developed 4/10 CP", 10, 4, 0, "month/day: a pain score");
+	MD("on 2/4 blood cultures", 3, 3, 0, "month/day: culture bottles");
+	MD("FIO2 40% 6/3%", 9, 3, 0, "month/day: a percentage after");
+	MD("dialysis 8/18", 9, 4, 1, "month/day: at the end of the text");
 	return done_testing();
 }
