@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "names.h"
@@ -260,6 +261,7 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	/* The cue lexicon always exists: rule triggers live there too. */
 	if ((nm->cues.trig = calloc(1, sizeof(uint64_t))) == NULL || grow(&nm->cues) < 0)
 		goto oom;
+	nm->conf = c;
 	if (!c->enabled)
 		return 0;
 	nm->enabled = 1;
@@ -915,6 +917,100 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 			;
 		rc = fn(ctx, d.t[i].s, d.t[j].e, "names");
 		i = j;
+	}
+	return rc;
+}
+
+/* ---- places ---- */
+
+/* Whether word t of s is one of the list's words, in any case. */
+static int
+is_word(const unsigned char *s, const struct tok *t, const struct strlist *l)
+{
+	size_t i, n = t->e - t->s;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == n && strncasecmp((const char *)s + t->s, l->v[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Words i and i + 1, joined by one space, are one of the list's two-word names. */
+static int
+is_pair(const unsigned char *s, const struct tok *t, const struct strlist *l)
+{
+	size_t i, a = t[0].e - t[0].s, b = t[1].e - t[1].s;
+
+	if (t[1].s != t[0].e + 1 || s[t[0].e] != ' ')
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == a + 1 + b &&
+		    strncasecmp((const char *)s + t[0].s, l->v[i], a + 1 + b) == 0)
+			return 1;
+	return 0;
+}
+
+/* A word that may open a facility's name before its head: "Harbor", "HARFORD". */
+static int
+facility_word(const struct names *nm, const unsigned char *s, const struct tok *t, int sentence_start)
+{
+	unsigned f = t->flags;
+
+	if (!t->cap || t->ndig || t->one || is_word(s, t, &nm->conf->place_cues) ||
+	    (f & (NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED | NF_VERB | NF_NOT)))
+		return 0;
+	if (f & NF_FAC)
+		return 1;	/* "General Hospital", "County Memorial" */
+	if (f & NF_MED)
+		return 0;
+	/* an English word: only as a proper noun, mid-sentence in mixed case */
+	return !(f & NF_ENG) || (!t->allcaps && !sentence_start);
+}
+
+int
+names_places(const struct names *nm, const char *text, size_t n, struct ntoks *tk,
+    names_fn fn, void *ctx)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	struct tok *t = tk->t;
+	size_t i, j, k, nt = tk->n;
+	int rc = 0;
+
+	if (!nm->enabled || nm->conf == NULL)
+		return 0;
+	for (i = 0; i < nt && rc == 0; i++) {
+		/* a town after "in", "from": looked up here, lowercase too */
+		if (i + 1 < nt && t[i].gap == G_SPACE && is_word(s, &t[i], &nm->conf->place_cues)) {
+			struct tok *w = &t[i + 1];
+			unsigned f = w->flags | (w->ndig ? 0 :
+			    dict_flags(nm, text, w->s, w->e, w->hash));
+			if (!w->ndig && w->e - w->s >= 4 && (f & NF_GEO) &&
+			    !(f & (NF_ENG | NF_MED | NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_NOT)) &&
+			    (w->cap || !w->allcaps) && (rc = fn(ctx, w->s, w->e, "places")) != 0)
+				break;
+		}
+		if (i + 1 < nt && t[i].cap && t[i + 1].cap && !t[i].ndig && !t[i + 1].ndig &&
+		    is_pair(s, &t[i], &nm->conf->facility_names)) {
+			rc = fn(ctx, t[i].s, t[i + 1].e, "places");
+			i++;
+			continue;
+		}
+		if (!t[i].cap || t[i].ndig || !(t[i].flags & NF_FAC) ||
+		    !is_word(s, &t[i], &nm->conf->facility_heads))
+			continue;
+		/* back over up to three words of the name, joined by spaces */
+		for (j = i, k = 0; j > 0 && k < 3 && (t[j - 1].gap == G_SPACE ||
+		    (t[j - 1].gap == G_DOT && (t[j - 1].flags & NF_FAC))) &&	/* "St. Mary" */
+		    t[j - 1].allcaps == t[i].allcaps &&
+		    facility_word(nm, s, &t[j - 1], j - 1 == 0 || t[j - 2].gap == G_DOT ||
+		    t[j - 2].gap == G_NL); j--, k++)
+			;
+		/* and a head after it: "Memorial Hospital" (two heads name one too) */
+		while (i + 1 < nt && t[i].gap == G_SPACE && t[i + 1].cap && !t[i + 1].ndig &&
+		    t[i + 1].allcaps == t[i].allcaps && is_word(s, &t[i + 1], &nm->conf->facility_heads))
+			i++, k++;
+		if (k > 0)
+			rc = fn(ctx, t[j].s, t[i].e, "places");
 	}
 	return rc;
 }

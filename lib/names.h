@@ -38,6 +38,7 @@ struct lexicon {
 struct names {
 	int enabled;
 	struct lexicon dict, cues;
+	const struct names_conf *conf;	/* the policy's, for the place cues and facility words */
 };
 
 /* What stands after a word (tok.gap). */
@@ -96,6 +97,16 @@ void ntoks_release(struct ntoks *tk);
 typedef int (*names_fn)(void *ctx, size_t start, size_t end, const char *rule);
 /* After names_tokenize on the same text. */
 int names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
+    names_fn fn, void *ctx);
+/*
+ * Places with no shape, after names_tokenize on the same text, each span
+ * to fn (rule "places"): a gazetteer town that is no English or medical
+ * word after a place cue ("lives in Catonsville", "from towson"); up to two
+ * capitalized words before a facility head ("Harbor Hosp", "HARFORD
+ * MEMORIAL", "Union Memorial Hospital"); a facility name of two words
+ * ("Sacred Heart").
+ */
+int names_places(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
     names_fn fn, void *ctx);
 
 #endif

@@ -700,6 +700,9 @@ static const struct field names_fields[] = {
 	F_LIST_ADD("eponym_next", names.eponym_next),
 	F_PATH("places", names.places),
 	F_LIST_ADD("facility_words", names.facility),
+	F_LIST_ADD("place_cues", names.place_cues),
+	F_LIST_ADD("facility_heads", names.facility_heads),
+	F_LIST_ADD("facility_names", names.facility_names),
 	F_PATH("model", names.model),
 	F_ENUM("detect", names.detect, detect_vals, "names.detect is both, rules or model"),
 };
@@ -2424,6 +2427,9 @@ policy_release(struct policy *p)
 	free(p->names.places);
 	free(p->names.model);
 	strlist_free(&p->names.facility);
+	strlist_free(&p->names.place_cues);
+	strlist_free(&p->names.facility_heads);
+	strlist_free(&p->names.facility_names);
 	for (i = 0; i < p->nguard; i++)
 		guard_rule_free(&p->guard[i]);
 	free(p->guard);

@@ -60,6 +60,9 @@ struct names_conf {
 	    verbs_after, particles, not_names, eponym_next;
 	char *places;		/* a gazetteer, one place name a line, or NULL */
 	struct strlist facility;	/* words facilities are named with */
+	struct strlist place_cues;	/* "in", "from": a gazetteer town after one is a place */
+	struct strlist facility_heads;	/* "Hospital", "Memorial": the capitalized words before name one */
+	struct strlist facility_names;	/* "sacred heart": two words that name a facility */
 	char *model;		/* the token classifier (lib/ner), or NULL */
 	int detect;		/* NAMES_DETECT_*: who finds what has no shape */
 };

@@ -171,6 +171,13 @@ on_name(void *ctx, size_t a, size_t b, const char *rule)
 	return add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
+/* A town after a place cue, a facility's name: rules of their own, found with or without the model. */
+static int
+on_place(void *ctx, size_t a, size_t b, const char *rule)
+{
+	return add_finding(ctx, a, b, CAT_CITY, rule);
+}
+
 /* With a model the heuristics' names are its evidence, not findings. */
 static int
 on_heur(void *ctx, size_t a, size_t b, const char *rule)
@@ -300,6 +307,8 @@ limit:			;
 			return -1;
 		}
 	}
+	if (s->detect != NAMES_DETECT_MODEL && names_places(&s->names, text, n, &s->tk, on_place, s) < 0)
+		goto oom;
 	if (s->detect == NAMES_DETECT_RULES) {
 		if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
 			goto oom;

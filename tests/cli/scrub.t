@@ -22,6 +22,13 @@ t() {	# t INPUT WANT COUNTS TOTAL
 	is_out "{\"t\":\"$2\",$(ann "$3" "$4")}" "'$1' -> '$2'"
 }
 t 'SSN 869-36-0459' 'SSN [SSN]' '"SSN":1' 1
+t 'lives in catonsville with her husband' 'lives in [CITY] with her husband' '"CITY":1' 1
+t 'transferred from Harbor Hosp yesterday' 'transferred from [CITY] yesterday' '"CITY":1' 1
+t 'PT SENT TO HARFORD MEMORIAL FOR CABG' 'PT SENT TO [CITY] FOR CABG' '"CITY":1' 1
+t 'went to St. Mary Hospital by ambulance' 'went to [CITY] by ambulance' '"CITY":1' 1
+t 'seen at Sacred Heart last year' 'seen at [CITY] last year' '"CITY":1' 1
+t 'OUTSIDE HOSPITAL RECORDS REVIEWED' 'OUTSIDE HOSPITAL RECORDS REVIEWED' '' 0
+t 'History of heart failure, seen in Cardiology' 'History of heart failure, seen in Cardiology' '' 0
 t 'CABG 6/16, d/c 7/26' 'CABG [DATE], d/c [DATE]' '"DATE":2' 2
 t 'extubated at 2pm 8/28 on PSV 10/5, 40%' 'extubated at 2pm [DATE] on PSV 10/5, 40%' '"DATE":1' 1
 t 'gave 1/2 amp D50; 2/4 blood cultures' 'gave 1/2 amp D50; 2/4 blood cultures' '' 0
