@@ -690,8 +690,8 @@ take(struct det *d, size_t i, int max, int v, int comma)
 
 	while (i < d->nt && (int)k < max && namelike(d, i, k == 0 ? v : k == 1 ? V_CONT : V_CUE)) {
 		/* "Jazmyn King DEA", "HALVORSEN, INGRID Acc#": a name keeps its case */
-		if (k > 0 && d->t[i].allcaps != d->t[i - 1].allcaps)
-			break;
+		if (k > 0 && d->t[i].allcaps != d->t[i - 1].allcaps && !d->t[i - 1].one)
+			break;	/* an initial has no case of its own: "DR B. GILL" */
 		MARK(d, i, 1);
 		k++;
 		if (d->t[i].poss)
@@ -728,6 +728,45 @@ take(struct det *d, size_t i, int max, int v, int comma)
 	return k;
 }
 
+/* Dictionary flags for a word the tokenizer did not look up (lowercase in mixed case). */
+static unsigned
+flags_of(struct det *d, size_t i)
+{
+	struct tok *t = &d->t[i];
+
+	if (!t->cap && !d->lower && !t->ndig && !t->looked) {
+		t->flags |= dict_flags(d->nm, (const char *)d->s, t->s, t->e, t->hash);
+		t->looked = 1;
+	}
+	return t->flags;
+}
+
+/* "dr" in lowercase, in a note of mixed case: a title only if it is no English word ("ms"). */
+static int
+lower_title(struct det *d, size_t i)
+{
+	return !d->t[i].cap && !(flags_of(d, i) & NF_ENG);
+}
+
+/*
+ * A lowercase word after a title, in a note of mixed case: a name if it
+ * is one (and no verb: "dr will see") or no English or medical word.
+ */
+static int
+lower_after_title(struct det *d, size_t j)
+{
+	const struct tok *t = &d->t[j];
+	unsigned f;
+
+	if (t->cap || d->lower || t->one || t->ndig || t->e - t->s < 3)
+		return 0;
+	f = flags_of(d, j);
+	if (f & (NF_VERB | NF_MED | NF_NOT | NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED |
+	    NF_PARTICLE))
+		return 0;
+	return (f & (NF_FIRST | NF_LAST)) || !(f & NF_ENG);
+}
+
 static void
 detect(struct det *d)
 {
@@ -742,10 +781,17 @@ detect(struct det *d)
 		/* Dr. Lind, Mrs. O'Neil */
 		d->reason = NR_TITLE;
 		if ((f & NF_TITLE) && (t->gap == G_DOT || t->gap == G_SPACE) && i + 1 < d->nt &&
-		    (t->cap || d->lower)) {
+		    (t->cap || d->lower || lower_title(d, i)) &&
+		    /* "MS TODAY" in capitals is mental status; "MS. LIND" is a title */
+		    (!t->allcaps || !(f & NF_ENG) || t->gap == G_DOT)) {
 			/* "Dr. van der Berg": particles first */
 			for (j = i + 1, k = 0; j < d->nt && k < 3 && particle(d, j); j++, k++)
 				;
+			if (j < d->nt && lower_after_title(d, j)) {
+				/* "dr green aware", "Dr. griffin made aware" */
+				MARK(d, j, 2);
+				continue;
+			}
 			if (j < d->nt && take(d, j, 3, V_STRONG, 0)) {
 				for (; i + 1 < j; i++)
 					MARK(d, i + 1, 1);
@@ -783,10 +829,14 @@ detect(struct det *d)
 		}
 		/* a verb after a name: "Axel reports", "Ginger Kovacek was the driver" */
 		d->reason = NR_VERB;
-		if ((f & NF_VERB) && !t->cap && i > 0 && d->t[i - 1].gap == G_SPACE &&
+		if ((f & NF_VERB) && (!t->cap || (t->allcaps && i > 0 && d->t[i - 1].allcaps &&
+		    i > 1 && d->t[i - 2].one && d->t[i - 2].gap == G_DOT)) && i > 0 &&
+		    d->t[i - 1].gap == G_SPACE &&
 		    !d->mark[i - 1] && namelike(d, i - 1, V_CUE) && d->t[i - 1].cap) {
+			/* in capitals only after an initial: "E. WELSH AWARE" */
 			MARK(d, i - 1, 1);
-			for (j = i - 1, k = 0; j > 0 && k < 2 && d->t[j - 1].gap == G_SPACE &&
+			for (j = i - 1, k = 0; j > 0 && k < 2 && (d->t[j - 1].gap == G_SPACE ||
+			    (d->t[j - 1].gap == G_DOT && d->t[j - 1].one)) &&
 			    d->t[j - 1].cap && !d->t[j - 1].ndig && !HARDNOT(j - 1) &&
 			    !(F(j - 1) & (NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED)) &&
 			    (namelike(d, j - 1, V_CUE) || j - 1 == 0 ||
@@ -915,7 +965,14 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 		for (j = i; j + 1 < nt && d.mark[j + 1] &&
 		    (d.t[j].gap == G_SPACE || (d.t[j].gap == G_DOT && d.t[j].one)); j++)
 			;
-		rc = fn(ctx, d.t[i].s, d.t[j].e, "names");
+		/*
+		 * A title vouches for it ("names.cued"): one that is no English
+		 * word (Dr, Mr, Mrs), or written as a title ("Ms.", "Sister" in
+		 * mixed case), not "MS" in capitals (mental status) or "SISTER".
+		 */
+		rc = fn(ctx, d.t[i].s, d.t[j].e, d.why[i] == NR_TITLE && i > 0 &&
+		    (!(d.t[i - 1].flags & NF_ENG) || d.t[i - 1].gap == G_DOT ||
+		    (d.t[i - 1].cap && !d.t[i - 1].allcaps)) ? "names.cued" : "names");
 		i = j;
 	}
 	return rc;

@@ -50,6 +50,7 @@ struct tok {
 	uint32_t key;		/* its top half: names_key */
 	unsigned flags;
 	unsigned char cap, allcaps, ndig, one, gap, poss;
+	unsigned char looked;	/* its dictionary flags are in flags */
 };
 
 /* A text's words, reused from one text to the next. */

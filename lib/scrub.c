@@ -178,12 +178,15 @@ on_place(void *ctx, size_t a, size_t b, const char *rule)
 	return add_finding(ctx, a, b, CAT_CITY, rule);
 }
 
-/* With a model the heuristics' names are its evidence, not findings. */
+/*
+ * With a model the heuristics' names are its evidence, not findings; but
+ * a name a title, relation, label or credential vouches for ("Dr. Lind",
+ * "wife Joy", "Name: X", "X, RN") is a finding, as a rule's would be.
+ */
 static int
 on_heur(void *ctx, size_t a, size_t b, const char *rule)
 {
-	(void)ctx, (void)a, (void)b, (void)rule;
-	return 0;
+	return strcmp(rule, "names.cued") ? 0 : add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
 static int

@@ -22,6 +22,11 @@ t() {	# t INPUT WANT COUNTS TOTAL
 	is_out "{\"t\":\"$2\",$(ann "$3" "$4")}" "'$1' -> '$2'"
 }
 t 'SSN 869-36-0459' 'SSN [SSN]' '"SSN":1' 1
+t 'some stridor noted, dr green aware. pt stable' 'some stridor noted, dr [NAME] aware. pt stable' '"NAME":1' 1
+t 'LAB: INR 6.0. E. WELSH AWARE. PT RECEIVED FFP' 'LAB: INR 6.0. [NAME] AWARE. PT RECEIVED FFP' '"NAME":1' 1
+t 'CONTINUES PER DR B. GILL TODAY' 'CONTINUES PER DR [NAME] TODAY' '"NAME":1' 1
+t 'dr will see pt today' 'dr will see pt today' '' 0
+t 'E. COLI IN URINE, TEAM AWARE' 'E. COLI IN URINE, TEAM AWARE' '' 0
 t 'lives in catonsville with her husband' 'lives in [CITY] with her husband' '"CITY":1' 1
 t 'transferred from Harbor Hosp yesterday' 'transferred from [CITY] yesterday' '"CITY":1' 1
 t 'PT SENT TO HARFORD MEMORIAL FOR CABG' 'PT SENT TO [CITY] FOR CABG' '"CITY":1' 1
