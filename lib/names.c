@@ -767,6 +767,30 @@ lower_after_title(struct det *d, size_t j)
 	return (f & (NF_FIRST | NF_LAST)) || !(f & NF_ENG);
 }
 
+/* Word i of the text is w, in any case. */
+static int
+word_is(const struct det *d, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+
+	return d->t[i].e - d->t[i].s == n && strncasecmp((const char *)d->s + d->t[i].s, w, n) == 0;
+}
+
+/* Word i ends a phrase that introduces a name: "name is", "call me", "named him". */
+static int
+introduces(const struct det *d, size_t i)
+{
+	if (i > 0 && d->t[i - 1].gap == G_SPACE) {
+		if (word_is(d, i, "is") && word_is(d, i - 1, "name"))
+			return 1;
+		if (word_is(d, i, "me") && (word_is(d, i - 1, "call") || word_is(d, i - 1, "calls")))
+			return 1;
+		if ((word_is(d, i, "him") || word_is(d, i, "her")) && word_is(d, i - 1, "named"))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 detect(struct det *d)
 {
@@ -797,6 +821,15 @@ detect(struct det *d)
 					MARK(d, i + 1, 1);
 				MARK(d, j, 2);
 			}
+			continue;
+		}
+		/* "my name is Rubija", "people call me višeslav", "she named him Frank" */
+		d->reason = NR_LABEL;
+		if (t->gap == G_SPACE && i + 1 < d->nt && introduces(d, i)) {
+			if (lower_after_title(d, i + 1))
+				MARK(d, i + 1, 2);
+			else
+				take(d, i + 1, 3, V_STRONG, 0);
 			continue;
 		}
 		/* wife Eva, Dear Maria, Sincerely, Kattie; Name: WILKINSON, TRACEY */
@@ -968,11 +1001,13 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 		/*
 		 * A title vouches for it ("names.cued"): one that is no English
 		 * word (Dr, Mr, Mrs), or written as a title ("Ms.", "Sister" in
-		 * mixed case), not "MS" in capitals (mental status) or "SISTER".
+		 * mixed case), not "MS" in capitals (mental status) or "SISTER";
+		 * so does a header label ("Name:") or "my name is".
 		 */
-		rc = fn(ctx, d.t[i].s, d.t[j].e, d.why[i] == NR_TITLE && i > 0 &&
+		rc = fn(ctx, d.t[i].s, d.t[j].e, (d.why[i] == NR_TITLE && i > 0 &&
 		    (!(d.t[i - 1].flags & NF_ENG) || d.t[i - 1].gap == G_DOT ||
-		    (d.t[i - 1].cap && !d.t[i - 1].allcaps)) ? "names.cued" : "names");
+		    (d.t[i - 1].cap && !d.t[i - 1].allcaps))) || d.why[i] == NR_LABEL ?
+		    "names.cued" : "names");
 		i = j;
 	}
 	return rc;

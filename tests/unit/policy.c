@@ -213,7 +213,7 @@ main(void)
 	    "names.enabled");
 	is_str(err("scrub: {names: {nicknames: [a]}}\n"),
 	    "1:17: unknown key in names (enabled, first_names, surnames, english_words, medical_words, titles, "
-	    "relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next, places, facility_words, model, detect)",
+	    "relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next, places, facility_words, place_cues, facility_heads, facility_names, model, detect)",
 	    "names: a key");
 	is_str(err("scrub: {rules: {id: a}}\n"), "1:16: rules must be a list", "scrub.rules");
 	is_str(err("scrub: {disable: ssn}\n"), "1:18: disable must be a list", "scrub.disable");
