@@ -847,8 +847,19 @@ detect(struct det *d)
 				take(d, i + 1, 3, V_CUE, 1);
 			continue;
 		}
-		/* credentials after a name: "Kattie Considine, MD" */
+		/* a signature in lowercase, ending its line: "anita morris rn", "q. lander rrt" */
 		d->reason = NR_CRED;
+		if ((f & NF_CRED) && !t->cap && !d->lower && (t->gap == G_NL || t->gap == G_END) &&
+		    i > 0 && d->t[i - 1].gap == G_SPACE && lower_after_title(d, i - 1)) {
+			for (j = i - 1, k = 0; j > 0 && k < 2 && ((d->t[j - 1].gap == G_SPACE &&
+			    lower_after_title(d, j - 1)) || (d->t[j - 1].gap == G_DOT &&
+			    d->t[j - 1].one && !d->t[j - 1].cap)); j--, k++)
+				;
+			for (; j < i; j++)
+				MARK(d, j, 1);
+			continue;
+		}
+		/* credentials after a name: "Kattie Considine, MD" */
 		if ((f & NF_CRED) && (t->cap || t->allcaps) && i > 0 &&
 		    (d->t[i - 1].gap == G_COMMA || d->t[i - 1].gap == G_SPACE)) {
 			for (j = i, k = 0; j > 0 && k < 3 && namelike(d, j - 1, V_STRONG) &&

@@ -22,6 +22,8 @@ t() {	# t INPUT WANT COUNTS TOTAL
 	is_out "{\"t\":\"$2\",$(ann "$3" "$4")}" "'$1' -> '$2'"
 }
 t 'SSN 869-36-0459' 'SSN [SSN]' '"SSN":1' 1
+t 'per oncology note.\nanita morris rn' 'per oncology note.\n[NAME] rn' '"NAME":1' 1
+t 'will f/u with pt rn' 'will f/u with pt rn' '' 0
 t 'my name is vitoria' 'my name is [NAME]' '"NAME":1' 1
 t 'my name is not important' 'my name is not important' '' 0
 t 'some stridor noted, dr green aware. pt stable' 'some stridor noted, dr [NAME] aware. pt stable' '"NAME":1' 1
