@@ -363,8 +363,19 @@ ident_phi(struct scrubber *s, const char *text, size_t n)
 		spaced[n] = '\0';
 		text = spaced;
 	}
-	if (scrub_find(s, text, n) < 0)
-		return -2;
+	/*
+	 * Shapes and the name heuristics only: the token model learned prose,
+	 * and read in a key ("orig_label") it finds names that are not there,
+	 * withholding every record of a file it has not seen.
+	 */
+	{
+		int detect = s->detect, rc;
+		s->detect = NAMES_DETECT_RULES;
+		rc = scrub_find(s, text, n);
+		s->detect = detect;
+		if (rc < 0)
+			return -2;
+	}
 	if (s->nf > nf)
 		cat = s->f[nf].cat;
 	s->nf = nf;
