@@ -55,7 +55,8 @@ static json_t *
 summary(const char *kind, const char *payload, size_t n)
 {
 	static const char *const hitl_keys[] = { "item", "decision", "reviewer", "unix_user",
-	    "status", "approvals", "approvals_required", "reason", "action", "rule", NULL };
+	    "status", "approvals", "approvals_required", "reason", "action", "rule", "request_seq",
+	    "request_run_seq", NULL };
 	json_t *p, *out = json_object(), *pk, *v, *rules;
 	struct phk_err e;
 	size_t i;
@@ -88,6 +89,13 @@ summary(const char *kind, const char *payload, size_t n)
 			if ((v = json_object_get(p, hitl_keys[i])) != NULL &&
 			    (json_is_string(v) || json_is_integer(v)))
 				json_object_set(out, hitl_keys[i], v);
+		/* an enqueue's verdict and rules, as gate read them off the record */
+		v = json_object_get(p, "guard");
+		if (json_object_get(out, "guard") == NULL && json_is_object(v) &&
+		    json_is_string(json_object_get(v, "verdict")) &&
+		    json_is_array(json_object_get(v, "rules")))
+			json_object_set_new(out, "guard", json_pack("{s:O, s:O}", "verdict",
+			    json_object_get(v, "verdict"), "rules", json_object_get(v, "rules")));
 	}
 	if ((v = json_object_get(p, "anonymize")) != NULL || (v = json_object_get(p, "prune")) != NULL)
 		json_object_set(out, "erased", json_object_get(v, "erased"));

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <grp.h>
 #include <pwd.h>
@@ -1143,6 +1144,60 @@ log_denied(struct hitl *h, const char *line, size_t n, const char *run, struct p
 	return finish(h, e);
 }
 
+/*
+ * What ties a queued item to its request and its verdict, for the
+ * hitl.enqueue payload: the ledger entry that logged the request
+ * (phikit.ledger.seq, and its position in the run), the guard verdict and
+ * its rules. Only phikit's own annotations are read, never the text.
+ */
+static int
+request_fields(struct hitl *h, const char *line, size_t n, struct buf *b)
+{
+	json_t *p, *pk, *g, *x, *seq, *leaf;
+	unsigned char lh[HASH_LEN];
+	struct phk_err e;
+	sqlite3_stmt *s;
+	size_t i, got;
+	int rc = 0;
+
+	if ((p = jscan_json_annotations(line, n, &e)) == NULL)
+		return 0;
+	pk = json_object_get(p, "phikit");
+	seq = json_object_get(json_object_get(pk, "ledger"), "seq");
+	leaf = json_object_get(json_object_get(pk, "ledger"), "leaf_hash");
+	/* the entry counts only if this ledger holds it, leaf hash and all */
+	if (json_is_integer(seq) && json_is_string(leaf) &&
+	    sodium_hex2bin(lh, sizeof(lh), json_string_value(leaf), json_string_length(leaf), NULL,
+	    &got, NULL) == 0 && got == HASH_LEN &&
+	    (s = prep(h, "SELECT run_seq FROM entries WHERE seq = ?1 AND leaf_hash = ?2", &e)) != NULL) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)json_integer_value(seq));
+		sqlite3_bind_blob(s, 2, lh, HASH_LEN, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			rc |= j_int(b, "request_seq", (long long)json_integer_value(seq));
+			rc |= j_int(b, "request_run_seq", sqlite3_column_int64(s, 0));
+		}
+		sqlite3_finalize(s);
+	}
+	g = json_object_get(pk, "guard");
+	if (json_is_object(g) && json_is_string(json_object_get(g, "verdict"))) {
+		const char *v = json_string_value(json_object_get(g, "verdict"));
+		int k = 0;
+		rc |= buf_adds(b, ",\"guard\":{\"verdict\":");
+		rc |= jstr_encode(b, v, strlen(v));
+		rc |= buf_adds(b, ",\"rules\":[");
+		json_array_foreach(json_object_get(g, "violations"), i, x) {
+			const char *r = json_string_value(json_object_get(x, "rule"));
+			if (r == NULL)
+				continue;
+			rc |= buf_adds(b, k++ ? "," : "");
+			rc |= jstr_encode(b, r, strlen(r));
+		}
+		rc |= buf_adds(b, "]}");
+	}
+	json_decref(p);
+	return rc ? -1 : 0;
+}
+
 /* Queues one record and logs it, in one transaction. */
 static int
 enqueue(struct hitl *h, const char *line, size_t n, const char *run, const char *reason,
@@ -1187,7 +1242,8 @@ enqueue(struct hitl *h, const char *line, size_t n, const char *run, const char 
 	    h->pol->hitl.approvals_required : 1) < 0 ||
 	    buf_adds(&h->pay, h->pol->hitl.separation_of_duties ? ",\"separation_of_duties\":true" :
 	    ",\"separation_of_duties\":false") < 0 ||
-	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
+	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 ||
+	    request_fields(h, line, n, &h->pay) < 0 || buf_addc(&h->pay, '}') < 0) {
 		oom(e);
 		return fail(h);
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "annot.h"
 #include "buf.h"
 #include "jscan.h"
 #include "llm.h"
@@ -151,9 +152,54 @@ start(struct run *r, struct slot *x)
 	return 0;
 }
 
-/* The record with the answer's choices and usage as its last members. */
+/*
+ * phikit.llm: which model answered, as the answer names it (model, id,
+ * system_fingerprint), and the endpoint's host; x->out is rewritten with it.
+ */
 static int
-finish(struct slot *x, struct phk_err *e)
+annotate(const struct run *r, struct slot *x, json_t *ans, struct phk_err *e)
+{
+	static const char *const keys[] = { "model", "id", "system_fingerprint" };
+	char host[256], *s;
+	struct annot_pos pos;
+	struct jscan js;
+	struct buf t;
+	json_t *a = json_object(), *v;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; a && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_is_string(v = json_object_get(ans, keys[i])))
+			json_object_set(a, keys[i], v);
+	if (a)
+		json_object_set_new(a, "host", json_string(host_of(r->o->url, host, sizeof(host))));
+	s = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+	json_decref(a);
+	if (s == NULL) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	jscan_init(&js, NULL);
+	if (jscan_record(&js, x->out.p, x->out.len, e) < 0 ||
+	    annot_locate(x->out.p, x->out.len, &js, "llm", &pos, e) < 0)
+		goto out;
+	buf_reset(&x->req);
+	if (annot_write(x->out.p, x->out.len, &pos, "llm", s, strlen(s), &x->req) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		goto out;
+	}
+	t = x->out;
+	x->out = x->req;
+	x->req = t;
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+/* The record with the answer's choices and usage as its last members, and phikit.llm. */
+static int
+finish(const struct run *r, struct slot *x, struct phk_err *e)
 {
 	json_t *ans, *ch, *msg, *usage;
 	char *cs = NULL, *us = NULL;
@@ -188,7 +234,7 @@ finish(struct slot *x, struct phk_err *e)
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		goto out;
 	}
-	rc = 0;
+	rc = annotate(r, x, ans, e);
 out:
 	free(cs);
 	free(us);
@@ -210,7 +256,7 @@ ended(struct run *r, struct slot *x, CURLcode cc)
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_OK && status >= 200 && status <= 299) {
-		x->state = finish(x, &x->e) == 0 ? S_DONE : S_FAILED;
+		x->state = finish(r, x, &x->e) == 0 ? S_DONE : S_FAILED;
 		return;
 	}
 	if (x->attempts <= ho->retries && http_should_retry((int)cc, status)) {
@@ -378,7 +424,8 @@ llm_run_fd(const struct llm_opts *o, int fd, const char *name, struct llm_stats 
 	curl_multi_setopt(r.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.n);
 	for (i = 0; i < r.n; i++) {
 		buf_init(&r.s[i].rec, o->max_line);
-		buf_init(&r.s[i].req, o->max_line + 4096);
+		/* the answered record is annotated into req, swapped with out: one size */
+		buf_init(&r.s[i].req, o->max_line + (16u << 20));
 		buf_init(&r.s[i].resp, 16u << 20);
 		buf_init(&r.s[i].out, o->max_line + (16u << 20));
 	}

@@ -61,7 +61,18 @@ is "$(field "$pay" '[.item, .reason, .record_sha256, .queued_by, .approvals_requ
 	"1 ask $sha $me 1 true" \
 	"gate: the enqueue entry names item, reason, record hash, who queued it and the quorum it was queued under"
 is "$(sqlite3 "$db" "SELECT run_id FROM entries WHERE seq = 1")" "r-1" "gate: logged in the record's run"
+is "$(field "$pay" '.guard | tojson')" '{"verdict":"ask","rules":["HIPAA-003"]}' \
+	"gate: the enqueue entry carries the guard verdict and its rules"
+is "$(field "$pay" '.request_seq')" null "gate: a record no ledger entry of this ledger logged names no request entry"
 is "$(stat -c %a "$db")" 600 "gate: the database is created 0600"
+
+# logged first (as the documented pipeline does), the item names the entry of its request
+printf '%s\n' '{"run_id":"r-7","text":"hello"}' '{"run_id":"r-7","tool":"deploy","args":{"env":"production"}}' |
+	"$bin/phi-scrub" -p "$POLICY" | "$bin/ledger-append" --db "$tmp/q7.db" | "$bin/guard-check" -p "$POLICY" |
+	"$HITL" gate --db "$tmp/q7.db" -p "$POLICY" >/dev/null 2>&1
+rseq=$(sqlite3 "$tmp/q7.db" "SELECT json_extract(payload, '\$.request_seq') FROM entries WHERE kind = 'hitl.enqueue'")
+is "$(sqlite3 "$tmp/q7.db" "SELECT payload FROM entries WHERE kind = 'hitl.enqueue'" | jq -c '[.item, .request_run_seq, .guard.verdict]'):$(sqlite3 "$tmp/q7.db" "SELECT kind || ' ' || run_id || ' ' || run_seq || ' ' || json_extract(payload, '\$.tool') FROM entries WHERE seq = '$rseq'")" \
+	'[1,1,"ask"]:record r-7 1 deploy' "gate: the enqueue entry names the request's ledger entry and its position in the run"
 
 h gate -q <<<"$ASK"
 is "$rc.$err.$out" "0.." "gate -q: queued quietly"

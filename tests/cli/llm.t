@@ -20,24 +20,38 @@ serve() {	# serve SCRIPT: a model API on loopback; sets url
 }
 trap '[ -z "$srv" ] || kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT
 reqs() { wc -l <"$tmp/req.log" | tr -d ' '; }
-echo_rec() {	# echo_rec RECORD-WITHOUT-BRACE LAST-MESSAGE PROMPT-TOKENS
-	printf '%s,"choices":[{"index":0,"message":{"role":"assistant","content":"echo: %s"},"finish_reason":"stop"}],"usage":{"prompt_tokens":%s,"completion_tokens":2,"total_tokens":%s}}' \
-		"$1" "$2" "$3" $(($3 + 2))
+echo_rec() {	# echo_rec RECORD-WITHOUT-BRACE LAST-MESSAGE PROMPT-TOKENS [AFTER-USAGE]
+	printf '%s,"choices":[{"index":0,"message":{"role":"assistant","content":"echo: %s"},"finish_reason":"stop"}],"usage":{"prompt_tokens":%s,"completion_tokens":2,"total_tokens":%s}%s}' \
+		"$1" "$2" "$3" $(($3 + 2)) "${4-}"
 }
+# what llm-call notes of the answer: the model, id and fingerprint it gave, the endpoint's host
+llm_ann() { printf '"llm":{"model":"%s","id":"chatcmpl-1","system_fingerprint":"fp_mock","host":"127.0.0.1:%s"}' "$1" "$port"; }
 
 serve 200
 printf '%s\n' '{"id":"a","text":"hello there"}' \
 	'{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0}}}' >"$tmp/in"
 run "$LC" --endpoint "$url" --model m-1 --temperature 0.2 --max-tokens 50 "$tmp/in"
 is "$rc" 0 "two records: exit 0"
-is_out "$(echo_rec '{"id":"a","text":"hello there"' 'hello there' 2)
-$(echo_rec '{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0}}' hi 1)" \
-	"each record back with choices and usage as its last members, every other byte kept"
+is_out "$(echo_rec '{"id":"a","text":"hello there"' 'hello there' 2 ",\"phikit\":{$(llm_ann m-1)}")
+$(echo_rec '{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0},'"$(llm_ann m-1)"'}' hi 1)" \
+	"each record back with choices and usage as its last members, phikit.llm joining phikit, every other byte kept"
 is "$(jq -r '.body' "$tmp/req.log" | head -n 1)" \
 	'{"model":"m-1","messages":[{"role":"user","content":"hello there"}],"temperature":0.2,"max_tokens":50}' \
 	"the request: model, text as one user message, temperature, max_tokens"
 is "$(jq -r '.path' "$tmp/req.log" | sort -u)" /v1/chat/completions "a base endpoint gains /chat/completions"
 is "$(jq -c '.body | fromjson | .messages | length' "$tmp/req.log" | tail -n 1)" 2 "messages sent as they are"
+
+# phikit.llm rides the pipeline: phi-scrub and ledger-append keep it as it is
+"$bin/phi-scrub" -p "$POLICY" <<<'{"run_id":"r-llm","text":"hello there"}' |
+	"$bin/ledger-append" --db "$tmp/l.db" | "$LC" --endpoint "http://localhost:$port/v1" --model m-2 |
+	"$bin/phi-scrub" -p "$POLICY" | "$bin/ledger-append" --db "$tmp/l.db" >"$tmp/piped"
+is "$(jq -c .phikit.llm "$tmp/piped")" "$(llm_ann m-2 | sed 's/^"llm"://; s/127.0.0.1/localhost/')" \
+	"phi-scrub and ledger-append pass phikit.llm unchanged"
+is "$(sqlite3 "$tmp/l.db" "SELECT json_extract(payload, '\$.phikit.llm.model') || ' ' || json_extract(payload, '\$.phikit.llm.host') FROM entries WHERE seq = 1")" \
+	"m-2 localhost:$port" "the ledger holds the answer's model and the endpoint host"
+# phi-scrub reads phikit's strings with its rules: an endpoint named by its IP address loses it
+"$LC" --endpoint "$url" <<<'{"text":"x"}' | "$bin/phi-scrub" -p "$POLICY" >"$tmp/piped"
+is "$(jq -r .phikit.llm.host "$tmp/piped")" "[IP]:$port" "an IP-address host is redacted by phi-scrub like any IP address"
 
 # order kept with requests in flight, the slow first
 printf '%s\n' '{"n":1,"text":"sleep=0.8 one"}' '{"n":2,"text":"sleep=0.1 two"}' \

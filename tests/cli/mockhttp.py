@@ -25,6 +25,7 @@ def completion(body):
     if last.startswith("sleep="):
         time.sleep(float(last.split()[0][6:]))
     return json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": req["model"],
+                       "system_fingerprint": "fp_mock",
                        "choices": [{"index": 0, "message": {"role": "assistant",
                                    "content": "echo: " + last}, "finish_reason": "stop"}],
                        "usage": {"prompt_tokens": len(last.split()), "completion_tokens": 2,
