@@ -180,6 +180,9 @@ gclf_features(const struct names *nm, unsigned nbits, const char *s, size_t n,
 			/* a number is "0", and a dose when a unit is glued to it ("500mg") */
 			for (k = 0; k < wn && w[k] == '0'; k++)
 				;
+			/* "0" and what follows must still fit w: a 65-digit number is cut */
+			if (wn - k > sizeof(w) - 2)
+				k = wn - (sizeof(w) - 2);
 			if (k < wn && among(w + k, wn - k, units))
 				dose = 1;
 			memmove(w + 1, w + k, wn - k);
@@ -190,7 +193,7 @@ gclf_features(const struct names *nm, unsigned nbits, const char *s, size_t n,
 		nw++;
 		feat(&f, "w=", 2, w, wn);
 		{
-			char pair[130];
+			char pair[2 * sizeof(w) + 1];	/* prev, a space, w */
 			memcpy(pair, prev, pn);
 			pair[pn] = ' ';
 			memcpy(pair + pn + 1, w, wn);
