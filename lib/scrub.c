@@ -724,13 +724,14 @@ collect_values(struct scrubber *s)
 			size_t st = x->ds + f->s, n = f->e - f->s;
 			const char *t = s->arena.p + st;
 			int an = 0, digit = 0;
-			if (f->cat == CAT_NAME || n < 4)
+			if (n < 4)
 				continue;
 			for (j = 0; j < n; j++) {
 				an |= alnum_at(t, j);
 				digit |= t[j] >= '0' && t[j] <= '9';
 			}
-			if (!an)
+			/* names travel as name words; one with a digit in it as a value too */
+			if (!an || (f->cat == CAT_NAME && !digit))
 				continue;
 			if ((rc = acm_add(&s->ac, t, n, (uint32_t)s->npv, &prev)) < 0)
 				return -1;
