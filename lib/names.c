@@ -767,13 +767,19 @@ lower_after_title(struct det *d, size_t j)
 	return (f & (NF_FIRST | NF_LAST)) || !(f & NF_ENG);
 }
 
-/* Word i of the text is w, in any case. */
+/* Word t of s is w, in any case. */
 static int
-word_is(const struct det *d, size_t i, const char *w)
+tok_is(const unsigned char *s, const struct tok *t, const char *w)
 {
 	size_t n = strlen(w);
 
-	return d->t[i].e - d->t[i].s == n && strncasecmp((const char *)d->s + d->t[i].s, w, n) == 0;
+	return t->e - t->s == n && strncasecmp((const char *)s + t->s, w, n) == 0;
+}
+
+static int
+word_is(const struct det *d, size_t i, const char *w)
+{
+	return tok_is(d->s, &d->t[i], w);
 }
 
 /* Word i ends a phrase that introduces a name: "name is", "call me", "named him". */
@@ -1030,10 +1036,10 @@ names_detect(const struct names *nm, const char *s, size_t n, struct ntoks *tk,
 static int
 is_word(const unsigned char *s, const struct tok *t, const struct strlist *l)
 {
-	size_t i, n = t->e - t->s;
+	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (strlen(l->v[i]) == n && strncasecmp((const char *)s + t->s, l->v[i], n) == 0)
+		if (tok_is(s, t, l->v[i]))
 			return 1;
 	return 0;
 }
