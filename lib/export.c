@@ -275,7 +275,8 @@ export_entries(struct ledger *l, const struct export_opts *o, export_sink sink, 
 	if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, "SELECT seq, run_id, run_seq, ts, actor, kind, payload_sha256, "
 	    "leaf_hash, payload FROM entries WHERE (?1 IS NULL OR run_id = ?1) AND "
-	    "(?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) ORDER BY seq", -1, &q, NULL)
+	    "(?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3) AND (?4 IS NULL OR seq > ?4) "
+	    "ORDER BY seq", -1, &q, NULL)
 	    != SQLITE_OK) {
 		phk_err_set(e, PHK_EXIT_IO, "database '%s': %s", l->path, sqlite3_errmsg(l->db));
 		goto fail;
@@ -283,6 +284,8 @@ export_entries(struct ledger *l, const struct export_opts *o, export_sink sink, 
 	sqlite3_bind_text(q, 1, o->run, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, o->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, o->to, -1, SQLITE_STATIC);
+	if (o->has_after)
+		sqlite3_bind_int64(q, 4, (sqlite3_int64)o->after);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const void *leaf = sqlite3_column_blob(q, 7);
 		json_t *j;

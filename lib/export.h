@@ -21,6 +21,8 @@ struct export_opts {
 	const char *run;	/* one run, or NULL for all */
 	const char *from, *to;	/* ts >= from, ts < to (prefixes of a ts), or NULL */
 	size_t batch;		/* entries per batch; an OTLP batch is one request document */
+	int has_after;		/* only entries after seq `after` (a cursor) */
+	uint64_t after;
 };
 
 /* "jsonl", "otlp", "hec" to EXPORT_*; -1 if unknown. */

@@ -1198,14 +1198,9 @@ int
 lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_result *r,
     struct phk_err *e)
 {
-	struct note_verifier self[MAX_SELF_KEYS];
-	size_t nself = 0, i;
 	json_error_t je;
-	json_t *doc, *keys;
-	const char *s, *origin, *from = NULL, *to = NULL;
-	uint64_t v;
-	mhash root, given;
-	int range;
+	json_t *doc;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = 1;
@@ -1235,6 +1230,28 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 			fail(r, -1, "%s:%d:%d: not a JSON document: %s", path, je.line, je.column, why);
 		return r->ok ? -1 : 0;
 	}
+	rc = lverify_bundle_doc(doc, o, r, e);
+	json_decref(doc);
+	return rc;
+}
+
+int
+lverify_bundle_doc(struct json_t *doc, const struct lverify_opts *o, struct lverify_result *r,
+    struct phk_err *e)
+{
+	struct note_verifier self[MAX_SELF_KEYS];
+	size_t nself = 0, i;
+	json_t *keys;
+	const char *s, *origin, *from = NULL, *to = NULL;
+	uint64_t v;
+	mhash root, given;
+	int range;
+
+	memset(r, 0, sizeof(*r));
+	r->ok = 1;
+	r->bad_seq = -1;
+	r->is_bundle = 1;
+	r->runs = 1;
 	if (!json_is_object(doc) || (s = jstr(doc, "format")) == NULL ||
 	    strcmp(s, "phikit-audit-bundle") != 0 || juint(doc, "version", &v) < 0 || v != 1) {
 		fail(r, -1, "not a phikit audit bundle (format phikit-audit-bundle, version 1)");
@@ -1344,6 +1361,5 @@ lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_re
 	}
 	r->key_verified = r->ok && o->nkeys > 0;
 done:
-	json_decref(doc);
 	return 0;
 }

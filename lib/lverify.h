@@ -46,6 +46,13 @@ int lverify_db(struct ledger *l, const struct lverify_opts *o, struct lverify_re
     struct phk_err *e);
 int lverify_bundle(const char *path, const struct lverify_opts *o, struct lverify_result *r,
     struct phk_err *e);
+/*
+ * The same checks of a bundle already parsed (with JSON_REJECT_DUPLICATES),
+ * so that what a caller goes on to read is what was checked.
+ */
+struct json_t;
+int lverify_bundle_doc(struct json_t *doc, const struct lverify_opts *o,
+    struct lverify_result *r, struct phk_err *e);
 
 /*
  * The last signed note in a file of notes appended one after another

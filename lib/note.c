@@ -242,6 +242,12 @@ bad:
 }
 
 void
+note_verifier_vkey(const struct note_verifier *v, char vkey[NOTE_VKEY_MAX])
+{
+	vkey_format(v->name, v->hash, v->pk, vkey);
+}
+
+void
 note_verifier_id(const struct note_verifier *v, char *out, size_t n)
 {
 	snprintf(out, n, "%s+%08" PRIx32, v->name, v->hash);

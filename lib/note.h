@@ -49,6 +49,8 @@ void note_signer_vkey(const struct note_signer *s, char vkey[NOTE_VKEY_MAX]);
 /* Parses a verifier key string; 0 or -1 with e set. */
 int note_verifier_parse(struct note_verifier *v, const char *vkey, struct phk_err *e);
 /* "name+hash" for messages. */
+/* The key in full, as note_keygen wrote it: name+hash+base64. */
+void note_verifier_vkey(const struct note_verifier *v, char vkey[NOTE_VKEY_MAX]);
 void note_verifier_id(const struct note_verifier *v, char *out, size_t n);
 /*
  * A verifier key given as itself or as a file holding it on its first
