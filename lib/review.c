@@ -404,11 +404,15 @@ ask(FILE *in, FILE *out, const char *prompt, struct buf *b)
 	while ((c = getc(in)) != EOF && c != '\n')
 		if (buf_addc(b, (char)c) < 0)
 			return -1;
+	if (c == EOF)
+		fputc('\n', out);	/* the answer's newline never came */
 	if (c == EOF && b->len == 0)
 		return 0;
+	if (buf_add(b, "", 0) < 0)	/* a NUL past len, even for an empty line */
+		return -1;
 	while (b->len && b->p[b->len - 1] == '\r')
 		b->p[--b->len] = '\0';
-	return buf_addc(b, '\0') < 0 ? -1 : 1;
+	return 1;
 }
 
 /* The note for a decision: asked for, --notes when none is typed. 1, 0 end of input. */
