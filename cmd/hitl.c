@@ -1,4 +1,4 @@
-/* hitl — the human review queue: gate, list, show, approve, reject, release, wait. */
+/* hitl — the human review queue: gate, list, show, approve, reject, review, release, wait. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,6 +17,7 @@
 #include "note.h"
 #include "policy.h"
 #include "queue.h"
+#include "review.h"
 
 static void
 usage(FILE *f)
@@ -27,6 +28,7 @@ usage(FILE *f)
 	    "       hitl show id [--record] [--json] [common]\n"
 	    "       hitl approve id --reviewer name --notes text | --notes-file file [common]\n"
 	    "       hitl reject id --reviewer name --notes text | --notes-file file [common]\n"
+	    "       hitl review --reviewer name [--run id] [--notes text | --notes-file file] [common]\n"
 	    "       hitl release [--run id] [--limit n] [common]\n"
 	    "       hitl wait id [--timeout seconds] [common]\n"
 	    "       hitl -h | -V\n"
@@ -244,100 +246,27 @@ out:
 	return status;
 }
 
-/* ---- show ---- */
-
-struct showctx {
-	struct buf *b;
-	int json, n;
-};
-
-static int
-show_decision(void *ctx, const struct hitl_decision *d)
-{
-	struct showctx *s = ctx;
-
-	buf_reset(s->b);
-	if (jstr_encode(s->b, d->notes, strlen(d->notes)) < 0)
-		return -1;
-	if (s->json)
-		printf("%s{\"decision\":\"%s\",\"reviewer\":\"%s\",\"unix_user\":\"%s\",\"ts\":\"%s\","
-		    "\"seq\":%llu,\"notes\":%s}", s->n ? "," : "", d->decision, d->reviewer,
-		    d->unix_user, d->ts, d->seq, s->b->p);
-	else
-		printf("  %s  %-7s  %s (Unix user %s), ledger entry %llu\n           notes: %s\n",
-		    d->ts, d->decision, d->reviewer, d->unix_user, d->seq, s->b->p);
-	s->n++;
-	return 0;
-}
+/* ---- show, approve, reject, review ---- */
 
 static int
 show(struct opts *o)
 {
-	struct hitl_item it;
-	struct showctx sc;
 	struct phk_err e;
 	struct queue c;
-	struct buf b, rec;
-	int status, rc;
+	int status;
 
-	buf_init(&b, 1 << 16);
-	buf_init(&rec, (size_t)-1 / 4);
-	sc.b = &b;
-	sc.json = o->json;
-	sc.n = 0;
-	if ((status = setup(&c, o, 0, 0)) != 0)
-		goto out;
-	if ((rc = hitl_get(&c.h, o->id, &it, &e)) <= 0) {
-		if (rc == 0)
-			phk_err_set(&e, PHK_EXIT_USAGE, "no item %lld", o->id);
-		goto err;
+	if ((status = setup(&c, o, 0, 0)) == 0 &&
+	    review_show(&c, o->id, o->json, o->record, stdout, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
 	}
-	if (o->record && hitl_record(&c.h, o->id, &rec, &e) < 0)
-		goto err;
-	if (o->json) {
-		if (queue_item_json(&b, &it, c.pol.hitl.approvals_required) < 0) {
-			phk_err_set(&e, PHK_EXIT_IO, "out of memory");
-			goto err;
-		}
-		b.p[b.len - 1] = '\0';	/* reopen the object */
-		printf("%s,\"decisions\":[", b.p);
-		if (hitl_decisions(&c.h, o->id, show_decision, &sc, &e) < 0)
-			goto err;
-		printf("]%s%s}\n", o->record ? ",\"record\":" : "", o->record ? rec.p : "");
-	} else {
-		printf("item         %lld\nstatus       %s (%d of %d approvals)\nrun          %s\n"
-		    "reason       %s%s%s\nqueued by    %s at %s\nrecord       sha256 %s\n",
-		    it.id, it.status, it.approvals, c.pol.hitl.approvals_required, it.run_id, it.reason,
-		    it.tool[0] ? " " : "", it.tool, it.queued_by, it.queued_at, it.record_sha256);
-		if (it.released_at[0])
-			printf("released     %s by %s\n", it.released_at, it.released_by);
-		else
-			printf("released     no\n");
-		printf("decisions\n");
-		if (hitl_decisions(&c.h, o->id, show_decision, &sc, &e) < 0)
-			goto err;
-		if (sc.n == 0)
-			printf("  none\n");
-		if (o->record)
-			printf("record\n%s\n", rec.p);
-	}
-	goto out;
-err:
-	phk_warn("%s", e.msg);
-	status = e.status;
-out:
-	buf_release(&b);
-	buf_release(&rec);
 	queue_close(&c);
 	return status;
 }
 
-/* ---- approve, reject ---- */
-
 static int
 decide(struct opts *o, int approve)
 {
-	struct hitl_outcome res;
 	struct phk_err e;
 	struct queue c;
 	struct buf nb;
@@ -350,27 +279,69 @@ decide(struct opts *o, int approve)
 		return PHK_EXIT_USAGE;
 	}
 	buf_init(&nb, 4001);
-	if (o->notes_file) {
-		if (queue_read_notes(o->notes_file, &nb, &e) < 0) {
-			phk_warn("%s", e.msg);
-			buf_release(&nb);
-			return e.status;
-		}
-		notes = nb.p ? nb.p : "";
-	} else
-		notes = o->notes;
-	if ((status = setup(&c, o, 0, 1)) != 0)
-		goto out;
-	if (hitl_decide(&c.h, o->id, approve, o->reviewer, notes, &res, &e) < 0) {
+	if (review_notes(o->notes, o->notes_file, &nb, &notes, &e) < 0) {
+		phk_warn("%s", e.msg);
+		buf_release(&nb);
+		return e.status;
+	}
+	if ((status = setup(&c, o, 0, 1)) == 0 &&
+	    review_decide(&c, o->id, approve, o->reviewer, notes, stdout, &e) < 0) {
 		phk_warn("%s", e.msg);
 		status = e.status;
-		goto out;
 	}
-	if (approve)
-		printf("item %lld: %s (%d of %d approvals)\n", o->id, res.status, res.approvals,
-		    res.required);
-	else
-		printf("item %lld: %s\n", o->id, res.status);
+	queue_close(&c);
+	buf_release(&nb);
+	return status;
+}
+
+/*
+ * The pending items one by one, on a terminal: each decision is
+ * review_decide's, as approve's and reject's are. A refused decision is
+ * reported and the walk goes on; the exit status is then 1, as approve's.
+ */
+static int
+review(struct opts *o)
+{
+	struct review_walk_opts w;
+	struct review_tally t;
+	struct phk_err e;
+	struct queue c;
+	struct buf nb;
+	int status;
+
+	if (!isatty(STDIN_FILENO)) {
+		phk_warn("review needs a terminal: stdin is not one (approve and reject decide "
+		    "one item from a script)");
+		return PHK_EXIT_USAGE;
+	}
+	if (o->reviewer == NULL) {
+		phk_warn("review needs --reviewer");
+		return PHK_EXIT_USAGE;
+	}
+	if (o->notes_file && !strcmp(o->notes_file, "-")) {
+		phk_warn("review reads its answers from stdin: --notes-file - cannot be used");
+		return PHK_EXIT_USAGE;
+	}
+	memset(&w, 0, sizeof(w));
+	w.run = o->run;
+	w.reviewer = o->reviewer;
+	buf_init(&nb, 4001);
+	if ((o->notes || o->notes_file) &&
+	    review_notes(o->notes, o->notes_file, &nb, &w.notes, &e) < 0) {
+		phk_warn("%s", e.msg);
+		buf_release(&nb);
+		return e.status;
+	}
+	if ((status = setup(&c, o, 0, 1)) != 0)
+		goto out;
+	if (review_walk(&c, &w, stdin, stdout, &t, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+	}
+	printf("approved %lu, rejected %lu, skipped %lu, refused %lu\n", t.approved, t.rejected,
+	    t.skipped, t.refused);
+	if (status == 0 && t.refused)
+		status = PHK_EXIT_VIOLATION;
 out:
 	queue_close(&c);
 	buf_release(&nb);
@@ -493,7 +464,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const cmds[] = { "gate", "list", "show", "approve", "reject",
-	    "release", "wait", NULL };
+	    "review", "release", "wait", NULL };
 	struct fopts fo;
 	struct opts o;
 	const char *cmd;
@@ -526,8 +497,8 @@ main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], cmd); k++)
 		;
 	if (cmds[k] == NULL) {
-		phk_warn("unknown command %s (gate, list, show, approve, reject, release, wait)",
-		    phk_arg(cmd));
+		phk_warn("unknown command %s (gate, list, show, approve, reject, review, release, "
+		    "wait)", phk_arg(cmd));
 		return PHK_EXIT_USAGE;
 	}
 	argc--;
@@ -609,6 +580,8 @@ main(int argc, char **argv)
 		status = decide(&o, 1);
 	else if (!strcmp(cmd, "reject"))
 		status = decide(&o, 0);
+	else if (!strcmp(cmd, "review"))
+		status = review(&o);
 	else if (!strcmp(cmd, "release"))
 		status = release(&o);
 	else

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "bind.h"
 #include "filter.h"
 #include "guard.h"
@@ -25,15 +26,8 @@ struct gaux {
 /*
  * Without --field: in a record that holds a model's answer, the answer is
  * what is checked and the request is context (DESIGN.md); in any other
- * record, its text.
+ * record, its text. Which is which is lib/answer's, shared with hitl show.
  */
-static const char *const answer_fields[] = {
-	".choices[].message.content", ".choices[].text", ".choices[].delta.content",
-	".output[].content[].text", ".output_text",
-};
-static const char *const plain_fields[] = { ".text", ".output" };
-#define NANSWER (sizeof(answer_fields) / sizeof(answer_fields[0]))
-#define NPLAIN (sizeof(plain_fields) / sizeof(plain_fields[0]))
 
 /* Lower-case FNV-1a of a word: how triggers and text words are compared. */
 static uint64_t
@@ -151,13 +145,9 @@ guard_init(struct guard *g, const struct policy *p, const struct guard_opts *o,
 	memset(g, 0, sizeof(*g));
 	g->pol = p;
 	g->o = *o;
-	for (i = 0; i < NANSWER + NPLAIN; i++) {
-		if (fieldpath_parse(&g->defaults[i], i < NANSWER ? answer_fields[i] :
-		    plain_fields[i - NANSWER], e) < 0) {
-			guard_release(g);
-			return -1;
-		}
-		g->ndefaults++;
+	if (answer_fields_init(&g->defaults, e) < 0) {
+		guard_release(g);
+		return -1;
 	}
 	toolcalls_init(&g->tc);
 	buf_init(&g->arena, (size_t)1 << 34);
@@ -213,7 +203,7 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 	g->pol = src->pol;
 	g->o = src->o;
 	g->borrowed = 1;	/* the default field paths and triggers stay src's */
-	memcpy(g->defaults, src->defaults, sizeof(g->defaults));
+	g->defaults = src->defaults;	/* src's to release */
 	toolcalls_init(&g->tc);
 	g->trig = src->trig;
 	g->tmask = src->tmask;
@@ -248,8 +238,6 @@ guard_clone(struct guard *g, const struct guard *src, struct phk_err *e)
 void
 guard_release(struct guard *g)
 {
-	int i;
-
 	gclf_release(&g->gc);
 	norm_release(&g->nm);
 	norm_release(&g->nm2);
@@ -259,9 +247,8 @@ guard_release(struct guard *g)
 	if (!g->borrowed) {
 		free(g->trig);
 		free(g->tbit);
+		answer_fields_release(&g->defaults);
 	}
-	for (i = 0; i < g->ndefaults; i++)
-		fieldpath_release(&g->defaults[i]);
 	toolcalls_release(&g->tc);
 	rx_engine_release(&g->rx);
 	free(g->strs);
@@ -339,15 +326,15 @@ on_string(void *ctx, const struct jpath *jp, size_t st, size_t en, int esc)
 			;
 		return i == g->o.nfields ? 0 : add_str(g, jp, st, en, esc, GSTR_ANSWER);
 	}
-	for (i = 0; i < NANSWER; i++)
-		if (fieldpath_match(&g->defaults[i], jp)) {
-			g->has_answer = 1;
-			return add_str(g, jp, st, en, esc, GSTR_ANSWER);
-		}
-	for (; i < NANSWER + NPLAIN; i++)
-		if (fieldpath_match(&g->defaults[i], jp))
-			return add_str(g, jp, st, en, esc, GSTR_PLAIN);
-	return 0;
+	switch (answer_field(&g->defaults, jp)) {
+	case ANSWER_TEXT:
+		g->has_answer = 1;
+		return add_str(g, jp, st, en, esc, GSTR_ANSWER);
+	case ANSWER_PLAIN:
+		return add_str(g, jp, st, en, esc, GSTR_PLAIN);
+	default:
+		return 0;
+	}
 }
 
 /* ---- violations ---- */
@@ -1284,8 +1271,7 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 			return -1;
 	}
 	/* a model's answer: the request it came with is context, not output */
-	g->has_answer |= (span[K_CHOICES][0] >= 0 && line[span[K_CHOICES][0]] == '[') ||
-	    (span[K_OUTPUT][0] >= 0 && line[span[K_OUTPUT][0]] == '[');
+	g->has_answer |= answer_holds(line, span[K_CHOICES], span[K_OUTPUT]);
 	if (g->has_answer && g->o.nfields == 0) {
 		size_t k = 0;
 		for (i = 0; i < g->nstrs; i++)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "clf.h"
 #include "diag.h"
@@ -53,8 +54,7 @@ struct gviol {
 struct guard {
 	const struct policy *pol;
 	struct guard_opts o;
-	struct fieldpath defaults[8];	/* answer fields, then plain text fields */
-	int ndefaults;			/* parsed here (a clone borrows them) */
+	struct answer_fields defaults;	/* lib/answer's fields (a clone borrows them) */
 	struct scrubber sc;	/* the PHI detectors: phi-scrub's own engine */
 	int has_sc, borrowed;
 	struct rx_engine rx;

@@ -8,7 +8,7 @@ comp() {	# comp WORD...: what completing the last word offers, space-separated
 	PATH="$bin:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _phikit
 		echo "${COMPREPLY[*]}"' _ "$top/completions/phikit.bash" "$@"
 }
-is "$(comp hitl '')" "approve gate list reject release show wait" "hitl: its commands"
+is "$(comp hitl '')" "approve gate list reject release review show wait" "hitl: its commands"
 is "$(comp ledger-admin p)" "policy prune pubkey" "ledger-admin: its commands"
 is "$(comp phi-scrub --ma)" "--max-line" "phi-scrub: an option from its -h"
 is "$(comp guard-check --dr)" "--drop-denied" "guard-check: an option from its -h"

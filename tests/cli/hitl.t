@@ -34,7 +34,7 @@ is "$rc.$out" "0.hitl (phikit) 0.1.0" "--version"
 run "$HITL"
 is "$rc" 2 "no command: exit 2"
 run "$HITL" publish
-is "$rc.$err" "2.hitl: unknown command 'publish' (gate, list, show, approve, reject, release, wait)" "an unknown command"
+is "$rc.$err" "2.hitl: unknown command 'publish' (gate, list, show, approve, reject, review, release, wait)" "an unknown command"
 run "$HITL" approve --db "$db" -p "$POLICY"
 is "$rc.$err" "2.hitl: approve takes one item number" "approve without an item"
 run "$HITL" list --db "$db" -p "$POLICY" extra
@@ -218,7 +218,16 @@ h list --status bogus
 is "$rc" 2 "list: an unknown status is a usage error"
 h show 1
 like "$out" "*status       pending (0 of 1 approvals)*" "show: the item and its state"
-unlike "$out" "*production*" "show: the record only with --record"
+unlike "$out" "*\"run_id\"*" "show: the record's JSON only with --record"
+is "$(printf '%s\n' "$out" | sed -n '/^guard/,$p')" "guard        ask (policy hipaa)
+  rule       HIPAA-003, severity ask (permission)
+  citation   45 CFR 164.308(a)(1)(ii)(B)
+  reason     changes to systems holding ePHI go through risk management
+prompt
+  none
+answer
+  .tool tool call deploy
+    {\"env\":\"production\"}" "show: the guard verdict, each rule with its citation, and the tool call as the answer"
 h show 1 --record --json
 is "$(field "$out" '.record.args.env')" "production" "show --record --json: the record"
 h show 99
