@@ -271,6 +271,7 @@ names_init(struct names *nm, const struct names_conf *c, struct phk_err *e)
 	    load_list(&nm->dict, c->surnames, NF_LAST, e) < 0 ||
 	    load_list(&nm->dict, c->english, NF_ENG, e) < 0 ||
 	    load_list(&nm->dict, c->medical, NF_MED, e) < 0 ||
+	    load_list(&nm->dict, c->abbrev, NF_MED, e) < 0 ||
 	    load_list(&nm->dict, c->places, NF_GEO, e) < 0)
 		goto fail;
 	if (add_words(&nm->cues, &c->titles, NF_TITLE) < 0 ||

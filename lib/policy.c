@@ -689,6 +689,7 @@ static const struct field names_fields[] = {
 	F_PATH("surnames", names.surnames),
 	F_PATH("english_words", names.english),
 	F_PATH("medical_words", names.medical),
+	F_PATH("abbreviations", names.abbrev),
 	F_LIST_ADD("titles", names.titles),
 	F_LIST_ADD("relations", names.relations),
 	F_LIST_ADD("particles", names.particles),
@@ -2415,6 +2416,7 @@ policy_release(struct policy *p)
 	free(p->names.surnames);
 	free(p->names.english);
 	free(p->names.medical);
+	free(p->names.abbrev);
 	strlist_free(&p->names.titles);
 	strlist_free(&p->names.cues_before);
 	strlist_free(&p->names.relations);

@@ -56,6 +56,7 @@ struct names_conf {
 	int enabled;
 	char *first_names, *surnames, *english;	/* resolved paths */
 	char *medical;		/* a medical word list (hunspell .dic), or NULL */
+	char *abbrev;		/* clinical abbreviations, one a line, or NULL */
 	struct strlist titles, relations, cues_before, cues_after, labels,
 	    verbs_after, particles, not_names, eponym_next;
 	char *places;		/* a gazetteer, one place name a line, or NULL */

@@ -189,6 +189,21 @@ on_heur(void *ctx, size_t a, size_t b, const char *rule)
 	return strcmp(rule, "names.cued") ? 0 : add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
+/* A USPS code of a state, the District or a territory, in capitals. */
+static int
+state_code(const char *t)
+{
+	static const char codes[] = "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME "
+	    "MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA "
+	    "WV WI WY AS GU MP PR VI";
+	const char *p;
+
+	for (p = codes; *p; p += p[2] ? 3 : 2)
+		if (p[0] == t[0] && p[1] == t[1])
+			return 1;
+	return 0;
+}
+
 static int
 on_ner(void *ctx, size_t a, size_t b, int label, double p)
 {
@@ -202,6 +217,9 @@ on_ner(void *ctx, size_t a, size_t b, int label, double p)
 
 	if (label <= NER_O || label >= NER__N)
 		return -1;
+	/* a state is no Safe Harbor identifier: "Billings, MT" keeps "MT" */
+	if (label == NER_LOC && b - a == 2 && state_code(s->ftext + a))
+		return 0;
 	/* where a rule found something: the rule's shape and category stand */
 	for (i = s->find0; i < s->nf; i++)
 		if (s->f[i].s < b && a < s->f[i].e)
@@ -312,6 +330,7 @@ limit:			;
 	}
 	if (s->detect != NAMES_DETECT_MODEL && names_places(&s->names, text, n, &s->tk, on_place, s) < 0)
 		goto oom;
+	s->ftext = text;
 	if (s->detect == NAMES_DETECT_RULES) {
 		if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
 			goto oom;
@@ -785,6 +804,25 @@ pv_propagate(struct scrubber *s, struct sstr *x)
 	return acm_scan(&s->ac, s->arena.p + x->ds, x->dn, on_value, s);
 }
 
+/*
+ * A word the model took for something else (a town: "LIND signed") where a
+ * confident name of the record stands: the name's category wins. 1 when a
+ * model finding over the word was relabeled, so none need be added.
+ */
+static int
+model_is_name(struct scrubber *s, const struct sstr *x, size_t a, size_t b)
+{
+	size_t k;
+	int done = 0;
+
+	for (k = x->f0; k < x->f0 + x->nf; k++)
+		if (s->f[k].s <= a && b <= s->f[k].e && strcmp(s->f[k].rule, "model") == 0) {
+			s->f[k].cat = CAT_NAME;
+			done = 1;
+		}
+	return done;
+}
+
 /* Every other occurrence of a collected name word becomes a finding. */
 static int
 propagate(struct scrubber *s, struct sstr *x)
@@ -800,6 +838,8 @@ propagate(struct scrubber *s, struct sstr *x)
 		const char *w = text + t->s, *h;
 		size_t a, b;
 		if (e->gen == s->gen && !(e->eng && !t->cap)) {
+			if (model_is_name(s, x, t->s, t->e))
+				continue;
 			if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
 				return -1;
 			x->nf++;

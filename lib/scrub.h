@@ -123,6 +123,7 @@ struct scrubber {
 	/* the normalized shadow every detector reads (lib/norm) */
 	struct norm nrm;
 	size_t find0;		/* scrub_find: the first finding of this text */
+	const char *ftext;	/* and the text */
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

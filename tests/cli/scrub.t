@@ -41,6 +41,10 @@ t 'History of heart failure, seen in Cardiology' 'History of heart failure, seen
 t 'CABG 6/16, d/c 7/26' 'CABG [DATE], d/c [DATE]' '"DATE":2' 2
 t 'extubated at 2pm 8/28 on PSV 10/5, 40%' 'extubated at 2pm [DATE] on PSV 10/5, 40%' '"DATE":1' 1
 t 'gave 1/2 amp D50; 2/4 blood cultures' 'gave 1/2 amp D50; 2/4 blood cultures' '' 0
+# clinical abbreviations (data/clinical-abbreviations.txt) are no names,
+# and a state is no Safe Harbor identifier, whatever the model guesses
+t 'Rx: sertraline 50 mg daily. CCU team aware, ABG and BUN sent.' 'Rx: sertraline 50 mg daily. CCU team aware, ABG and BUN sent.' '' 0
+t 'widow living alone in [CITY], MT 597XX' 'widow living alone in [CITY], MT 597XX' '' 0
 t 'ssn: 869360459' 'ssn: [SSN]' '"SSN":1' 1
 t 'call (857) 261-9798' 'call [PHONE]' '"PHONE":1' 1
 t 'phone 857.261.9798' 'phone [PHONE]' '"PHONE":1' 1
@@ -93,4 +97,8 @@ for fact in 'metformin 500 mg' 'HbA1c 7.6%' 'BP 117/62' 'ICD-10 N18.30' 'CPT 992
 	t "$fact" "$fact" '' 0
 done
 
+# a clinical abbreviation list that cannot be read stops phi-scrub at start-up
+printf 'extends: %s\nscrub:\n  names:\n    abbreviations: %s\n' "$POLICY" "$tmp/none.txt" >"$tmp/abbr.yaml"
+run "$PHI_SCRUB" -p "$tmp/abbr.yaml" <<<'{"text":"x"}'
+is "$rc:$out:$err" "2::phi-scrub: $tmp/none.txt: No such file or directory" "names.abbreviations unreadable: exit 2, said so"
 done_testing
