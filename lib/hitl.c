@@ -579,8 +579,10 @@ int
 hitl_decisions(struct hitl *h, long long id,
     int (*fn)(void *ctx, const struct hitl_decision *d), void *ctx, struct phk_err *e)
 {
-	sqlite3_stmt *s = prep(h, "SELECT reviewer, unix_user, decision, ts, notes, seq "
-	    "FROM hitl_decisions WHERE item = ?1 ORDER BY id", e);
+	sqlite3_stmt *s = prep(h, "SELECT reviewer, unix_user, decision, ts, notes, seq, "
+	    "(SELECT CASE WHEN b.seq = d.seq THEN 1 ELSE 2 END FROM hitl_break_glass b "
+	    "WHERE b.item = d.item AND (b.seq = d.seq OR b.review_seq = d.seq)) "
+	    "FROM hitl_decisions d WHERE item = ?1 ORDER BY id", e);
 	struct hitl_decision d;
 	int rc;
 
@@ -597,6 +599,7 @@ hitl_decisions(struct hitl *h, long long id,
 		if (d.notes == NULL)
 			d.notes = "";
 		d.seq = (unsigned long long)sqlite3_column_int64(s, 5);
+		d.break_glass = sqlite3_column_int(s, 6);
 		if (fn(ctx, &d) < 0) {
 			sqlite3_finalize(s);
 			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));

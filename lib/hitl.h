@@ -66,6 +66,7 @@ struct hitl_item {
 struct hitl_decision {
 	char reviewer[LEDGER_IDENT_MAX + 1], unix_user[LEDGER_IDENT_MAX + 1];
 	char decision[16];		/* approve, reject */
+	int break_glass;		/* 1 a break-glass approval (notes: its reason), 2 its review */
 	char ts[LEDGER_TS_LEN + 1];
 	const char *notes;		/* valid during the callback */
 	unsigned long long seq;		/* its ledger entry */

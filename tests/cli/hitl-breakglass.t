@@ -117,6 +117,15 @@ h approve 1 --reviewer "$me" --notes "checked"
 is "$rc.$err" "1.hitl: refused: $me broke the glass on item 1 and cannot review it (the review after the fact is another user's)" \
 	"the user who broke the glass cannot review it"
 
+h show 1 --json
+is "$(jq -c '.decisions | map([.decision, .reason, .break_glass])' "$tmp/out")" \
+	'[["approve","Patient [NAME] coding in bed 4; no second reviewer on shift",true]]' \
+	"show --json: the decision is the break-glass approval, with its reason"
+h show 1
+like "$out" "*approve  $me (Unix user $me), ledger entry *, BREAK-GLASS
+           reason: \"Patient \[NAME\] coding in bed 4; no second reviewer on shift\"*" \
+	"show: the decision marked BREAK-GLASS, the reason under it"
+
 h list --break-glass
 is "$rc" 0 "list --break-glass: exit 0"
 is "$(jq -c 'del(.at, .review_due)' "$tmp/out")" \
