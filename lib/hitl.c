@@ -14,6 +14,7 @@
 #include "annot.h"
 #include "bind.h"
 #include "ckpt.h"
+#include "dbpolicy.h"
 #include "hitl.h"
 #include "http.h"
 #include "jscan.h"
@@ -898,6 +899,23 @@ grant(const struct hitl *h, int act, char *group, size_t n)
 	return 1;
 }
 
+/* Whether the latest policy.bind lists the break_glass role, as ledger-verify needs it. */
+static int
+bound_break_glass(struct hitl *h)
+{
+	sqlite3_stmt *s = NULL;
+	int ok;
+
+	if (sqlite3_prepare_v2(h->l->db, "SELECT json_type(payload, '$.policy.access.break_glass') "
+	    "= 'object' FROM entries WHERE kind = 'policy.bind' AND run_id = '" DBPOLICY_RUN "' AND "
+	    "payload IS NOT NULL AND json_valid(payload) ORDER BY seq DESC LIMIT 1", -1, &s,
+	    NULL) != SQLITE_OK)
+		return 0;
+	ok = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return ok;
+}
+
 /* The item and its trail, in the open transaction; its status as the ledger has it. */
 static int
 decide_load(struct hitl *h, struct dec *d, struct phk_err *e)
@@ -947,6 +965,11 @@ decide_check(struct hitl *h, struct dec *d, struct phk_err *e)
 		return refuse(h, id, run, action, "alias", d->reviewer, e,
 		    "%s may not sign as '%s' (neither the user's name nor an alias access.aliases "
 		    "gives it)", h->user, d->reviewer);
+	if (d->bg && !bound_break_glass(h))
+		return refuse(h, id, run, action, "policy-binding", d->reviewer, e,
+		    "the database's policy.bind entry does not list who holds break_glass (it was "
+		    "bound before phikit recorded it), so ledger-verify could not check this "
+		    "approval: bind the policy again with ledger-admin policy first");
 	if (d->review) {
 		if (!strcmp(h->user, d->t.break_glass_by))
 			return refuse(h, id, run, action, "self-review", d->reviewer, e,

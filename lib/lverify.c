@@ -701,7 +701,8 @@ break_glass_ok(struct ledger *l, const char *run, long long item, long long befo
 	    "e.payload IS NOT NULL AND json_valid(e.payload) AND "
 	    "json_extract(e.payload, '$.item') = ?2 AND "
 	    "json_type(e.payload, '$.break_glass') = 'true' AND e.seq < ?3) "
-	    "SELECT seq, COALESCE(u, ''), actor, bind IS NOT NULL, "
+	    "SELECT seq, COALESCE(u, ''), actor, "
+	    "json_type(bind, '$.policy.access.break_glass') IS NOT NULL, "
 	    "EXISTS(SELECT 1 FROM json_each(d.bind, '$.policy.access.break_glass.users') "
 	    "WHERE value = d.u), g IS NOT NULL AND "
 	    "EXISTS(SELECT 1 FROM json_each(d.bind, '$.policy.access.break_glass.groups') "
@@ -718,8 +719,8 @@ break_glass_ok(struct ledger *l, const char *run, long long item, long long befo
 			snprintf(why, n, "its break-glass approval (entry %lld) names %s, not its "
 			    "actor", seq, u);
 		else if (!sqlite3_column_int(q, 3))
-			snprintf(why, n, "its break-glass approval (entry %lld) comes before any "
-			    "bound policy", seq);
+			snprintf(why, n, "its break-glass approval (entry %lld) is under no bound "
+			    "policy that lists who holds break_glass", seq);
 		else if (!sqlite3_column_int(q, 4) && !sqlite3_column_int(q, 5))
 			snprintf(why, n, "its break-glass approval (entry %lld) is by %s, whom the "
 			    "policy bound then does not give break_glass", seq, u);

@@ -25,13 +25,14 @@ add(struct trail *t, const char *kind, const char *payload)
 }
 
 static int
-append(struct ledger *l, const char *actor, const char *kind, const char *payload)
+append_in(struct ledger *l, const char *run, const char *actor, const char *kind,
+    const char *payload)
 {
 	struct ledger_rec r;
 	struct phk_err e;
 
 	memset(&r, 0, sizeof(r));
-	r.run_id = "r-1";
+	r.run_id = run;
 	r.actor = actor;
 	r.kind = kind;
 	r.payload = payload;
@@ -43,7 +44,17 @@ append(struct ledger *l, const char *actor, const char *kind, const char *payloa
 	return 0;
 }
 
-/* A queue of one item under a quorum of two, approved by break-glass by who, released. */
+static int
+append(struct ledger *l, const char *actor, const char *kind, const char *payload)
+{
+	return append_in(l, "r-1", actor, kind, payload);
+}
+
+/*
+ * A queue of one item under a quorum of two, approved by break-glass by
+ * who, released; the policy bound as phikit binds it, or (p NULL) as it
+ * did before policy.bind listed the break_glass role.
+ */
 static int
 verify_release_by(const char *dir, const struct policy *p, const char *who, struct lverify_result *r)
 {
@@ -53,12 +64,15 @@ verify_release_by(const char *dir, const struct policy *p, const char *who, stru
 	struct phk_err e;
 	int rc = -1;
 
+	memset(&e, 0, sizeof(e));
 	snprintf(path, sizeof(path), "%s/%s.db", dir, who);
 	if (ledger_open(&l, path, LEDGER_CREATE, &e) < 0) {
 		diag("%s", e.msg);
 		return -1;
 	}
-	if (dbpolicy_enforce(&l, p, 1, "phkt-u-admin", NULL, NULL, &e) < 0) {
+	if (p == NULL ? append_in(&l, DBPOLICY_RUN, "phkt-u-admin", "policy.bind",
+	    "{\"policy\":{\"name\":\"old\",\"sha256\":\"00\",\"hitl\":{}},\"by\":\"a\"}") < 0 :
+	    dbpolicy_enforce(&l, p, 1, "phkt-u-admin", NULL, NULL, &e) < 0) {
 		diag("%s", e.msg);
 		goto out;
 	}
@@ -129,6 +143,10 @@ main(void)
 	is_str(r.what, "entry 3 releases item 1 of run 'r-1', but its break-glass approval "
 	    "(entry 2) is by phkt-u-mallory, whom the policy bound then does not give break_glass",
 	    "... and ledger-verify says why");
+	ok(verify_release_by(dir, NULL, "phkt-u-old", &r) == 0 && !r.ok,
+	    "under a binding that does not list the role, it cannot be judged, and does not verify");
+	is_str(r.what, "entry 3 releases item 1 of run 'r-1', but its break-glass approval "
+	    "(entry 2) is under no bound policy that lists who holds break_glass", "... said so");
 	policy_release(&p);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
