@@ -144,6 +144,15 @@ is "$(pay hitl.release | jq -c '[.approvals, .approvals_required, .break_glass]'
 sleep 2.2
 h list --break-glass
 is "$(jq -r '.status + " " + .review' "$tmp/out")" "released overdue" "overdue: the sweep escalated the review"
+if command -v script >/dev/null; then
+	script -qc "$HITL list --break-glass --db $db -p $tmp/site.yaml" /dev/null | tr -d '\r' |
+		sed -E 's/20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z?/TS/g' >"$tmp/tty"
+	is "$(cat "$tmp/tty")" "  ITEM  STATUS     RUN           BROKEN_BY     AT                    REVIEW
+     1  released   r-bg          $(printf '%-12s' "$me")  TS   overdue, due TS" \
+		"list --break-glass on a terminal: a table, the review overdue and by when it was due"
+else
+	n=$((n + 1)); echo "ok $n # skip script(1) not installed"
+fi
 is "$(pay hitl.escalate | jq -c '[.item, .review, .from, .to, .break_glass_review_s]')" '[1,"break_glass","due","overdue",2]' \
 	"overdue: a hitl.escalate entry, as a pending item's timeout"
 is "$(sed -n 3p "$tmp/hook.log")" '{"event":"escalate","item":1,"run_id":"r-bg","reason":"ask","status":"break-glass-review-overdue"}' \
