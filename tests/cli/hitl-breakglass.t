@@ -102,6 +102,22 @@ h() { run "$HITL" "$1" --db "$db" -p "$tmp/site.yaml" "${@:2}"; }
 h gate -q <<<"$ASK"
 chmod 666 "$db"
 printf 'Patient John Smith coding in bed 4; no second reviewer on shift\n' >"$tmp/reason"
+# another process holds the write lock: nothing decided, nothing told, the item as it was
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(4)' "$db" >"$tmp/lock.out" &
+holder=$!
+for _ in $(seq 1 50); do [ -s "$tmp/lock.out" ] && break; sleep 0.1; done
+PHIKIT_DB_TIMEOUT_MS=300 h approve 1 --reviewer "$me" --break-glass --reason-file "$tmp/reason"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+is "$rc:$out" "4:" "locked: exit 4, nothing out"
+like "$err" "hitl: database '$db'*is locked*" "locked: said so"
+is "$(kinds):$(sqlite3 "$db" "SELECT status FROM hitl_items WHERE id = 1"):$(wc -l <"$tmp/hook.log")" \
+	"policy.bind hitl.enqueue:pending:1" "locked: nothing logged, the item pending, the webhook not told"
 h approve 1 --reviewer "$me" --break-glass --reason-file "$tmp/reason"
 is "$rc.$out.$err" "0.item 1: approved by break-glass (1 of 2 approvals)." \
 	"break-glass: one approval of the two, by the user who queued it, approves"
