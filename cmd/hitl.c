@@ -24,9 +24,11 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: hitl gate [-q] [--on-error=stop|skip] [--max-line bytes] [common] [file ...]\n"
-	    "       hitl list [--status status] [--run id] [--json] [common]\n"
+	    "       hitl list [--status status | --break-glass] [--run id] [--json] [common]\n"
 	    "       hitl show id [--record] [--json] [common]\n"
 	    "       hitl approve id --reviewer name --notes text | --notes-file file [common]\n"
+	    "       hitl approve id --reviewer name --break-glass --reason text | --reason-file file\n"
+	    "                   [common]\n"
 	    "       hitl reject id --reviewer name --notes text | --notes-file file [common]\n"
 	    "       hitl review --reviewer name [--run id] [--notes text | --notes-file file] [common]\n"
 	    "       hitl release [--run id] [--limit n] [common]\n"
@@ -37,7 +39,8 @@ usage(FILE *f)
 
 struct opts {
 	const char *db, *policy, *key, *status, *run, *reviewer, *notes, *notes_file, *ckout;
-	int json, record, quiet, skip;
+	const char *reason, *reason_file;	/* approve --break-glass */
+	int json, record, quiet, skip, break_glass;
 	long max_line, limit;	/* limit: release at most this many; 0 all */
 	double timeout;		/* < 0: none */
 	long long id;
@@ -183,6 +186,70 @@ collect(void *ctx, const struct hitl_item *it)
 }
 
 static int
+bg_json(void *ctx, const struct hitl_bg *b)
+{
+	struct buf *j = ctx;
+
+	buf_reset(j);
+	if (buf_printf(j, "{\"item\":%lld,\"run_id\":", b->id) < 0 ||
+	    jstr_encode(j, b->run_id, strlen(b->run_id)) < 0 ||
+	    buf_printf(j, ",\"status\":\"%s\",\"break_glass_by\":\"%s\",\"reviewer\":\"%s\","
+	    "\"at\":\"%s\",\"review\":\"%s\",\"review_due\":", b->status, b->by, b->reviewer,
+	    b->ts, b->state) < 0 ||
+	    (b->due[0] ? buf_printf(j, "\"%s\"", b->due) : buf_adds(j, "null")) < 0 ||
+	    (b->review[0] ? buf_printf(j, ",\"reviewed_by\":\"%s\",\"decision\":\"%s\"}",
+	    b->review_by, b->review) : buf_adds(j, ",\"reviewed_by\":null,\"decision\":null}")) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return printf("%s\n", j->p) < 0 ? -1 : 0;
+}
+
+static int
+bg_line(void *ctx, const struct hitl_bg *b)
+{
+	char review[200];
+
+	(void)ctx;
+	if (b->review[0])
+		snprintf(review, sizeof(review), "%s by %s", b->review, b->review_by);
+	else if (b->due[0])
+		snprintf(review, sizeof(review), "%s, due %s", b->state, b->due);
+	else
+		snprintf(review, sizeof(review), "none required");
+	return printf("%6lld  %-9s  %-12s  %-12s  %-20.19s  %s\n", b->id, b->status, b->run_id,
+	    b->by, b->ts, review) < 0 ? -1 : 0;
+}
+
+/* list --break-glass: the items approved by break-glass, and their reviews after the fact. */
+static int
+list_break_glass(struct opts *o)
+{
+	struct phk_err e;
+	struct queue c;
+	struct buf b;
+	int status, json = o->json || !isatty(STDOUT_FILENO);
+
+	if (o->status) {
+		phk_warn("--break-glass and --status cannot be used together");
+		return PHK_EXIT_USAGE;
+	}
+	buf_init(&b, 1 << 20);
+	if ((status = setup(&c, o, 0, 0)) == 0) {
+		if (!json)
+			printf("%6s  %-9s  %-12s  %-12s  %-20s  %s\n", "ITEM", "STATUS", "RUN",
+			    "BROKEN_BY", "AT", "REVIEW");
+		if (hitl_break_glass_list(&c.h, o->run, json ? bg_json : bg_line, &b, &e) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+		}
+	}
+	buf_release(&b);
+	queue_close(&c);
+	return status;
+}
+
+static int
 list(struct opts *o)
 {
 	static const char *const states[] = { "pending", "approved", "rejected", "expired",
@@ -194,6 +261,8 @@ list(struct opts *o)
 	size_t i, wr = 3, wq = 9, wreason = 6, k;
 	int status, j;
 
+	if (o->break_glass)
+		return list_break_glass(o);
 	if (o->status) {
 		for (j = 0; states[j] && strcmp(states[j], o->status); j++)
 			;
@@ -264,6 +333,47 @@ show(struct opts *o)
 	return status;
 }
 
+/* approve --break-glass: the item approved alone, by a user the break_glass role holds. */
+static int
+break_glass(struct opts *o)
+{
+	struct hitl_outcome res;
+	struct phk_err e;
+	struct queue c;
+	struct buf rb;
+	const char *reason = o->reason;
+	int status;
+
+	if (o->notes || o->notes_file) {
+		phk_warn("approve --break-glass takes --reason or --reason-file, not notes");
+		return PHK_EXIT_USAGE;
+	}
+	if (o->reviewer == NULL || (o->reason == NULL) == (o->reason_file == NULL)) {
+		phk_warn("approve --break-glass needs --reviewer, and --reason or --reason-file");
+		return PHK_EXIT_USAGE;
+	}
+	buf_init(&rb, 4001);
+	if (o->reason_file) {
+		if (queue_read_text(o->reason_file, "--reason-file", &rb, &e) < 0) {
+			phk_warn("%s", e.msg);
+			buf_release(&rb);
+			return e.status;
+		}
+		reason = rb.p ? rb.p : "";
+	}
+	if ((status = setup(&c, o, 0, 1)) == 0) {
+		if (hitl_break_glass(&c.h, o->id, o->reviewer, reason, &res, &e) < 0) {
+			phk_warn("%s", e.msg);
+			status = e.status;
+		} else
+			printf("item %lld: %s by break-glass (%d of %d approvals)\n", o->id,
+			    res.status, res.approvals, res.required);
+	}
+	queue_close(&c);
+	buf_release(&rb);
+	return status;
+}
+
 static int
 decide(struct opts *o, int approve)
 {
@@ -273,6 +383,12 @@ decide(struct opts *o, int approve)
 	const char *notes;
 	int status;
 
+	if (approve && o->break_glass)
+		return break_glass(o);
+	if (o->break_glass || o->reason || o->reason_file) {
+		phk_warn("--break-glass, --reason and --reason-file are for approve --break-glass");
+		return PHK_EXIT_USAGE;
+	}
 	if (o->reviewer == NULL || (o->notes == NULL) == (o->notes_file == NULL)) {
 		phk_warn("%s needs --reviewer, and --notes or --notes-file", approve ? "approve" :
 		    "reject");
@@ -443,7 +559,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_KEY, O_STATUS, O_RUN, O_JSON, O_RECORD, O_REVIEWER, O_NOTES,
-	    O_TIMEOUT, O_LIMIT, O_NOTESFILE, O_CKOUT };
+	    O_TIMEOUT, O_LIMIT, O_NOTESFILE, O_CKOUT, O_BREAKGLASS, O_REASON, O_REASONFILE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "policy", required_argument, NULL, 'p' },
@@ -455,6 +571,9 @@ main(int argc, char **argv)
 		{ "reviewer", required_argument, NULL, O_REVIEWER },
 		{ "notes", required_argument, NULL, O_NOTES },
 		{ "notes-file", required_argument, NULL, O_NOTESFILE },
+		{ "break-glass", no_argument, NULL, O_BREAKGLASS },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "reason-file", required_argument, NULL, O_REASONFILE },
 		{ "checkpoint-out", required_argument, NULL, O_CKOUT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		FOPTS_LONG,
@@ -521,6 +640,9 @@ main(int argc, char **argv)
 		case O_REVIEWER: o.reviewer = optarg; break;
 		case O_NOTES: o.notes = optarg; break;
 		case O_NOTESFILE: o.notes_file = optarg; break;
+		case O_BREAKGLASS: o.break_glass = 1; break;
+		case O_REASON: o.reason = optarg; break;
+		case O_REASONFILE: o.reason_file = optarg; break;
 		case O_CKOUT: o.ckout = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case O_TIMEOUT:

@@ -91,6 +91,46 @@ dbpolicy_choose(struct ledger *l, const char *given, char *path, size_t n, struc
 	return 0;
 }
 
+/* A JSON array of names, after key. */
+static int
+names(struct buf *b, const char *key, const struct strlist *const *sl, size_t n)
+{
+	size_t i, k, at = 0;
+
+	if (buf_printf(b, "\"%s\":[", key) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sl[i]->n; k++)
+			if ((at++ && buf_addc(b, ',') < 0) ||
+			    jstr_encode(b, sl[i]->v[k], strlen(sl[i]->v[k])) < 0)
+				return -1;
+	return buf_addc(b, ']');
+}
+
+/*
+ * Who the policy gives break_glass (the users and groups of its roles),
+ * for ledger-verify to judge a break-glass approval by the policy bound
+ * when it was made: "access":{"break_glass":{"users":[...],"groups":[...]}}.
+ */
+static int
+break_glass_access(struct buf *b, const struct policy *p)
+{
+	const struct access_conf *a = &p->access;
+	const struct strlist *u[64], *g[64];
+	size_t i, k, n = 0;
+
+	for (i = 0; a->present && i < a->actions[ACT_BREAK_GLASS].n; i++)
+		for (k = 0; k < a->nroles && n < 64; k++)
+			if (!strcmp(a->roles[k].name, a->actions[ACT_BREAK_GLASS].v[i])) {
+				u[n] = &a->roles[k].users;
+				g[n++] = &a->roles[k].groups;
+			}
+	if (buf_adds(b, ",\"access\":{\"break_glass\":{") < 0 || names(b, "users", u, n) < 0 ||
+	    buf_addc(b, ',') < 0 || names(b, "groups", g, n) < 0)
+		return -1;
+	return buf_adds(b, "}}");
+}
+
 /* The policy.bind payload for p. */
 static int
 payload(struct buf *b, const struct policy *p, const char *previous, const char *actor)
@@ -113,7 +153,8 @@ payload(struct buf *b, const struct policy *p, const char *previous, const char 
 			return -1;
 	if (p->ledger_content_fields.n == 0 && buf_adds(b, "\".\"") < 0)
 		return -1;
-	if (buf_adds(b, "]},\"source\":") < 0 || jstr_encode(b, p->source.p ? p->source.p : "",
+	if (buf_adds(b, "]}") < 0 || break_glass_access(b, p) < 0 ||
+	    buf_adds(b, ",\"source\":") < 0 || jstr_encode(b, p->source.p ? p->source.p : "",
 	    p->source.len) < 0 || buf_adds(b, "},\"previous_sha256\":") < 0 ||
 	    jstr_encode(b, previous, strlen(previous)) < 0 || buf_adds(b, ",\"by\":") < 0 ||
 	    jstr_encode(b, actor, strlen(actor)) < 0 || buf_addc(b, '}') < 0)

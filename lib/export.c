@@ -56,7 +56,8 @@ summary(const char *kind, const char *payload, size_t n)
 {
 	static const char *const hitl_keys[] = { "item", "decision", "reviewer", "unix_user",
 	    "status", "approvals", "approvals_required", "reason", "action", "rule", "request_seq",
-	    "request_run_seq", NULL };
+	    "request_run_seq", "review", "break_glass_by", NULL };
+	static const char *const bg_keys[] = { "break_glass", "break_glass_review", NULL };
 	json_t *p, *out = json_object(), *pk, *v, *rules;
 	struct phk_err e;
 	size_t i;
@@ -84,11 +85,19 @@ summary(const char *kind, const char *payload, size_t n)
 		json_object_set_new(out, "guard", g);
 	}
 	if (!strncmp(kind, "hitl.", 5) || !strcmp(kind, "access.refusal")) {
-		/* "reason" of a queued item is its verdict (ask), not text */
+		/*
+		 * "reason" of a queued item is its verdict (ask), not text; a
+		 * decision's is break-glass's reason, free text as notes are: kept
+		 */
 		for (i = 0; hitl_keys[i]; i++)
 			if ((v = json_object_get(p, hitl_keys[i])) != NULL &&
-			    (json_is_string(v) || json_is_integer(v)))
+			    (json_is_string(v) || json_is_integer(v)) &&
+			    (strcmp(hitl_keys[i], "reason") || strcmp(kind, "hitl.decision")))
 				json_object_set(out, hitl_keys[i], v);
+		/* break-glass: flagged, for whoever watches the SIEM */
+		for (i = 0; bg_keys[i]; i++)
+			if (json_is_true(json_object_get(p, bg_keys[i])))
+				json_object_set_new(out, bg_keys[i], json_true());
 		/* an enqueue's verdict and rules, as gate read them off the record */
 		v = json_object_get(p, "guard");
 		if (json_object_get(out, "guard") == NULL && json_is_object(v) &&
@@ -203,10 +212,19 @@ otlp_record(const struct row *r, const char *now_ns)
 			attr(a, key, json_incref(v), "stringValue");
 		else if (json_is_integer(v))
 			attr(a, key, intv(json_integer_value(v)), "intValue");
+		else if (json_is_boolean(v))
+			attr(a, key, json_incref(v), "boolValue");
 	}
-	/* what an operator should look at: a deny or ask, a refusal */
+	/*
+	 * what an operator should look at: a deny or ask, a refusal, a
+	 * break-glass approval or release, and its review when overdue
+	 */
 	warn = (verdict && (!strcmp(verdict, "deny") || !strcmp(verdict, "ask"))) ||
-	    strstr(r->kind, "refusal") != NULL;
+	    strstr(r->kind, "refusal") != NULL ||
+	    (!strncmp(r->kind, "hitl.", 5) && json_is_true(json_object_get(s, "break_glass"))) ||
+	    (!strcmp(r->kind, "hitl.escalate") &&
+	    !strcmp(json_string_value(json_object_get(s, "review")) ?
+	    json_string_value(json_object_get(s, "review")) : "", "break_glass"));
 	json_decref(s);
 	return json_pack("{s:s, s:s, s:i, s:s, s:{s:s}, s:o}", "timeUnixNano", ns,
 	    "observedTimeUnixNano", now_ns, "severityNumber", warn ? 13 : 9, "severityText",

@@ -14,6 +14,7 @@
 #include "annot.h"
 #include "bind.h"
 #include "ckpt.h"
+#include "dbpolicy.h"
 #include "hitl.h"
 #include "http.h"
 #include "jscan.h"
@@ -49,7 +50,15 @@ static const char schema[] =
     "CREATE TRIGGER IF NOT EXISTS hitl_decisions_no_update BEFORE UPDATE ON hitl_decisions BEGIN"
     " SELECT RAISE(ABORT, 'phikit hitl: decisions are append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS hitl_decisions_no_delete BEFORE DELETE ON hitl_decisions BEGIN"
-    " SELECT RAISE(ABORT, 'phikit hitl: decisions are append-only'); END;";
+    " SELECT RAISE(ABORT, 'phikit hitl: decisions are append-only'); END;"
+    /* break-glass approvals and their reviews after the fact: open, overdue, reviewed */
+    "CREATE TABLE IF NOT EXISTS hitl_break_glass("
+    " item INTEGER PRIMARY KEY REFERENCES hitl_items(id), by_user TEXT NOT NULL,"
+    " reviewer TEXT NOT NULL, ts TEXT NOT NULL, seq INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " due_ms INTEGER NOT NULL, state TEXT NOT NULL, review_by TEXT, review TEXT,"
+    " review_seq INTEGER);"
+    "CREATE TRIGGER IF NOT EXISTS hitl_break_glass_no_delete BEFORE DELETE ON hitl_break_glass"
+    " BEGIN SELECT RAISE(ABORT, 'phikit hitl: break-glass approvals are kept'); END;";
 
 #define ITEM_COLS "i.id, i.run_id, i.status, i.reason, COALESCE(i.tool, ''), i.queued_by," \
     " i.queued_at, i.record_sha256, COALESCE(i.released_at, ''), COALESCE(i.released_by, '')," \
@@ -270,7 +279,8 @@ hitl_open(struct hitl *h, struct phk_err *e)
 struct swept {
 	long long id;
 	char run[LEDGER_IDENT_MAX + 1], reason[32];
-	long long since;	/* when it was queued, or escalated */
+	long long since;	/* when it was queued, or escalated, or the glass broken */
+	long long secs;		/* a break-glass review: the time it had */
 };
 
 /* One kind of timeout: pending to escalated, or escalated to expired. */
@@ -341,26 +351,85 @@ sweep_one(struct hitl *h, int escalate, long long now, struct swept **sw, size_t
 	return 0;
 }
 
+/*
+ * Break-glass approvals whose review after the fact is overdue: open to
+ * overdue, logged as hitl.escalate, as a pending item's timeout is.
+ */
+static int
+sweep_reviews(struct hitl *h, long long now, struct swept **sw, size_t *nsw, size_t *cap,
+    struct phk_err *e)
+{
+	sqlite3_stmt *s, *u = NULL;
+	size_t first = *nsw, i;
+	long long secs;
+	int rc;
+
+	if ((s = prep(h, "SELECT b.item, i.run_id, i.reason, b.at_ms, b.due_ms FROM hitl_break_glass b "
+	    "JOIN hitl_items i ON i.id = b.item WHERE b.state = 'open' AND b.due_ms > 0 AND "
+	    "b.due_ms <= ?1 ORDER BY b.item", e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(*sw, *cap, *nsw + 1) < 0) {
+			sqlite3_finalize(s);
+			return oom(e);
+		}
+		(*sw)[*nsw].id = sqlite3_column_int64(s, 0);
+		copy_col((*sw)[*nsw].run, sizeof((*sw)[0].run), s, 1);
+		copy_col((*sw)[*nsw].reason, sizeof((*sw)[0].reason), s, 2);
+		(*sw)[*nsw].since = sqlite3_column_int64(s, 3);
+		(*sw)[*nsw].secs = (sqlite3_column_int64(s, 4) - (*sw)[*nsw].since) / 1000;
+		(*nsw)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "sweep");
+	if ((u = prep(h, "UPDATE hitl_break_glass SET state = 'overdue' WHERE item = ?1", e)) == NULL)
+		return -1;
+	for (i = first, rc = 0; i < *nsw && rc == 0; i++) {
+		struct swept *w = &(*sw)[i];
+		sqlite3_reset(u);
+		sqlite3_bind_int64(u, 1, w->id);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			rc = dberr(h, e, "sweep");
+			break;
+		}
+		secs = w->secs;
+		buf_reset(&h->pay);
+		if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", w->id) < 0 ||
+		    j_str(&h->pay, "review", "break_glass") < 0 || j_str(&h->pay, "from", "due") < 0 ||
+		    j_str(&h->pay, "to", "overdue") < 0 ||
+		    j_int(&h->pay, "break_glass_review_s", secs) < 0 ||
+		    j_int(&h->pay, "waited_ms", now - w->since) < 0 ||
+		    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0)
+			rc = oom(e);
+		else
+			rc = log_entry(h, w->run, "hitl.escalate", &h->pay, e);
+	}
+	sqlite3_finalize(u);
+	return rc;
+}
+
 int
 hitl_sweep(struct hitl *h, struct phk_err *e)
 {
 	struct swept *sw = NULL;
-	size_t nsw = 0, cap = 0, i, nesc;
+	size_t nsw = 0, cap = 0, i, nesc, nexp;
 	long long now = now_ms();
 	sqlite3_stmt *s;
 	int rc, any;
 
-	if (h->timeout_s <= 0 && h->expire_s <= 0)
-		return 0;
 	/* a cheap look first: most commands find nothing due and take no lock */
 	if ((s = prep(h, "SELECT EXISTS(SELECT 1 FROM hitl_items WHERE (status = 'pending' AND "
-	    "?1 > 0 AND queued_ms <= ?2) OR (status = 'escalated' AND ?3 > 0 AND changed_ms <= ?4))",
-	    e)) == NULL)
+	    "?1 > 0 AND queued_ms <= ?2) OR (status = 'escalated' AND ?3 > 0 AND changed_ms <= ?4)) "
+	    "OR EXISTS(SELECT 1 FROM hitl_break_glass WHERE state = 'open' AND due_ms > 0 AND "
+	    "due_ms <= ?5)", e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, h->timeout_s);
 	sqlite3_bind_int64(s, 2, now - (long long)h->timeout_s * 1000);
 	sqlite3_bind_int64(s, 3, h->expire_s);
 	sqlite3_bind_int64(s, 4, now - (long long)h->expire_s * 1000);
+	sqlite3_bind_int64(s, 5, now);
 	rc = sqlite3_step(s);
 	any = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -375,6 +444,9 @@ hitl_sweep(struct hitl *h, struct phk_err *e)
 	nesc = nsw;
 	if (sweep_one(h, 0, now, &sw, &nsw, &cap, e) < 0)
 		goto bad;
+	nexp = nsw;
+	if (sweep_reviews(h, now, &sw, &nsw, &cap, e) < 0)
+		goto bad;
 	if (nsw == 0) {
 		/* another command swept first: nothing to commit or sign */
 		ledger_rollback(h->l);
@@ -386,6 +458,8 @@ hitl_sweep(struct hitl *h, struct phk_err *e)
 	}
 	for (i = 0; i < nesc; i++)
 		notify(h, "escalate", sw[i].id, sw[i].run, sw[i].reason, "escalated");
+	for (i = nexp; i < nsw; i++)
+		notify(h, "escalate", sw[i].id, sw[i].run, sw[i].reason, "break-glass-review-overdue");
 	free(sw);
 	return 0;
 bad:
@@ -461,11 +535,55 @@ hitl_list(struct hitl *h, const char *status, const char *run,
 }
 
 int
+hitl_break_glass_list(struct hitl *h, const char *run,
+    int (*fn)(void *ctx, const struct hitl_bg *b), void *ctx, struct phk_err *e)
+{
+	sqlite3_stmt *s = prep(h, "SELECT b.item, i.run_id, CASE WHEN i.released_at IS NULL THEN "
+	    "i.status ELSE 'released' END, b.by_user, b.reviewer, b.ts, b.due_ms, b.state, "
+	    "COALESCE(b.review_by, ''), COALESCE(b.review, '') FROM hitl_break_glass b "
+	    "JOIN hitl_items i ON i.id = b.item WHERE ?1 IS NULL OR i.run_id = ?1 ORDER BY b.item", e);
+	struct hitl_bg b;
+	struct tm tm;
+	time_t t;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if (run)
+		sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof(b));
+		b.id = sqlite3_column_int64(s, 0);
+		copy_col(b.run_id, sizeof(b.run_id), s, 1);
+		copy_col(b.status, sizeof(b.status), s, 2);
+		copy_col(b.by, sizeof(b.by), s, 3);
+		copy_col(b.reviewer, sizeof(b.reviewer), s, 4);
+		copy_col(b.ts, sizeof(b.ts), s, 5);
+		if ((t = (time_t)(sqlite3_column_int64(s, 6) / 1000)) > 0 && gmtime_r(&t, &tm))
+			strftime(b.due, sizeof(b.due), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		copy_col(b.state, sizeof(b.state), s, 7);
+		copy_col(b.review_by, sizeof(b.review_by), s, 8);
+		copy_col(b.review, sizeof(b.review), s, 9);
+		if (fn(ctx, &b) < 0) {
+			sqlite3_finalize(s);
+			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "list break-glass approvals");
+	return 0;
+}
+
+int
 hitl_decisions(struct hitl *h, long long id,
     int (*fn)(void *ctx, const struct hitl_decision *d), void *ctx, struct phk_err *e)
 {
-	sqlite3_stmt *s = prep(h, "SELECT reviewer, unix_user, decision, ts, notes, seq "
-	    "FROM hitl_decisions WHERE item = ?1 ORDER BY id", e);
+	sqlite3_stmt *s = prep(h, "SELECT reviewer, unix_user, decision, ts, notes, seq, "
+	    "(SELECT CASE WHEN b.seq = d.seq THEN 1 ELSE 2 END FROM hitl_break_glass b "
+	    "WHERE b.item = d.item AND (b.seq = d.seq OR b.review_seq = d.seq)) "
+	    "FROM hitl_decisions d WHERE item = ?1 ORDER BY id", e);
 	struct hitl_decision d;
 	int rc;
 
@@ -482,6 +600,7 @@ hitl_decisions(struct hitl *h, long long id,
 		if (d.notes == NULL)
 			d.notes = "";
 		d.seq = (unsigned long long)sqlite3_column_int64(s, 5);
+		d.break_glass = sqlite3_column_int(s, 6);
 		if (fn(ctx, &d) < 0) {
 			sqlite3_finalize(s);
 			phk_err_set(e, PHK_EXIT_IO, "write error: %s", strerror(errno));
@@ -574,6 +693,9 @@ hitl_allowed(const struct policy *p, const char *user, int act)
 	const struct access_conf *a = &p->access;
 	size_t i, k;
 
+	/* break-glass passes the quorum: it is no one's unless the policy names a role */
+	if (act == ACT_BREAK_GLASS && (!a->present || a->actions[act].n == 0))
+		return 0;
 	if (!a->present || act < 0 || act >= ACT__N || a->actions[act].n == 0)
 		return 1;
 	for (i = 0; i < a->actions[act].n; i++)
@@ -671,21 +793,21 @@ refuse(struct hitl *h, long long item, const char *run, const char *action,
 /* ---- decisions ---- */
 
 static int
-notes_ok(const char *s, struct phk_err *e)
+notes_ok(const char *s, const char *opt, struct phk_err *e)
 {
 	size_t n = strlen(s), i = 0, k;
 
 	if (n == 0 || n > 4000) {
-		phk_err_set(e, PHK_EXIT_USAGE, "--notes must be 1 to 4000 bytes");
+		phk_err_set(e, PHK_EXIT_USAGE, "%s must be 1 to 4000 bytes", opt);
 		return -1;
 	}
 	while (i < n) {
 		if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') {
-			phk_err_set(e, PHK_EXIT_USAGE, "--notes holds a control character");
+			phk_err_set(e, PHK_EXIT_USAGE, "%s holds a control character", opt);
 			return -1;
 		}
 		if ((k = utf8_seqlen((const unsigned char *)s + i, n - i)) == 0) {
-			phk_err_set(e, PHK_EXIT_USAGE, "--notes is not valid UTF-8");
+			phk_err_set(e, PHK_EXIT_USAGE, "%s is not valid UTF-8", opt);
 			return -1;
 		}
 		i += k;
@@ -728,132 +850,318 @@ out:
 	return rc;
 }
 
-int
-hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
-    const char *notes, struct hitl_outcome *out, struct phk_err *e)
-{
-	const char *action = approve ? "approve" : "reject";
-	int act = approve ? ACT_APPROVE : ACT_REJECT, rc, dup = 0, required, self;
+/* One decision, between its checks and its records. */
+struct dec {
+	long long id;
+	int approve, bg, review, self;	/* review: another's, after a break-glass approval */
+	const char *reviewer, *text;	/* text: the notes, or break-glass's reason */
+	char group[LEDGER_IDENT_MAX + 1];	/* break_glass held through this group, or "" */
+	char ts[LEDGER_TS_LEN + 1];
 	struct hitl_item it;
 	struct trail t;
-	sqlite3_stmt *s;
-	char ts[LEDGER_TS_LEN + 1], roles[256];
-	struct ledger_rec r;
+	int required;
+};
 
-	if (!ledger_ident_ok(reviewer)) {
-		phk_err_set(e, PHK_EXIT_USAGE, "--reviewer '%.100s' must be 1 to 128 of "
-		    "A-Z a-z 0-9 . _ : @ / + = -", reviewer);
-		return -1;
-	}
-	if (notes_ok(notes, e) < 0)
-		return -1;
-	/* what reviewers write is logged: scrubbed first, as any record is */
-	if (h->sc && scrub_notes(h, notes, &h->clean, e) < 0)
-		return -1;
-	if (h->sc)
-		notes = h->clean.p;
-	if (begin(h, e) < 0)
-		return -1;
-	if ((rc = hitl_get(h, id, &it, e)) <= 0) {
+/*
+ * hitl_allowed; for break_glass, also the group that gave it ("" when
+ * the user is listed by name), which the decision records for the
+ * verifier: membership is the system's, not the ledger's.
+ */
+static int
+grant(const struct hitl *h, int act, char *group, size_t n)
+{
+	const struct access_conf *a = &h->pol->access;
+	const struct access_role *r;
+	struct strlist one;
+	size_t i, k, g;
+
+	group[0] = '\0';
+	if (act != ACT_BREAK_GLASS || !hitl_allowed(h->pol, h->user, act))
+		return hitl_allowed(h->pol, h->user, act);
+	for (i = 0; i < a->actions[act].n; i++)
+		for (k = 0; k < a->nroles; k++)
+			if (!strcmp((r = &a->roles[k])->name, a->actions[act].v[i]) &&
+			    in_list(&r->users, h->user))
+				return 1;
+	for (i = 0; i < a->actions[act].n; i++)
+		for (k = 0; k < a->nroles; k++) {
+			if (strcmp((r = &a->roles[k])->name, a->actions[act].v[i]))
+				continue;
+			for (g = 0; g < r->groups.n; g++) {
+				one.v = &r->groups.v[g];
+				one.n = 1;
+				if (in_groups(h->user, &one)) {
+					snprintf(group, n, "%s", r->groups.v[g]);
+					return 1;
+				}
+			}
+		}
+	return 1;
+}
+
+/* Whether the latest policy.bind lists the break_glass role, as ledger-verify needs it. */
+static int
+bound_break_glass(struct hitl *h)
+{
+	sqlite3_stmt *s = NULL;
+	int ok;
+
+	if (sqlite3_prepare_v2(h->l->db, "SELECT json_type(payload, '$.policy.access.break_glass') "
+	    "= 'object' FROM entries WHERE kind = 'policy.bind' AND run_id = '" DBPOLICY_RUN "' AND "
+	    "payload IS NOT NULL AND json_valid(payload) ORDER BY seq DESC LIMIT 1", -1, &s,
+	    NULL) != SQLITE_OK)
+		return 0;
+	ok = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return ok;
+}
+
+/* The item and its trail, in the open transaction; its status as the ledger has it. */
+static int
+decide_load(struct hitl *h, struct dec *d, struct phk_err *e)
+{
+	struct hitl_item *it = &d->it;
+	struct trail *t = &d->t;
+	int rc;
+
+	if ((rc = hitl_get(h, d->id, it, e)) <= 0) {
 		if (rc == 0)
-			phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", id);
-		return fail(h);
+			phk_err_set(e, PHK_EXIT_USAGE, "no item %lld", d->id);
+		return -1;
 	}
 	/* the signed ledger decides, not the queue's columns */
-	if (trail_read(h->l->db, it.run_id, id, UINT64_MAX, &t) < 0) {
-		dberr(h, e, "read the item's ledger entries");
-		return fail(h);
-	}
-	required = needed(h, &t);
-	if (t.enqueued)
-		snprintf(it.queued_by, sizeof(it.queued_by), "%s", t.queued_by);
+	if (trail_read(h->l->db, it->run_id, d->id, UINT64_MAX, t) < 0)
+		return dberr(h, e, "read the item's ledger entries");
+	d->required = needed(h, t);
+	if (t->enqueued)
+		snprintf(it->queued_by, sizeof(it->queued_by), "%s", t->queued_by);
 	/* where the row and the ledger disagree, the ledger is what happened */
-	snprintf(it.status, sizeof(it.status), "%s", t.released ? "released" : t.rejected ?
-	    "rejected" : t.expired ? "expired" : t.approvals >= required ? "approved" :
-	    !strcmp(it.status, "escalated") ? "escalated" : "pending");
-	if (!hitl_allowed(h->pol, h->user, act)) {
-		roles_text(h->pol, act, roles, sizeof(roles));
-		return refuse(h, id, it.run_id, action, "role", reviewer, e,
-		    "%s may not %s item %lld (access.actions.%s: %s)", h->user, action, id, action,
-		    roles);
-	}
-	if (!hitl_alias_ok(h->pol, h->user, reviewer))
-		return refuse(h, id, it.run_id, action, "alias", reviewer, e,
-		    "%s may not sign as '%s' (neither the user's name nor an alias access.aliases "
-		    "gives it)", h->user, reviewer);
-	if (strcmp(it.status, "pending") && strcmp(it.status, "escalated"))
-		return refuse(h, id, it.run_id, action, "not-pending", reviewer, e,
-		    "item %lld is %s, not pending", id, it.status);
-	self = approve && !strcmp(it.queued_by, h->user);
-	if (self && h->pol->hitl.separation_of_duties)
-		return refuse(h, id, it.run_id, action, "self-approval", reviewer, e,
-		    "%s queued item %lld and cannot approve it (separation of duties)", h->user, id);
-	if (approve) {
-		int k;
-		for (k = 0; k < t.approvals && !dup; k++)
-			dup = !strcmp(t.approvers[k], h->user);
-		if (dup)
-			return refuse(h, id, it.run_id, action, "duplicate-reviewer", reviewer, e,
-			    "%s has already approved item %lld (the %d approvals it needs come from "
-			    "distinct reviewers)", h->user, id, required);
-	}
-	memset(out, 0, sizeof(*out));
-	out->required = required;
-	out->approvals = t.approvals + (approve ? 1 : 0);
-	snprintf(out->status, sizeof(out->status), "%s",
-	    !approve ? "rejected" : out->approvals >= required ? "approved" : it.status);
+	snprintf(it->status, sizeof(it->status), "%s", t->released ? "released" : t->rejected ?
+	    "rejected" : t->expired ? "expired" : t->break_glass || t->approvals >= d->required ?
+	    "approved" : !strcmp(it->status, "escalated") ? "escalated" : "pending");
+	/* another's approve or reject of a break-glass approval is its review after the fact */
+	d->review = !d->bg && t->break_glass && !t->break_glass_reviewed &&
+	    (!strcmp(it->status, "approved") || !strcmp(it->status, "released"));
+	return 0;
+}
 
-	buf_reset(&h->pay);
-	if (buf_addc(&h->pay, '{') < 0 || j_int(&h->pay, "item", id) < 0 ||
-	    j_str(&h->pay, "decision", action) < 0 || j_str(&h->pay, "reviewer", reviewer) < 0 ||
-	    j_str(&h->pay, "unix_user", h->user) < 0 || j_str(&h->pay, "notes", notes) < 0 ||
-	    j_str(&h->pay, "status", out->status) < 0 ||
-	    j_int(&h->pay, "approvals", out->approvals) < 0 ||
-	    j_int(&h->pay, "approvals_required", required) < 0 ||
-	    (self && buf_adds(&h->pay, ",\"self_approval\":true") < 0) ||
-	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
-		oom(e);
-		return fail(h);
+/* The access, identity and duty rules; a refusal is logged and ends the transaction. */
+static int
+decide_check(struct hitl *h, struct dec *d, struct phk_err *e)
+{
+	int act = d->bg ? ACT_BREAK_GLASS : d->approve ? ACT_APPROVE : ACT_REJECT, k, dup = 0;
+	const char *action = action_name(act), *run = d->it.run_id;
+	long long id = d->id;
+	char roles[256];
+
+	if (!grant(h, act, d->group, sizeof(d->group))) {
+		roles_text(h->pol, act, roles, sizeof(roles));
+		return refuse(h, id, run, action, "role", d->reviewer, e,
+		    "%s may not %s item %lld (access.actions.%s: %s)", h->user,
+		    d->bg ? "break the glass on" : action, id, action,
+		    roles[0] ? roles : "no role is named");
 	}
+	if (!hitl_alias_ok(h->pol, h->user, d->reviewer))
+		return refuse(h, id, run, action, "alias", d->reviewer, e,
+		    "%s may not sign as '%s' (neither the user's name nor an alias access.aliases "
+		    "gives it)", h->user, d->reviewer);
+	if (d->bg && !bound_break_glass(h))
+		return refuse(h, id, run, action, "policy-binding", d->reviewer, e,
+		    "the database's policy.bind entry does not list who holds break_glass (it was "
+		    "bound before phikit recorded it), so ledger-verify could not check this "
+		    "approval: bind the policy again with ledger-admin policy first");
+	if (d->review) {
+		if (!strcmp(h->user, d->t.break_glass_by))
+			return refuse(h, id, run, action, "self-review", d->reviewer, e,
+			    "%s broke the glass on item %lld and cannot review it (the review "
+			    "after the fact is another user's)", h->user, id);
+		return 0;
+	}
+	if (strcmp(d->it.status, "pending") && strcmp(d->it.status, "escalated"))
+		return refuse(h, id, run, action, "not-pending", d->reviewer, e,
+		    "item %lld is %s, not pending", id, d->it.status);
+	d->self = d->approve && !strcmp(d->it.queued_by, h->user);
+	if (d->bg)
+		return 0;	/* past the separation of duties and the quorum: never identity */
+	if (d->self && h->pol->hitl.separation_of_duties)
+		return refuse(h, id, run, action, "self-approval", d->reviewer, e,
+		    "%s queued item %lld and cannot approve it (separation of duties)", h->user, id);
+	for (k = 0; d->approve && k < d->t.approvals && !dup; k++)
+		dup = !strcmp(d->t.approvers[k], h->user);
+	if (dup)
+		return refuse(h, id, run, action, "duplicate-reviewer", d->reviewer, e,
+		    "%s has already approved item %lld (the %d approvals it needs come from "
+		    "distinct reviewers)", h->user, id, d->required);
+	return 0;
+}
+
+/* The hitl.decision payload into h->pay. */
+static int
+decide_payload(struct hitl *h, const struct dec *d, const struct hitl_outcome *out)
+{
+	struct buf *b = &h->pay;
+
+	buf_reset(b);
+	if (buf_addc(b, '{') < 0 || j_int(b, "item", d->id) < 0 ||
+	    j_str(b, "decision", d->approve ? "approve" : "reject") < 0 ||
+	    j_str(b, "reviewer", d->reviewer) < 0 || j_str(b, "unix_user", h->user) < 0 ||
+	    j_str(b, d->bg ? "reason" : "notes", d->text) < 0 || j_str(b, "status", out->status) < 0 ||
+	    j_int(b, "approvals", out->approvals) < 0 ||
+	    j_int(b, "approvals_required", d->required) < 0 ||
+	    (d->self && !d->review && buf_adds(b, ",\"self_approval\":true") < 0))
+		return -1;
+	if (d->bg && (buf_adds(b, ",\"break_glass\":true") < 0 ||
+	    (d->group[0] && j_str(b, "break_glass_group", d->group) < 0) ||
+	    j_int(b, "break_glass_review_s", h->pol->hitl.break_glass_review_s) < 0))
+		return -1;
+	if (d->review && (buf_adds(b, ",\"break_glass_review\":true") < 0 ||
+	    j_str(b, "break_glass_by", d->t.break_glass_by) < 0))
+		return -1;
+	return j_str(b, "policy_sha256", h->pol->sha256) < 0 || buf_addc(b, '}') < 0 ? -1 : 0;
+}
+
+/* A break-glass approval opens its review; another's decision closes it. */
+static int
+decide_break_glass(struct hitl *h, const struct dec *d, unsigned long long seq,
+    struct phk_err *e)
+{
+	long long now = now_ms(), secs = h->pol->hitl.break_glass_review_s;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!d->bg && !d->review)
+		return 0;
+	if ((s = prep(h, d->bg ? "INSERT INTO hitl_break_glass(item, by_user, reviewer, ts, seq, "
+	    "at_ms, due_ms, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')" :
+	    "UPDATE hitl_break_glass SET state = 'reviewed', review_by = ?2, review = ?3, "
+	    "review_seq = ?5 WHERE item = ?1", e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->id);
+	sqlite3_bind_text(s, 2, h->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, d->bg ? d->reviewer : d->approve ? "approve" : "reject", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, d->ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)seq);
+	sqlite3_bind_int64(s, 6, now);
+	sqlite3_bind_int64(s, 7, secs > 0 ? now + secs * 1000 : 0);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : dberr(h, e, "record a break-glass approval");
+}
+
+/* The decision's ledger entry, its row, the item's status: in the open transaction. */
+static int
+decide_log(struct hitl *h, struct dec *d, struct hitl_outcome *out, struct phk_err *e)
+{
+	int k, fresh = d->approve && !d->review;
+	struct ledger_rec r;
+	sqlite3_stmt *s;
+	int rc;
+
+	for (k = 0; fresh && k < d->t.approvals; k++)
+		fresh = strcmp(d->t.approvers[k], h->user) != 0;
+	memset(out, 0, sizeof(*out));
+	out->required = d->required;
+	out->approvals = d->t.approvals + fresh;
+	snprintf(out->status, sizeof(out->status), "%s", d->review ? d->it.status :
+	    !d->approve ? "rejected" : d->bg || out->approvals >= d->required ? "approved" :
+	    d->it.status);
+	if (decide_payload(h, d, out) < 0)
+		return oom(e);
 	memset(&r, 0, sizeof(r));
-	r.run_id = it.run_id;
+	r.run_id = d->it.run_id;
 	r.actor = h->user;
 	r.kind = "hitl.decision";
 	r.payload = h->pay.p;
 	r.n = h->pay.len;
 	if (ledger_append_locked(h->l, &r, 1, e) < 0)
-		return fail(h);
-	ledger_now(ts);
+		return -1;
+	ledger_now(d->ts);
 	if ((s = prep(h, "INSERT INTO hitl_decisions(item, reviewer, unix_user, decision, notes, "
 	    "ts, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e)) == NULL)
-		return fail(h);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+		return -1;
+	sqlite3_bind_int64(s, 1, d->id);
+	sqlite3_bind_text(s, 2, d->reviewer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, h->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, notes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, d->approve ? "approve" : "reject", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, d->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, d->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)r.seq);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		dberr(h, e, "record a decision");
-		return fail(h);
-	}
-	if (strcmp(out->status, it.status)) {
+	if (rc != SQLITE_DONE)
+		return dberr(h, e, "record a decision");
+	if (strcmp(out->status, d->it.status)) {
 		if ((s = prep(h, "UPDATE hitl_items SET status = ?1, changed_ms = ?2 WHERE id = ?3", e)) == NULL)
-			return fail(h);
+			return -1;
 		sqlite3_bind_text(s, 1, out->status, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, now_ms());
-		sqlite3_bind_int64(s, 3, id);
+		sqlite3_bind_int64(s, 3, d->id);
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
-			dberr(h, e, "update an item");
-			return fail(h);
-		}
+		if (rc != SQLITE_DONE)
+			return dberr(h, e, "update an item");
 	}
-	return finish(h, e);
+	return decide_break_glass(h, d, r.seq, e);
+}
+
+static int
+decide(struct hitl *h, struct dec *d, struct hitl_outcome *out, struct phk_err *e)
+{
+	if (!ledger_ident_ok(d->reviewer)) {
+		phk_err_set(e, PHK_EXIT_USAGE, "--reviewer '%.100s' must be 1 to 128 of "
+		    "A-Z a-z 0-9 . _ : @ / + = -", d->reviewer);
+		return -1;
+	}
+	if (notes_ok(d->text, d->bg ? "--reason" : "--notes", e) < 0)
+		return -1;
+	/* what reviewers write is logged: scrubbed first, as any record is */
+	if (h->sc && scrub_notes(h, d->text, &h->clean, e) < 0)
+		return -1;
+	if (h->sc)
+		d->text = h->clean.p;
+	if (begin(h, e) < 0)
+		return -1;
+	if (decide_load(h, d, e) < 0)
+		return fail(h);
+	if (decide_check(h, d, e) < 0)
+		return -1;
+	if (decide_log(h, d, out, e) < 0)
+		return fail(h);
+	if (finish(h, e) < 0)
+		return -1;
+	/* the item's queue reason (ask) and status only: never the reason given */
+	if (d->bg)
+		notify(h, "break_glass", d->id, d->it.run_id, d->it.reason, out->status);
+	return 0;
+}
+
+int
+hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
+    const char *notes, struct hitl_outcome *out, struct phk_err *e)
+{
+	struct dec d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.approve = approve;
+	d.reviewer = reviewer;
+	d.text = notes;
+	return decide(h, &d, out, e);
+}
+
+int
+hitl_break_glass(struct hitl *h, long long id, const char *reviewer, const char *reason,
+    struct hitl_outcome *out, struct phk_err *e)
+{
+	struct dec d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.approve = d.bg = 1;
+	d.reviewer = reviewer;
+	d.text = reason;
+	return decide(h, &d, out, e);
 }
 
 /* ---- release ---- */
@@ -872,7 +1180,7 @@ hitl_release_check(struct hitl *h, struct phk_err *e)
 	    "%s may not release (access.actions.release: %s)", h->user, roles);
 }
 
-/* phikit.hitl for a released record: {item, status, reviewers}, from the ledger. */
+/* phikit.hitl for a released record: {item, status, reviewers[, break_glass]}, from the ledger. */
 static int
 release_annot(long long id, const struct trail *t, struct buf *v, struct phk_err *e)
 {
@@ -884,7 +1192,7 @@ release_annot(long long id, const struct trail *t, struct buf *v, struct phk_err
 		if ((k && buf_addc(v, ',') < 0) ||
 		    jstr_encode(v, t->reviewers[k], strlen(t->reviewers[k])) < 0)
 			return oom(e);
-	return buf_adds(v, "]}") < 0 ? oom(e) : 0;
+	return buf_adds(v, t->break_glass ? "],\"break_glass\":true}" : "]}") < 0 ? oom(e) : 0;
 }
 
 /*
@@ -905,6 +1213,11 @@ releasable(struct hitl *h, long long id, const char *run, const char *sha,
 	    h->pol->hitl.separation_of_duties;
 	if (!trail_releasable(t, needed(h, t), sod, why, n))
 		return 0;
+	if (t->break_glass && !hitl_allowed(h->pol, t->break_glass_by, ACT_BREAK_GLASS)) {
+		snprintf(why, n, "its break-glass approval is by %s, whom the policy does not give "
+		    "break_glass", t->break_glass_by);
+		return 0;
+	}
 	sha256(d, (const unsigned char *)h->tmp.p, h->tmp.len);
 	hex32(hex, d);
 	if (strcmp(hex, sha) || strcmp(hex, t->record_sha256)) {
@@ -992,6 +1305,7 @@ again:
 	    j_str(&h->pay, "released_by", h->user) < 0 || j_str(&h->pay, "record_sha256", sha) < 0 ||
 	    j_int(&h->pay, "approvals", t.approvals) < 0 ||
 	    j_int(&h->pay, "approvals_required", needed(h, &t)) < 0 ||
+	    (t.break_glass && buf_adds(&h->pay, ",\"break_glass\":true") < 0) ||
 	    j_str(&h->pay, "policy_sha256", h->pol->sha256) < 0 || buf_addc(&h->pay, '}') < 0) {
 		oom(e);
 		goto bad;

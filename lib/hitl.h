@@ -66,9 +66,22 @@ struct hitl_item {
 struct hitl_decision {
 	char reviewer[LEDGER_IDENT_MAX + 1], unix_user[LEDGER_IDENT_MAX + 1];
 	char decision[16];		/* approve, reject */
+	int break_glass;		/* 1 a break-glass approval (notes: its reason), 2 its review */
 	char ts[LEDGER_TS_LEN + 1];
 	const char *notes;		/* valid during the callback */
 	unsigned long long seq;		/* its ledger entry */
+};
+
+/* A break-glass approval and its review after the fact (hitl_break_glass_list). */
+struct hitl_bg {
+	long long id;
+	char run_id[LEDGER_IDENT_MAX + 1];
+	char status[16];		/* the item's: approved, or released */
+	char by[LEDGER_IDENT_MAX + 1], reviewer[LEDGER_IDENT_MAX + 1];	/* Unix user, signed as */
+	char ts[LEDGER_TS_LEN + 1];
+	char due[24];			/* the review's deadline, or "" if none */
+	char state[16];			/* open, overdue, reviewed */
+	char review_by[LEDGER_IDENT_MAX + 1], review[16];	/* reviewed: who, approve or reject */
 };
 
 /* The results of approve or reject. */
@@ -94,7 +107,10 @@ void hitl_init(struct hitl *h);
 int hitl_open(struct hitl *h, struct phk_err *e);
 void hitl_release(struct hitl *h);
 
-/* Escalates pending items past timeout_s and expires escalated ones past expire_s. */
+/*
+ * Escalates pending items past timeout_s, expires escalated ones past
+ * expire_s, and escalates break-glass approvals whose review is overdue.
+ */
 int hitl_sweep(struct hitl *h, struct phk_err *e);
 
 /* The gate filter: queues what needs a person, passes the rest; an exit status. */
@@ -117,6 +133,22 @@ int hitl_record(struct hitl *h, long long id, struct buf *out, struct phk_err *e
  */
 int hitl_decide(struct hitl *h, long long id, int approve, const char *reviewer,
     const char *notes, struct hitl_outcome *out, struct phk_err *e);
+
+/*
+ * A break-glass approval of item id, by a user the policy's break_glass
+ * role holds: it approves the item alone, past the quorum and the
+ * separation of duties, never the identity rules; logged as a
+ * hitl.decision with break_glass and the reason (scrubbed, as notes are),
+ * posted to the webhook, and, under hitl.break_glass_review_s, due for a
+ * review after the fact: another user's hitl_decide of the item, which
+ * is logged with break_glass_review and changes nothing else. Refusals
+ * as hitl_decide's.
+ */
+int hitl_break_glass(struct hitl *h, long long id, const char *reviewer, const char *reason,
+    struct hitl_outcome *out, struct phk_err *e);
+/* Break-glass approvals in item order, of run (or NULL: all). */
+int hitl_break_glass_list(struct hitl *h, const char *run,
+    int (*fn)(void *ctx, const struct hitl_bg *b), void *ctx, struct phk_err *e);
 
 /* May user act as reviewer: reviewer is the user or an alias the policy gives it. */
 int hitl_alias_ok(const struct policy *p, const char *user, const char *reviewer);

@@ -19,6 +19,7 @@ struct slot {
 	long lineno;
 	int attempts;
 	long long retry_at;	/* ms, monotonic */
+	long long t0;		/* ms, monotonic: the first attempt's start */
 	CURL *c;
 	struct buf rec, req, resp, out;
 	struct phk_err e;
@@ -154,7 +155,9 @@ start(struct run *r, struct slot *x)
 
 /*
  * phikit.llm: which model answered, as the answer names it (model, id,
- * system_fingerprint), and the endpoint's host; x->out is rewritten with it.
+ * system_fingerprint), the endpoint's host, and latency_ms: from the first
+ * attempt's start to the answer that was kept, retries and their backoff
+ * included (what the caller waited); x->out is rewritten with it.
  */
 static int
 annotate(const struct run *r, struct slot *x, json_t *ans, struct phk_err *e)
@@ -173,6 +176,8 @@ annotate(const struct run *r, struct slot *x, json_t *ans, struct phk_err *e)
 			json_object_set(a, keys[i], v);
 	if (a)
 		json_object_set_new(a, "host", json_string(host_of(r->o->url, host, sizeof(host))));
+	if (a)
+		json_object_set_new(a, "latency_ms", json_integer(now_ms() - x->t0));
 	s = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
 	json_decref(a);
 	if (s == NULL) {
@@ -381,6 +386,7 @@ add_record(struct run *r, const char *line, size_t n, long lineno, const struct 
 	r->st->records++;
 	x->lineno = lineno;
 	x->attempts = 0;
+	x->t0 = now_ms();
 	if (bad) {
 		x->e = *bad;
 		x->state = S_FAILED;

@@ -678,12 +678,68 @@ done:
 }
 
 /* Every release against the approvals the ledger holds for its item. */
+/*
+ * Every break-glass approval of an item before entry `before`, judged by
+ * the policy bound when it was made: its policy.bind entry lists who the
+ * break_glass role holds (users by name, and groups, whose membership is
+ * the system's: the approval names the group and is taken at its word).
+ * 1 all held the role; 0 not, with why; -1 a database error.
+ */
+static int
+break_glass_ok(struct ledger *l, const char *run, long long item, long long before, char *why,
+    size_t n)
+{
+	sqlite3_stmt *q;
+	int rc = SQLITE_DONE, ok = 1;
+
+	if (sqlite3_prepare_v2(l->db, "WITH d AS (SELECT e.seq, e.actor, "
+	    "json_extract(e.payload, '$.unix_user') AS u, "
+	    "json_extract(e.payload, '$.break_glass_group') AS g, (SELECT b.payload FROM entries b "
+	    "WHERE b.kind = 'policy.bind' AND b.run_id = 'phikit:policy' AND b.seq < e.seq AND "
+	    "b.payload IS NOT NULL AND json_valid(b.payload) ORDER BY b.seq DESC LIMIT 1) AS bind "
+	    "FROM entries e WHERE e.run_id = ?1 AND e.kind = 'hitl.decision' AND "
+	    "e.payload IS NOT NULL AND json_valid(e.payload) AND "
+	    "json_extract(e.payload, '$.item') = ?2 AND "
+	    "json_type(e.payload, '$.break_glass') = 'true' AND e.seq < ?3) "
+	    "SELECT seq, COALESCE(u, ''), actor, "
+	    "json_type(bind, '$.policy.access.break_glass') IS NOT NULL, "
+	    "EXISTS(SELECT 1 FROM json_each(d.bind, '$.policy.access.break_glass.users') "
+	    "WHERE value = d.u), g IS NOT NULL AND "
+	    "EXISTS(SELECT 1 FROM json_each(d.bind, '$.policy.access.break_glass.groups') "
+	    "WHERE value = d.g) FROM d ORDER BY seq", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, item);
+	sqlite3_bind_int64(q, 3, before);
+	while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *u = (const char *)sqlite3_column_text(q, 1);
+		const char *actor = (const char *)sqlite3_column_text(q, 2);
+		long long seq = sqlite3_column_int64(q, 0);
+		if (actor == NULL || strcmp(actor, u))
+			snprintf(why, n, "its break-glass approval (entry %lld) names %s, not its "
+			    "actor", seq, u);
+		else if (!sqlite3_column_int(q, 3))
+			snprintf(why, n, "its break-glass approval (entry %lld) is under no bound "
+			    "policy that lists who holds break_glass", seq);
+		else if (!sqlite3_column_int(q, 4) && !sqlite3_column_int(q, 5))
+			snprintf(why, n, "its break-glass approval (entry %lld) is by %s, whom the "
+			    "policy bound then does not give break_glass", seq, u);
+		else
+			continue;
+		ok = 0;
+	}
+	if (ok && rc != SQLITE_DONE)
+		ok = -1;
+	sqlite3_finalize(q);
+	return ok;
+}
+
 static int
 pass_releases(struct ledger *l, struct lverify_result *r, struct phk_err *e)
 {
 	sqlite3_stmt *q;
 	char why[256];
-	int rc;
+	int rc, ok;
 
 	if (prep(l, "SELECT seq, run_id, json_extract(payload, '$.item'), "
 	    "json_extract(payload, '$.approvals_required') FROM entries "
@@ -701,7 +757,13 @@ pass_releases(struct ledger *l, struct lverify_result *r, struct phk_err *e)
 		}
 		if (t.required > req)
 			req = t.required;
-		if (!trail_releasable(&t, req > 0 ? req : 1, t.sod > 0, why, sizeof(why))) {
+		ok = trail_releasable(&t, req > 0 ? req : 1, t.sod > 0, why, sizeof(why));
+		if (ok && t.break_glass &&
+		    (ok = break_glass_ok(l, run ? run : "", item, seq, why, sizeof(why))) < 0) {
+			sqlite3_finalize(q);
+			return dbfail(l, e);
+		}
+		if (!ok) {
 			fail(r, seq, "entry %lld releases item %lld of run '%s', but %s", seq, item,
 			    run ? run : "", why);
 			break;

@@ -58,7 +58,7 @@ static const char *const val_names[V__N] = {
 	"IP, BIOMETRIC, PHOTO, ID)"
 
 static const char *const act_names[ACT__N] = {
-	"approve", "reject", "release", "anonymize", "export", "policy",
+	"approve", "reject", "release", "anonymize", "export", "policy", "break_glass",
 };
 
 const char *
@@ -1975,7 +1975,7 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 			;
 		if (act == ACT__N)
 			return errat(l, k, "%s", "unknown action in access.actions (approve, reject, "
-			    "release, anonymize, export, policy)");
+			    "release, anonymize, export, policy, break_glass)");
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)
@@ -2021,6 +2021,7 @@ static const struct field hitl_fields[] = {
 	F_BOOL("separation_of_duties", hitl.separation_of_duties),
 	F_LIST("irreversible_tools", hitl.irreversible_tools),
 	F_STR("webhook", hitl.webhook),
+	F_LONG("break_glass_review_s", hitl.break_glass_review_s, 0, 100L * 366 * 86400),
 };
 
 static int

@@ -129,6 +129,7 @@ struct limits {
 
 /* What the access section can restrict (phikit-policy(5)). */
 enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT_POLICY,
+    ACT_BREAK_GLASS,	/* unlike the others, no role named: no one */
     ACT__N };
 const char *action_name(int act);
 
@@ -158,6 +159,7 @@ struct hitl_conf {
 	int separation_of_duties;	/* the queuer may not approve (default) */
 	struct strlist irreversible_tools;	/* queued whatever the verdict */
 	char *webhook;			/* URL or NULL */
+	long break_glass_review_s;	/* a break-glass approval's review is due; 0 never */
 };
 
 /* llm: which model endpoints may receive a prompt (llm-call, lib/baa) */

@@ -161,6 +161,12 @@ queue_item_json(struct buf *b, const struct hitl_item *it, int required)
 int
 queue_read_notes(const char *path, struct buf *out, struct phk_err *e)
 {
+	return queue_read_text(path, "--notes-file", out, e);
+}
+
+int
+queue_read_text(const char *path, const char *opt, struct buf *out, struct phk_err *e)
+{
 	/* from a file or stdin: notes on argv show in ps */
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	char chunk[4096];
@@ -171,7 +177,8 @@ queue_read_notes(const char *path, struct buf *out, struct phk_err *e)
 		if (buf_add(out, chunk, (size_t)got) < 0) {
 			if (fd != STDIN_FILENO)
 				close(fd);
-			phk_err_set(e, PHK_EXIT_USAGE, "--notes-file: notes must be 1 to 4000 bytes");
+			phk_err_set(e, PHK_EXIT_USAGE, "%s: %s must be 1 to 4000 bytes", opt,
+			    strcmp(opt, "--notes-file") ? "the text" : "notes");
 			return -1;
 		}
 	if (fd < 0 || got < 0) {
@@ -185,7 +192,7 @@ queue_read_notes(const char *path, struct buf *out, struct phk_err *e)
 	while (out->len && (out->p[out->len - 1] == '\n' || out->p[out->len - 1] == '\r'))
 		out->p[--out->len] = '\0';
 	if (out->len && memchr(out->p, '\0', out->len) != NULL) {
-		phk_err_set(e, PHK_EXIT_USAGE, "--notes-file holds a NUL byte");
+		phk_err_set(e, PHK_EXIT_USAGE, "%s holds a NUL byte", opt);
 		return -1;
 	}
 	return 0;

@@ -51,5 +51,7 @@ int queue_item_json(struct buf *b, const struct hitl_item *it, int required);
  * bytes, trailing newlines dropped, no NUL. 0, or -1 with e set.
  */
 int queue_read_notes(const char *path, struct buf *out, struct phk_err *e);
+/* The same for another option's text (opt: "--reason-file"), named so in errors. */
+int queue_read_text(const char *path, const char *opt, struct buf *out, struct phk_err *e);
 
 #endif

@@ -553,15 +553,25 @@ review_detail(FILE *f, const char *kind, json_t *p)
 		if (json_is_true(json_object_get(p, "break_glass"))) {
 			fputs("<span class=\"deny\">BREAK-GLASS</span>: ", f);
 			esc(f, str(p, "reason"));
+		}
+		if (json_is_true(json_object_get(p, "break_glass_review"))) {
+			fputs("review of the break-glass approval by ", f);
+			esc(f, str(p, "break_glass_by"));
 			fputs("; ", f);
 		}
-		fputs("notes: ", f);
-		esc(f, str(p, "notes"));
+		if (json_object_get(p, "notes") || !json_is_true(json_object_get(p, "break_glass"))) {
+			fputs("notes: ", f);
+			esc(f, str(p, "notes"));
+		}
 		fputs("; status ", f);
 		esc(f, str(p, "status"));
 		fprintf(f, " (%lld of %lld)", num(p, "approvals"), num(p, "approvals_required"));
 	} else if (!strcmp(kind, "hitl.release"))
-		fprintf(f, "%lld of %lld approvals", num(p, "approvals"), num(p, "approvals_required"));
+		fprintf(f, "%lld of %lld approvals%s", num(p, "approvals"), num(p, "approvals_required"),
+		    json_is_true(json_object_get(p, "break_glass")) ?
+		    ", <span class=\"deny\">BREAK-GLASS</span>" : "");
+	else if (!strcmp(kind, "hitl.escalate") && !strcmp(str(p, "review"), "break_glass"))
+		fputs("<span class=\"deny\">break-glass review overdue</span>", f);
 	else {
 		esc(f, str(p, "action"));
 		fputs(" ", f);

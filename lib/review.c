@@ -89,12 +89,15 @@ show_decision(void *ctx, const struct hitl_decision *d)
 		return -1;
 	if (s->json)
 		rc = fprintf(s->f, "%s{\"decision\":\"%s\",\"reviewer\":\"%s\",\"unix_user\":\"%s\","
-		    "\"ts\":\"%s\",\"seq\":%llu,\"notes\":%s}", s->n ? "," : "", d->decision,
-		    d->reviewer, d->unix_user, d->ts, d->seq, s->b->p);
+		    "\"ts\":\"%s\",\"seq\":%llu,\"%s\":%s%s}", s->n ? "," : "", d->decision,
+		    d->reviewer, d->unix_user, d->ts, d->seq, d->break_glass == 1 ? "reason" : "notes",
+		    s->b->p, d->break_glass == 1 ? ",\"break_glass\":true" : d->break_glass == 2 ?
+		    ",\"break_glass_review\":true" : "");
 	else
-		rc = fprintf(s->f, "  %s  %-7s  %s (Unix user %s), ledger entry %llu\n"
-		    "           notes: %s\n", d->ts, d->decision, d->reviewer, d->unix_user, d->seq,
-		    s->b->p);
+		rc = fprintf(s->f, "  %s  %-7s  %s (Unix user %s), ledger entry %llu%s\n"
+		    "           %s: %s\n", d->ts, d->decision, d->reviewer, d->unix_user, d->seq,
+		    d->break_glass == 1 ? ", BREAK-GLASS" : d->break_glass == 2 ?
+		    ", the break-glass review" : "", d->break_glass == 1 ? "reason" : "notes", s->b->p);
 	s->n++;
 	return rc < 0 ? -1 : 0;
 }

@@ -25,6 +25,15 @@ struct trail {
 	int self_approved;		/* the queuer is among them */
 	char approvers[TRAIL_MAX_APPROVERS][129];
 	char reviewers[TRAIL_MAX_APPROVERS][129];	/* the names they signed as */
+	/*
+	 * A break-glass approval (hitl approve --break-glass) approves alone:
+	 * who gave it, and whether another user has reviewed it since (a
+	 * decision marked break_glass_review, which is neither an approval nor
+	 * a rejection). Whether its user held the role is for the caller to
+	 * judge, against a policy: the trail holds none.
+	 */
+	int break_glass, break_glass_reviewed;
+	char break_glass_by[129];
 };
 
 void trail_init(struct trail *t);
@@ -34,7 +43,8 @@ void trail_add(struct trail *t, const char *kind, const char *payload, size_t n,
 int trail_read(sqlite3 *db, const char *run, long long id, uint64_t before, struct trail *t);
 /*
  * Whether the trail allows a release with at least `required` approvals
- * (and none by the queuer when sod): 1; or 0 with why filled.
+ * (and none by the queuer when sod), or a break-glass approval: 1; or 0
+ * with why filled.
  */
 int trail_releasable(const struct trail *t, int required, int sod, char *why, size_t n);
 

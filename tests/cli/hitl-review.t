@@ -97,6 +97,9 @@ trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 tm_start() {
 	rm -f "$tmp/exit"
 	tmx kill-server >/dev/null 2>&1
+	# a fresh server each time: one started on the socket just killed may die with the old one
+	tm_n=$((${tm_n:-0} + 1))
+	sock=phkt-review-$$-$tm_n
 	tmx new-session -d -x 200 -y 50 "$1; echo \$? >$tmp/exit.tmp; mv $tmp/exit.tmp $tmp/exit; sleep 60"
 	tmx set-option -g history-limit 5000 >/dev/null
 }

@@ -24,15 +24,22 @@ echo_rec() {	# echo_rec RECORD-WITHOUT-BRACE LAST-MESSAGE PROMPT-TOKENS [AFTER-U
 	printf '%s,"choices":[{"index":0,"message":{"role":"assistant","content":"echo: %s"},"finish_reason":"stop"}],"usage":{"prompt_tokens":%s,"completion_tokens":2,"total_tokens":%s}%s}' \
 		"$1" "$2" "$3" $(($3 + 2)) "${4-}"
 }
-# what llm-call notes of the answer: the model, id and fingerprint it gave, the endpoint's host
-llm_ann() { printf '"llm":{"model":"%s","id":"chatcmpl-1","system_fingerprint":"fp_mock","host":"127.0.0.1:%s"}' "$1" "$port"; }
+# what llm-call notes of the answer: the model, id and fingerprint it gave, the endpoint's
+# host, and latency_ms (its value varies: lat writes it as L once checked a whole number)
+llm_ann() { printf '"llm":{"model":"%s","id":"chatcmpl-1","system_fingerprint":"fp_mock","host":"127.0.0.1:%s","latency_ms":L}' "$1" "$port"; }
+lat() { sed -E 's/"latency_ms":[0-9]+([,}])/"latency_ms":L\1/g' "$@"; }
+lat_ok() {	# lat_ok FILE: every record's phikit.llm.latency_ms is an integer >= 0
+	jq -s -e 'length > 0 and all(.[]; .phikit.llm.latency_ms | type == "number" and . >= 0 and . == floor)' "$1" >/dev/null
+}
 
 serve 200
 printf '%s\n' '{"id":"a","text":"hello there"}' \
 	'{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0}}}' >"$tmp/in"
 run "$LC" --endpoint "$url" --model m-1 --temperature 0.2 --max-tokens 50 "$tmp/in"
 is "$rc" 0 "two records: exit 0"
-is_out "$(echo_rec '{"id":"a","text":"hello there"' 'hello there' 2 ",\"phikit\":{$(llm_ann m-1)}")
+lat_ok "$tmp/out"
+ok $? "phikit.llm.latency_ms: a whole number of milliseconds on every record"
+is "$(lat "$tmp/out")" "$(echo_rec '{"id":"a","text":"hello there"' 'hello there' 2 ",\"phikit\":{$(llm_ann m-1)}")
 $(echo_rec '{"id":"b","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"phikit":{"scrub":{"total":0},'"$(llm_ann m-1)"'}' hi 1)" \
 	"each record back with choices and usage as its last members, phikit.llm joining phikit, every other byte kept"
 is "$(jq -r '.body' "$tmp/req.log" | head -n 1)" \
@@ -45,7 +52,7 @@ is "$(jq -c '.body | fromjson | .messages | length' "$tmp/req.log" | tail -n 1)"
 "$bin/phi-scrub" -p "$POLICY" <<<'{"run_id":"r-llm","text":"hello there"}' |
 	"$bin/ledger-append" --db "$tmp/l.db" | "$LC" --endpoint "http://localhost:$port/v1" --model m-2 |
 	"$bin/phi-scrub" -p "$POLICY" | "$bin/ledger-append" --db "$tmp/l.db" >"$tmp/piped"
-is "$(jq -c .phikit.llm "$tmp/piped")" "$(llm_ann m-2 | sed 's/^"llm"://; s/127.0.0.1/localhost/')" \
+is "$(jq -c .phikit.llm "$tmp/piped" | lat)" "$(llm_ann m-2 | sed 's/^"llm"://; s/127.0.0.1/localhost/')" \
 	"phi-scrub and ledger-append pass phikit.llm unchanged"
 is "$(sqlite3 "$tmp/l.db" "SELECT json_extract(payload, '\$.phikit.llm.model') || ' ' || json_extract(payload, '\$.phikit.llm.host') FROM entries WHERE seq = 1")" \
 	"m-2 localhost:$port" "the ledger holds the answer's model and the endpoint host"
@@ -59,12 +66,16 @@ printf '%s\n' '{"n":1,"text":"sleep=0.8 one"}' '{"n":2,"text":"sleep=0.1 two"}' 
 run "$LC" --endpoint "$url/chat/completions" -j 4 "$tmp/in"
 is "$rc:$(jq -c .n "$tmp/out" | tr '\n' ' ')" "0:1 2 3 4 5 " "-j 4: answers come back out of order, records go out in order"
 is "$(jq -r '.path' "$tmp/req.log" | sort -u)" /v1/chat/completions "a whole endpoint URL is kept"
+is "$(jq -c '.n as $n | .phikit.llm.latency_ms | if $n == 1 then . >= 800 elif $n == 4 then . >= 400 else . >= 0 end' "$tmp/out" | tr '\n' ' ')" \
+	"true true true true true " "latency_ms: each record's own wait (the one told to sleep 0.8 s took 800 ms or more)"
 
 # retries
 serve 500,429,drop,200
 run "$LC" --endpoint "$url" --retries 3 <<<'{"text":"x"}'
 is "$rc:$(reqs):$(jq -r '.choices[0].message.content' "$tmp/out")" "0:4:echo: x" \
 	"500, 429 (Retry-After), a dropped connection, then 200: answered on the fourth attempt"
+lat_ok "$tmp/out"
+ok $? "retried: latency_ms still a whole number (the wait for the answer kept, retries included)"
 serve 503
 printf '%s\n' '{"n":1,"text":"x"}' >"$tmp/in"
 run "$LC" --endpoint "$url" --retries 1 "$tmp/in"

@@ -50,6 +50,7 @@ main(void)
 	ok(load(&p, dir, "name: open\n") == 0, "a policy without access loads");
 	ok(hitl_allowed(&p, "anyone", ACT_APPROVE), "no access section: anyone may approve");
 	ok(hitl_allowed(&p, "anyone", ACT_RELEASE), "no access section: anyone may release");
+	ok(!hitl_allowed(&p, "anyone", ACT_BREAK_GLASS), "no access section: no one may break the glass");
 	ok(hitl_alias_ok(&p, "alice", "alice"), "a user may sign as itself");
 	ok(!hitl_alias_ok(&p, "alice", "dr-alice"), "no alias without the policy");
 	is_int(p.hitl.approvals_required, 1, "approvals_required defaults to 1");
@@ -74,6 +75,7 @@ main(void)
 	ok(!hitl_allowed(&p, "phkt-u-nobody", ACT_APPROVE), "no role, no approval");
 	ok(!hitl_allowed(&p, me, ACT_RELEASE), "the group's role does not give release");
 	ok(hitl_allowed(&p, "phkt-u-nobody", ACT_REJECT), "an action no role is named for is open");
+	ok(!hitl_allowed(&p, "phkt-u-alice", ACT_BREAK_GLASS), "but break_glass with no role named is no one's");
 	is_int(p.hitl.approvals_required, 3, "approvals_required read");
 	is_int((int)p.hitl.timeout_s, 60, "timeout_s read");
 	is_int((int)p.hitl.irreversible_tools.n, 1, "irreversible_tools read");
