@@ -12,6 +12,7 @@
 #    ten of its 454 names are one capital (the "E." of "E. WELSH") that
 #    phi-eval counts as leaked while any [NAME] or [DATE] tag holds that
 #    letter. Skipped, with the reason, where ../shared is absent.
+# phi-scrub is given each record's id and text, never its labels.
 . "$(dirname "$0")/lib.sh"
 
 eval_tool=$top/../shared/tools/phi-eval
@@ -24,7 +25,8 @@ check() {	# check NAME CORPUS RECALL NAME-RECALL KEEP PRECISION
 		echo "ok $((n + 1)) # skip $1: no $2 (../shared is not beside the repo)"; n=$((n + 1))
 		return
 	fi
-	"$bin/phi-scrub" -p "$POLICY" <"$2" >"$tmp/out.jsonl"
+	# the id and the text only: the labels hold the values to find
+	jq -c '{id, text}' "$2" | "$bin/phi-scrub" -p "$POLICY" >"$tmp/out.jsonl"
 	python3 "$eval_tool" "$2" "$tmp/out.jsonl" --json >"$tmp/eval.json"
 	read -r recall name keep prec <<<"$(python3 -c '
 import json, sys
