@@ -915,6 +915,14 @@ replacement(struct scrubber *s, const struct finding *f, const char *text, struc
 		crypto_generichash_update(&st, (const unsigned char *)norm, k);
 		crypto_generichash_final(&st, h, sizeof(h));
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		if (s->o.vault) {
+			char tok[VAULT_TOKEN_MAX + 1];
+			snprintf(tok, sizeof(tok), "[%s-%s]", cat_name(f->cat), hex);
+			if (vault_put(s->o.vault, s->vrun, tok, v, n, norm, k, s->e) < 0) {
+				s->vfail = 1;
+				return -1;
+			}
+		}
 		if (buf_printf(o, "[%s-%s]", cat_name(f->cat), hex) < 0)
 			return -1;
 		break;
@@ -1193,6 +1201,7 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	s->line = line;
 	s->nstrs = s->nf = s->nrt = 0;
 	s->has_run = 0;
+	s->vfail = 0;
 	memset(s->counts, 0, sizeof(s->counts));
 	memset(s->fhit, 0, sizeof(s->fhit));
 	buf_reset(&s->arena);
@@ -1213,6 +1222,16 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
 		return -1;
 	}
+	if (s->o.vault && s->replace == REPLACE_PSEUDONYM) {
+		size_t rl = js.run_start >= 0 ? (size_t)(js.run_end - js.run_start) : 0;
+		if (rl < 3) {
+			phk_err_set(e, PHK_EXIT_INPUT, "record has no run_id: with --vault every "
+			    "record needs one, the run its values are kept under");
+			return -1;
+		}
+		memcpy(s->vrun, line + js.run_start + 1, rl - 2);
+		s->vrun[rl - 2] = '\0';
+	}
 	/* a --field that selects nothing scrubs nothing: the record is not passed on as scrubbed */
 	for (i = 0; i < s->o.nfields; i++)
 		if (!s->fhit[i] && !s->o.fields[i].optional) {
@@ -1232,8 +1251,13 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		goto oom;
 	if (ann_place(line, &js, &ap, e) < 0)
 		return -1;
-	if (write_record(s, line, n, &js, &ap, out, &ann_at) < 0)
+	if (write_record(s, line, n, &js, &ap, out, &ann_at) < 0) {
+		if (s->vfail) {
+			buf_reset(out);
+			return -1;
+		}
 		goto oom;
+	}
 	/* what it leaves, bound into the annotation (lib/bind) */
 	jscan_init(&js, NULL);
 	if (jscan_record(&js, out->p, out->len, e) < 0) {
