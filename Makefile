@@ -45,7 +45,7 @@ ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
-PROGS    = phi-scrub guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call
+PROGS    = phi-scrub phi-restore guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)

@@ -58,7 +58,7 @@ static const char *const val_names[V__N] = {
 	"IP, BIOMETRIC, PHOTO, ID)"
 
 static const char *const act_names[ACT__N] = {
-	"approve", "reject", "release", "anonymize", "export", "policy",
+	"approve", "reject", "release", "anonymize", "export", "policy", "reidentify",
 };
 
 const char *
@@ -1974,7 +1974,7 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 			;
 		if (act == ACT__N)
 			return errat(l, k, "%s", "unknown action in access.actions (approve, reject, "
-			    "release, anonymize, export, policy)");
+			    "release, anonymize, export, policy, reidentify)");
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)

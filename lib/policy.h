@@ -128,7 +128,7 @@ struct limits {
 
 /* What the access section can restrict (phikit-policy(5)). */
 enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT_POLICY,
-    ACT__N };
+    ACT_REIDENTIFY, ACT__N };
 const char *action_name(int act);
 
 struct access_role {
