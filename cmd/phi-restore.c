@@ -201,15 +201,15 @@ main(int argc, char **argv)
 		goto out;
 	argc -= optind;
 	argv += optind;
-	/* the key first: a missing or open key file is a usage error before anything is logged */
-	if ((vk = keyfile_load(o.vkey, VAULT_KEY_PURPOSE, &e)) == NULL)
-		goto fail_vault;
+	/* who may comes first: an attempt without the role is logged, key or no key */
 	if (ledger_open(&l, o.db, LEDGER_CREATE, &e) < 0)
 		goto fail;
 	have_l = 1;
 	if (authorize(&l, &o, &pol, user, &e) < 0)
 		goto fail;
 	have_pol = 1;
+	if ((vk = keyfile_load(o.vkey, VAULT_KEY_PURPOSE, &e)) == NULL)
+		goto fail_vault;
 	if (vault_open(&v, o.vault, VAULT_RDONLY, vk, &e) < 0 ||
 	    restorer_init(&rs, v, o.fields, o.nf, &e) < 0)
 		goto fail;
