@@ -52,7 +52,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:.c=.t)
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c); make check replays their
 # seeds and past crashes through tests/fuzz/replay.c with the normal build
-FUZZ     = scrub guard policy bundle note
+FUZZ     = scrub guard policy bundle note vault
 FUZZ_BIN = $(addprefix tests/fuzz/,$(addsuffix .t,$(FUZZ)))
 MANPAGES = $(wildcard man/*.[0-9])
 BIN      = $(addprefix bin/,$(PROGS))
