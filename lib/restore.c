@@ -9,6 +9,20 @@
 #include "restore.h"
 
 #define CAT_MAX 16	/* HEALTH_PLAN, the longest category, is 11 */
+#define CACHE_SLOTS 8192	/* tokens of a run remembered; a power of two */
+
+static void
+cache_clear(struct restorer *r)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_SLOTS; i++)
+		r->cache[i].state = -1;
+	r->ncache = 0;
+	if (r->cval.p)
+		sodium_memzero(r->cval.p, r->cval.len);
+	buf_reset(&r->cval);
+}
 
 int
 restorer_init(struct restorer *r, struct vault *v, const struct fieldpath *fields,
@@ -24,6 +38,13 @@ restorer_init(struct restorer *r, struct vault *v, const struct fieldpath *field
 	buf_init(&r->txt, (size_t)1 << 34);
 	buf_init(&r->line, (size_t)1 << 34);
 	buf_init(&r->ann, 4096);
+	buf_init(&r->cval, (size_t)1 << 30);
+	if ((r->cache = calloc(CACHE_SLOTS, sizeof(*r->cache))) == NULL) {
+		answer_fields_release(&r->af);
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	cache_clear(r);
 	return 0;
 }
 
@@ -38,6 +59,10 @@ restorer_release(struct restorer *r)
 		sodium_memzero(r->txt.p, r->txt.cap);
 	if (r->line.p)
 		sodium_memzero(r->line.p, r->line.cap);
+	if (r->cval.p)
+		sodium_memzero(r->cval.p, r->cval.cap);
+	buf_release(&r->cval);
+	free(r->cache);
 	buf_release(&r->dec);
 	buf_release(&r->txt);
 	buf_release(&r->line);
@@ -139,6 +164,46 @@ token_at(const char *t, size_t n, size_t i, size_t *a, size_t *b, char canon[32]
 	return 1;
 }
 
+/* vault_get through the cache of the current run's tokens. */
+static int
+cached_get(struct restorer *r, const char *canon, struct buf *out)
+{
+	struct rcache *c;
+	uint32_t h = 2166136261u;
+	size_t i, at = out->len, tl = strlen(canon);
+	int k;
+
+	if (strcmp(r->crun, r->run)) {
+		cache_clear(r);
+		snprintf(r->crun, sizeof(r->crun), "%s", r->run);
+	}
+	for (i = 0; i < tl; i++)
+		h = (h ^ (unsigned char)canon[i]) * 16777619u;
+	for (i = h & (CACHE_SLOTS - 1); r->cache[i].state >= 0; i = (i + 1) & (CACHE_SLOTS - 1))
+		if (!strcmp(r->cache[i].tok, canon)) {
+			c = &r->cache[i];
+			if (c->state == VAULT_FOUND && buf_add(out, r->cval.p + c->off, c->len) < 0) {
+				phk_err_set(r->e, PHK_EXIT_IO, "out of memory");
+				return -1;
+			}
+			return c->state;
+		}
+	if ((k = vault_get(r->v, r->run, canon, out, r->e)) < 0)
+		return -1;
+	/* not found is not kept: the value may be stored yet (phi-scrub upstream) */
+	if (k == VAULT_NOT_FOUND || r->ncache >= CACHE_SLOTS / 2 || tl >= sizeof(c->tok))
+		return k;	/* full: the next run starts afresh */
+	c = &r->cache[i];
+	c->off = r->cval.len;
+	c->len = k == VAULT_FOUND ? out->len - at : 0;
+	if (c->len && buf_add(&r->cval, out->p + at, c->len) < 0)
+		return k;
+	memcpy(c->tok, canon, tl + 1);
+	c->state = k;
+	r->ncache++;
+	return k;
+}
+
 /* The text t with its tokens restored into out; *changed if any was. 0 or -1. */
 static int
 restore_text(struct restorer *r, const char *t, size_t n, struct buf *out, int *changed)
@@ -156,7 +221,7 @@ restore_text(struct restorer *r, const char *t, size_t n, struct buf *out, int *
 		}
 		if (buf_add(out, t + last, a - last) < 0)
 			goto oom;
-		if ((k = vault_get(r->v, r->run, canon, out, r->e)) < 0)
+		if ((k = cached_get(r, canon, out)) < 0)
 			return -1;
 		switch (k) {
 		case VAULT_FOUND:
@@ -169,7 +234,8 @@ restore_text(struct restorer *r, const char *t, size_t n, struct buf *out, int *
 			break;
 		case VAULT_ERASED:
 			r->rec.erased++;
-			snprintf(r->why, sizeof(r->why), "%s", vault_erased(r->v, r->run));
+			if (r->why[0] == '\0' && vault_erased(r->v, r->run))
+				snprintf(r->why, sizeof(r->why), "%s", vault_erased(r->v, r->run));
 			break;
 		default:
 			r->rec.not_found++;
@@ -255,14 +321,16 @@ annotation(struct restorer *r)
 	const struct restore_counts *c = &r->rec;
 
 	buf_reset(&r->ann);
-	if (buf_printf(&r->ann, "{\"restored\":%llu,\"altered\":%llu,\"not_found\":%llu,"
-	    "\"ambiguous\":%llu,\"erased\":%llu", c->restored, c->altered, c->not_found,
-	    c->ambiguous, c->erased) < 0)
+	if (buf_adds(&r->ann, "{\"restored\":") < 0 || buf_addu(&r->ann, c->restored) < 0 ||
+	    buf_adds(&r->ann, ",\"altered\":") < 0 || buf_addu(&r->ann, c->altered) < 0 ||
+	    buf_adds(&r->ann, ",\"not_found\":") < 0 || buf_addu(&r->ann, c->not_found) < 0 ||
+	    buf_adds(&r->ann, ",\"ambiguous\":") < 0 || buf_addu(&r->ann, c->ambiguous) < 0 ||
+	    buf_adds(&r->ann, ",\"erased\":") < 0 || buf_addu(&r->ann, c->erased) < 0)
 		return -1;
 	if (c->erased) {
 		char why[160];
 		int k = snprintf(why, sizeof(why), "run erased from the vault (%s): its values "
-		    "are gone", r->why);
+		    "are gone", r->why[0] ? r->why : "erased");
 		if (buf_adds(&r->ann, ",\"why\":") < 0 || jstr_encode(&r->ann, why, (size_t)k) < 0)
 			return -1;
 	}

@@ -57,6 +57,15 @@ struct restorer {
 	size_t nstrs, capstrs;
 	struct buf dec, txt, line, ann;
 	struct phk_err *e;
+	/* what the vault said of each token of the current run, looked up once */
+	struct rcache {
+		int state;	/* VAULT_*, or -1: empty */
+		size_t off, len;	/* a value, in cval */
+		char tok[24];
+	} *cache;
+	size_t ncache;
+	char crun[LEDGER_IDENT_MAX + 1];
+	struct buf cval;
 };
 
 int restorer_init(struct restorer *r, struct vault *v, const struct fieldpath *fields,

@@ -115,7 +115,12 @@ struct scrubber {
 	size_t run_s, run_e;	/* raw run_id value, if any */
 	int has_run;
 	char vrun[129];		/* --vault: the record's run_id, decoded */
-	int vfail;		/* the vault refused a value: e says why */
+	/* --vault: the record's values, stored once it is written (offsets in vbuf) */
+	struct vrec { size_t tok, val, n, norm, nn; } *vr;
+	size_t nvr, capvr;
+	struct vault_item *vit;
+	size_t capvit;
+	struct buf vbuf;
 	long counts[CAT__N];
 	struct phk_err *e;
 	/* totals over the whole run, for --stats */

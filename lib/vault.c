@@ -15,28 +15,33 @@
 #define KEYLEN crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
-#define MACLEN 16
+#define MACLEN crypto_shorthash_BYTES	/* SipHash-2-4 under a key of the run */
+#define KEYALLOC (KEYLEN + crypto_shorthash_KEYBYTES)	/* the data key, then its MAC key */
 #define RUN_MAX 128
-#define NRUNS 64		/* data keys held at once */
-#define COMMIT_EVERY 8192	/* rows per transaction while storing */
+#define NRUNS 128		/* data keys held at once: more than the 64 threads */
+#define COMMIT_EVERY 65536	/* rows per transaction while storing, at most */
+#define COMMIT_MS 100		/* and milliseconds: what is stored is soon readable */
+#define PREFETCH_MAX 65536	/* a run's values read at once, at most */
 #define VALUE_MAX (1 << 20)
+#define READS_PER_TX 4096	/* lookups under one read lock */
 
 enum {
 	Q_RUN_GET, Q_RUN_ADD, Q_VAL_MAC, Q_VAL_ADD, Q_VAL_AMBIG, Q_VAL_GET, Q_SHRED_RUN,
-	Q_SHRED_VALS, Q_BEFORE, Q__N
+	Q_SHRED_VALS, Q_BEFORE, Q_RUN_VALS, Q__N
 };
 
 static const char *const sql[Q__N] = {
 	"SELECT wrapped, shredded, why FROM vault_runs WHERE run_id = ?1",
 	"INSERT INTO vault_runs (run_id, created, wrapped) VALUES (?1, ?2, ?3)",
 	"SELECT vmac FROM vault_values WHERE run_id = ?1 AND token = ?2",
-	"INSERT INTO vault_values (run_id, token, sealed, vmac) VALUES (?1, ?2, ?3, ?4)",
+	"INSERT OR IGNORE INTO vault_values (run_id, token, sealed, vmac) VALUES (?1, ?2, ?3, ?4)",
 	"UPDATE vault_values SET ambiguous = 1 WHERE run_id = ?1 AND token = ?2",
 	"SELECT sealed, ambiguous FROM vault_values WHERE run_id = ?1 AND token = ?2",
 	"UPDATE vault_runs SET wrapped = NULL, shredded = ?2, why = ?3 "
 	    "WHERE run_id = ?1 AND wrapped IS NOT NULL",
 	"DELETE FROM vault_values WHERE run_id = ?1",
 	"SELECT run_id FROM vault_runs WHERE wrapped IS NOT NULL AND created < ?1",
+	"SELECT token, sealed, ambiguous FROM vault_values WHERE run_id = ?1 LIMIT ?2",
 };
 
 static const char schema[] =
@@ -50,6 +55,7 @@ static const char schema[] =
 struct vrun {
 	char run[RUN_MAX + 1];
 	unsigned char *k;	/* sodium memory; NULL: erased */
+	int users;		/* threads sealing with it: not evicted */
 	char erased[96];
 };
 
@@ -58,11 +64,25 @@ struct vault {
 	sqlite3_stmt *st[Q__N];
 	unsigned char *key;	/* the vault key, sodium memory, or NULL */
 	pthread_mutex_t mu;
-	int in_tx;
-	long pending;
+	int in_tx;		/* a write transaction is open */
+	int in_read;		/* a read transaction is open: vault_get's */
+	long pending, reads;
+	struct timespec committed;	/* when the last write transaction ended */
+	/* vault_get: the sealed values of the run read last, by token */
+	struct pf {
+		char run[RUN_MAX + 1];
+		int whole;	/* every value of the run is here */
+		struct pfe { size_t tok, blob, bn; int amb; } *e;
+		size_t cap, n, slots, capslot, *slot;
+		struct buf data;
+	} pf;
 	struct vrun runs[NRUNS];
+	struct vrun *last;	/* the run looked up last */
 	int nruns, next;
 	uint64_t *seen;		/* hashes of (run, token, value) stored: not stored twice */
+	unsigned char nonce[NONCE];	/* 16 random bytes, then a counter: no syscall per value */
+	unsigned char sipkey[crypto_shorthash_KEYBYTES];	/* seen's hashes: this process's */
+	uint64_t nonces;
 	size_t nseen, capseen;
 };
 
@@ -148,6 +168,10 @@ vault_open(struct vault **vp, const char *path, int flags, const unsigned char *
 		return -1;
 	}
 	pthread_mutex_init(&v->mu, NULL);
+	randombytes_buf(v->nonce, NONCE);
+	randombytes_buf(v->sipkey, sizeof(v->sipkey));
+	clock_gettime(CLOCK_MONOTONIC, &v->committed);
+	buf_init(&v->pf.data, (size_t)1 << 32);
 	*vp = v;
 	if (sqlite3_open_v2(path, &v->db, oflags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK) {
@@ -156,8 +180,16 @@ vault_open(struct vault **vp, const char *path, int flags, const unsigned char *
 		goto fail;
 	}
 	sqlite3_busy_timeout(v->db, 10000);
-	if (sqlite3_exec(v->db, "PRAGMA secure_delete = ON; PRAGMA synchronous = FULL;", NULL,
-	    NULL, NULL) != SQLITE_OK ||
+	/*
+	 * WAL, so that phi-restore reads while phi-scrub writes and a commit
+	 * is cheap enough to make every 100 ms (synchronous=NORMAL: a power
+	 * cut may lose the last commits, never the file's consistency).
+	 */
+	if (sqlite3_exec(v->db, "PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456; "
+	    "PRAGMA cache_size = -65536;",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    (!(flags & VAULT_RDONLY) && sqlite3_exec(v->db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK) ||
 	    (!(flags & VAULT_RDONLY) && sqlite3_exec(v->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
 		phk_err_set(e, PHK_EXIT_IO, "vault '%s': %s", path, sqlite3_errmsg(v->db));
 		goto fail;
@@ -192,7 +224,7 @@ vault_close(struct vault *v)
 
 	if (v == NULL)
 		return;
-	if (v->in_tx)
+	if (v->in_tx || v->in_read)
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < Q__N; i++)
 		sqlite3_finalize(v->st[i]);
@@ -202,6 +234,10 @@ vault_close(struct vault *v)
 	sodium_free(v->key);
 	sodium_memzero(v->seen, v->capseen * sizeof(*v->seen));
 	free(v->seen);
+	free(v->pf.e);
+	free(v->pf.slot);
+	sodium_memzero(v->sipkey, sizeof(v->sipkey));
+	buf_release(&v->pf.data);
 	pthread_mutex_destroy(&v->mu);
 	free(v);
 }
@@ -228,12 +264,20 @@ vault_flush(struct vault *v, struct phk_err *e)
 static size_t
 ad_make(unsigned char *ad, size_t cap, const char *label, const char *run, const char *token)
 {
-	size_t n = (size_t)snprintf((char *)ad, cap, "%s", label) + 1;
+	size_t a = strlen(label) + 1, b = strlen(run) + 1, c = token ? strlen(token) : 0;
 
-	n += (size_t)snprintf((char *)ad + n, cap - n, "%s", run) + 1;
-	if (token)
-		n += (size_t)snprintf((char *)ad + n, cap - n, "%s", token);
-	return n < cap ? n : cap;
+	/* the callers' buffers hold the longest label, run and token; never more */
+	if (a > cap)
+		a = cap;
+	if (b > cap - a)
+		b = cap - a;
+	if (c > cap - a - b)
+		c = cap - a - b;
+	memcpy(ad, label, a);
+	memcpy(ad + a, run, b);
+	if (c)
+		memcpy(ad + a + b, token, c);
+	return a + b + c;
 }
 
 /* ---- run keys ---- */
@@ -243,9 +287,11 @@ run_cached(struct vault *v, const char *run)
 {
 	int i;
 
+	if (v->last && !strcmp(v->last->run, run))
+		return v->last;
 	for (i = 0; i < v->nruns; i++)
 		if (!strcmp(v->runs[i].run, run))
-			return &v->runs[i];
+			return v->last = &v->runs[i];
 	return NULL;
 }
 
@@ -257,12 +303,16 @@ run_slot(struct vault *v, const char *run)
 	if (v->nruns < NRUNS)
 		r = &v->runs[v->nruns++];
 	else {
+		/* more slots than threads: one is always free of users */
+		while (v->runs[v->next].users)
+			v->next = (v->next + 1) % NRUNS;
 		r = &v->runs[v->next];
 		v->next = (v->next + 1) % NRUNS;
 		sodium_free(r->k);
 	}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->run, sizeof(r->run), "%s", run);
+	v->last = NULL;
 	return r;
 }
 
@@ -276,6 +326,15 @@ now_ts(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
 static int
 begin(struct vault *v, struct phk_err *e)
 {
@@ -285,6 +344,16 @@ begin(struct vault *v, struct phk_err *e)
 		return dberr(v, e, "starting a transaction");
 	v->in_tx = 1;
 	return 0;
+}
+
+/* The key of the run's value MACs, after its data key: derived, so shredded with it. */
+static void
+mac_key(struct vrun *r)
+{
+	static const char label[] = "phikit vault mac v1";
+
+	crypto_generichash(r->k + KEYLEN, crypto_shorthash_KEYBYTES, (const unsigned char *)label,
+	    sizeof(label), r->k, KEYLEN);
 }
 
 /* A new run: a random data key, wrapped by the vault key, stored. */
@@ -298,11 +367,12 @@ run_create(struct vault *v, struct vrun *r, struct phk_err *e)
 	size_t adn = ad_make(ad, sizeof(ad), "phikit vault run v1", r->run, NULL);
 	int rc;
 
-	if ((r->k = sodium_malloc(KEYLEN)) == NULL) {
+	if ((r->k = sodium_malloc(KEYALLOC)) == NULL) {
 		phk_err_set(e, PHK_EXIT_IO, "out of secure memory");
 		return -1;
 	}
 	crypto_aead_xchacha20poly1305_ietf_keygen(r->k);
+	mac_key(r);
 	randombytes_buf(blob, NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE, &cl, r->k, KEYLEN, ad, adn,
 	    NULL, blob, v->key);
@@ -344,7 +414,7 @@ run_load(struct vault *v, const char *run, struct vrun **rp, struct phk_err *e)
 		snprintf(r->erased, sizeof(r->erased), "%.40s %.40s", ts ? ts : "?",
 		    why ? why : "erased");
 	} else if (sqlite3_column_bytes(q, 0) != NONCE + KEYLEN + TAG || v->key == NULL ||
-	    (r->k = sodium_malloc(KEYLEN)) == NULL ||
+	    (r->k = sodium_malloc(KEYALLOC)) == NULL ||
 	    crypto_aead_xchacha20poly1305_ietf_decrypt(r->k, NULL, NULL,
 	    (const unsigned char *)sqlite3_column_blob(q, 0) + NONCE, KEYLEN + TAG, ad,
 	    ad_make(ad, sizeof(ad), "phikit vault run v1", run, NULL),
@@ -355,7 +425,8 @@ run_load(struct vault *v, const char *run, struct vrun **rp, struct phk_err *e)
 		r->k = NULL;
 		r->run[0] = '\0';
 		ret = -1;
-	}
+	} else if (r->k)
+		mac_key(r);
 	sqlite3_reset(q);
 	*rp = r;
 	return ret;
@@ -419,13 +490,17 @@ put_again(struct vault *v, const char *run, const char *token, const unsigned ch
 	sqlite3_stmt *q = v->st[Q_VAL_MAC], *u = v->st[Q_VAL_AMBIG];
 	int same, rc;
 
+	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, token, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return dberr(v, e, "reading");
+	}
 	same = sqlite3_column_bytes(q, 0) == MACLEN &&
 	    sodium_memcmp(sqlite3_column_blob(q, 0), mac, MACLEN) == 0;
 	sqlite3_reset(q);
 	if (same)
 		return 0;
-	if (begin(v, e) < 0)
-		return -1;
 	sqlite3_bind_text(u, 1, run, -1, SQLITE_STATIC);
 	sqlite3_bind_text(u, 2, token, -1, SQLITE_STATIC);
 	rc = sqlite3_step(u);
@@ -433,149 +508,197 @@ put_again(struct vault *v, const char *run, const char *token, const unsigned ch
 	return rc == SQLITE_DONE ? 0 : dberr(v, e, "storing");
 }
 
+/* One value, sealed outside the lock and stored inside it. */
+struct sealed {
+	int skip;		/* stored before, by this process */
+	uint64_t h;		/* which (run, token, value), for that */
+	unsigned char mac[MACLEN];
+	unsigned char *blob;	/* nonce, ciphertext, tag */
+	size_t bn;
+};
+
+/*
+ * The run's data key, made if the run is new, held (users) so that no
+ * other thread's run evicts it while values are sealed with it; n nonces
+ * of this vault's counter; and which of the values this process stored
+ * before (x[].skip). 0 or -1 with e set.
+ */
 static int
-put_new(struct vault *v, const struct vrun *r, const char *token, const char *value, size_t n,
-    const unsigned char *mac, struct phk_err *e)
+put_hold(struct vault *v, const char *run, struct sealed *x, size_t n, struct vrun **rp,
+    uint64_t *nonce, struct phk_err *e)
 {
-	unsigned char ad[RUN_MAX + VAULT_TOKEN_MAX + 64], *blob;
-	unsigned long long cl;
-	sqlite3_stmt *q = v->st[Q_VAL_ADD];
+	size_t i;
 	int rc;
 
-	if ((blob = malloc(NONCE + n + TAG)) == NULL) {
+	pthread_mutex_lock(&v->mu);
+	if ((rc = run_load(v, run, rp, e)) == 0) {
+		*rp = run_slot(v, run);
+		if ((rc = run_create(v, *rp, e)) < 0)
+			(*rp)->run[0] = '\0';
+		else
+			rc = 1;
+	} else if (rc > 0 && (*rp)->k == NULL) {
+		phk_err_set(e, PHK_EXIT_INPUT, "run '%s' was erased from the vault (%s): its "
+		    "values are not stored again", run, (*rp)->erased);
+		rc = -1;
+	}
+	if (rc > 0) {
+		(*rp)->users++;
+		*nonce = v->nonces;
+		v->nonces += n;
+		for (i = 0; i < n; i++)
+			x[i].skip = seen(v, x[i].h);
+	}
+	pthread_mutex_unlock(&v->mu);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+seal(const struct vrun *r, const unsigned char *prefix, uint64_t nonce,
+    const struct vault_item *it, struct sealed *x, struct phk_err *e)
+{
+	unsigned char ad[RUN_MAX + VAULT_TOKEN_MAX + 64];
+	unsigned long long cl;
+	int i;
+
+	if (x->skip)
+		return 0;
+	/* a keyed hash of the value as the token saw it: under the run's key, shredded with it */
+	crypto_shorthash(x->mac, (const unsigned char *)it->norm, it->nn, r->k + KEYLEN);
+	if ((x->blob = malloc(NONCE + it->n + TAG)) == NULL) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
 	}
-	randombytes_buf(blob, NONCE);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE, &cl, (const unsigned char *)value,
-	    n, ad, ad_make(ad, sizeof(ad), "phikit vault value v1", r->run, token), NULL, blob,
-	    r->k);
-	if (begin(v, e) < 0) {
-		free(blob);
+	memcpy(x->blob, prefix, NONCE - 8);
+	for (i = 0; i < 8; i++)
+		x->blob[NONCE - 8 + i] = (unsigned char)(nonce >> (8 * i));
+	crypto_aead_xchacha20poly1305_ietf_encrypt(x->blob + NONCE, &cl,
+	    (const unsigned char *)it->value, it->n, ad, ad_make(ad, sizeof(ad),
+	    "phikit vault value v1", r->run, it->token), NULL, x->blob, r->k);
+	x->bn = NONCE + (size_t)cl;
+	return 0;
+}
+
+/* The values not stored before, in the open transaction. Under the lock. */
+static int
+store(struct vault *v, const char *run, const struct vault_item *it, const struct sealed *x,
+    size_t n, struct phk_err *e)
+{
+	sqlite3_stmt *q = v->st[Q_VAL_ADD];
+	size_t i;
+	int rc;
+
+	if (begin(v, e) < 0)
 		return -1;
+	for (i = 0; i < n; i++) {
+		if (x[i].skip)
+			continue;
+		sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, it[i].token, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 3, x[i].blob, (int)x[i].bn, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 4, x[i].mac, MACLEN, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return dberr(v, e, "storing");
+		if (sqlite3_changes(v->db) == 0 && put_again(v, run, it[i].token, x[i].mac, e) < 0)
+			return -1;
+		v->pending++;
 	}
-	sqlite3_bind_text(q, 1, r->run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, token, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 3, blob, (int)(NONCE + cl), SQLITE_STATIC);
-	sqlite3_bind_blob(q, 4, mac, MACLEN, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	free(blob);
-	if (rc != SQLITE_DONE)
-		return dberr(v, e, "storing");
-	if (++v->pending >= COMMIT_EVERY) {
+	if (v->pending >= COMMIT_EVERY || ms_since(&v->committed) >= COMMIT_MS) {
 		if (sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			return dberr(v, e, "committing");
 		v->in_tx = 0;
 		v->pending = 0;
+		clock_gettime(CLOCK_MONOTONIC, &v->committed);
 	}
 	return 0;
 }
 
-static int
-put_locked(struct vault *v, const char *run, const char *token, const char *value, size_t n,
-    const char *norm, size_t nn, struct phk_err *e)
+int
+vault_put_many(struct vault *v, const char *run, const struct vault_item *it, size_t n,
+    struct phk_err *e)
 {
-	unsigned char mac[MACLEN];
-	sqlite3_stmt *q = v->st[Q_VAL_MAC];
+	struct sealed *x;
 	struct vrun *r;
-	uint64_t h;
-	int rc;
+	uint64_t nonce;
+	size_t i, k = 0;
+	int rc = -1;
 
-	if ((rc = run_load(v, run, &r, e)) < 0)
-		return -1;
-	if (rc == 0) {
-		r = run_slot(v, run);
-		if (run_create(v, r, e) < 0) {
-			r->run[0] = '\0';
-			return -1;
-		}
-	} else if (r->k == NULL) {
-		phk_err_set(e, PHK_EXIT_INPUT, "run '%s' was erased from the vault (%s): its "
-		    "values are not stored again", run, r->erased);
+	if (n == 0)
+		return 0;
+	if (v->key == NULL || strlen(run) > RUN_MAX) {
+		phk_err_set(e, PHK_EXIT_IO, "vault: internal error: a value it cannot store");
 		return -1;
 	}
-	/* a keyed hash of the value as the token saw it: under the run's key, shredded with it */
-	crypto_generichash(mac, MACLEN, (const unsigned char *)norm, nn, r->k, KEYLEN);
-	h = fnv(fnv(fnv(0xcbf29ce484222325ULL, run, strlen(run) + 1), token, strlen(token) + 1),
-	    mac, MACLEN);
-	if (seen(v, h))
-		return 0;
-	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, token, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		return put_again(v, run, token, mac, e);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return dberr(v, e, "reading");
-	return put_new(v, r, token, value, n, mac, e);
+	for (i = 0; i < n; i++)
+		if (strlen(it[i].token) > VAULT_TOKEN_MAX || it[i].n > VALUE_MAX) {
+			phk_err_set(e, PHK_EXIT_IO, "vault: internal error: a value it cannot store");
+			return -1;
+		}
+	if ((x = calloc(n, sizeof(*x))) == NULL) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char sh[crypto_shorthash_BYTES];
+		crypto_shorthash(sh, (const unsigned char *)it[i].norm, it[i].nn, v->sipkey);
+		x[i].h = fnv(fnv(fnv(0xcbf29ce484222325ULL, run, strlen(run) + 1), it[i].token,
+		    strlen(it[i].token) + 1), sh, sizeof(sh));
+	}
+	if (put_hold(v, run, x, n, &r, &nonce, e) < 0) {
+		free(x);
+		return -1;
+	}
+	/* the crypto in parallel, outside the lock; SQLite inside it */
+	for (k = 0; k < n && seal(r, v->nonce, nonce + k, &it[k], &x[k], e) == 0; k++)
+		;
+	pthread_mutex_lock(&v->mu);
+	if (k == n)
+		rc = store(v, run, it, x, n, e);
+	r->users--;
+	pthread_mutex_unlock(&v->mu);
+	for (i = 0; i < k; i++)
+		free(x[i].blob);
+	free(x);
+	return rc;
 }
 
 int
 vault_put(struct vault *v, const char *run, const char *token, const char *value, size_t n,
     const char *norm, size_t nn, struct phk_err *e)
 {
-	int rc;
+	struct vault_item it = { token, value, n, norm, nn };
 
-	if (v->key == NULL || strlen(run) > RUN_MAX || strlen(token) > VAULT_TOKEN_MAX ||
-	    n > VALUE_MAX) {
-		phk_err_set(e, PHK_EXIT_IO, "vault: internal error: a value it cannot store");
-		return -1;
-	}
-	pthread_mutex_lock(&v->mu);
-	rc = put_locked(v, run, token, value, n, norm, nn, e);
-	pthread_mutex_unlock(&v->mu);
-	return rc;
+	return vault_put_many(v, run, &it, 1, e);
 }
 
 /* ---- reading ---- */
 
-int
-vault_get(struct vault *v, const char *run, const char *token, struct buf *out,
-    struct phk_err *e)
+/* Opens one sealed value of run into out. */
+static int
+unseal(const struct vrun *r, const char *run, const char *token, const unsigned char *blob,
+    size_t bn, struct buf *out, struct phk_err *e)
 {
 	unsigned char ad[RUN_MAX + VAULT_TOKEN_MAX + 64];
-	sqlite3_stmt *q = v->st[Q_VAL_GET];
-	const unsigned char *blob;
 	unsigned long long pl;
-	struct vrun *r;
-	size_t bn, at;
-	int rc;
+	size_t at = out->len;
 
-	if (strlen(run) > RUN_MAX || strlen(token) > VAULT_TOKEN_MAX)
-		return VAULT_NOT_FOUND;
-	if ((rc = run_load(v, run, &r, e)) <= 0)
-		return rc < 0 ? -1 : VAULT_NOT_FOUND;
-	if (r->k == NULL)
-		return VAULT_ERASED;
-	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, token, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
-		sqlite3_reset(q);
-		return rc == SQLITE_DONE ? VAULT_NOT_FOUND : dberr(v, e, "reading");
-	}
-	if (sqlite3_column_int(q, 1)) {
-		sqlite3_reset(q);
-		return VAULT_AMBIGUOUS;
-	}
-	blob = sqlite3_column_blob(q, 0);
-	bn = (size_t)sqlite3_column_bytes(q, 0);
-	at = out->len;
-	if (bn < NONCE + TAG || bn - NONCE - TAG > VALUE_MAX ||
-	    buf_add(out, blob + NONCE, bn - NONCE - TAG) < 0) {
-		sqlite3_reset(q);
-		phk_err_set(e, PHK_EXIT_IO, bn < NONCE + TAG || bn - NONCE - TAG > VALUE_MAX ?
-		    "vault: a sealed value of run '%s' is malformed (the vault was altered): "
-		    "nothing is trusted" : "out of memory (%s)", run);
+	if (bn < NONCE + TAG || bn - NONCE - TAG > VALUE_MAX) {
+		phk_err_set(e, PHK_EXIT_IO, "vault: a sealed value of run '%s' is malformed (the "
+		    "vault was altered): nothing is trusted", run);
 		return -1;
 	}
-	rc = crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out->p + at, &pl, NULL,
+	if (buf_add(out, blob + NONCE, bn - NONCE - TAG) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out->p + at, &pl, NULL,
 	    blob + NONCE, bn - NONCE, ad, ad_make(ad, sizeof(ad), "phikit vault value v1", run,
-	    token), blob, r->k);
-	sqlite3_reset(q);
-	if (rc != 0) {
+	    token), blob, r->k) != 0) {
 		sodium_memzero(out->p + at, bn - NONCE - TAG);
+		out->len = at;
 		phk_err_set(e, PHK_EXIT_IO, "vault: a sealed value of run '%s' does not "
 		    "authenticate (the vault was altered, or a row was moved): nothing is trusted",
 		    run);
@@ -583,6 +706,150 @@ vault_get(struct vault *v, const char *run, const char *token, struct buf *out,
 	}
 	out->len = at + (size_t)pl;
 	return VAULT_FOUND;
+}
+
+static uint32_t
+hash32(const char *t)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *t; t++)
+		h = (h ^ (unsigned char)*t) * 16777619u;
+	return h;
+}
+
+/*
+ * The run's sealed values in one scan of its rows, indexed by token: a
+ * lookup each is what makes re-identification slower than reading the
+ * records. A run with more than PREFETCH_MAX values is looked up row by row.
+ */
+static int
+prefetch(struct vault *v, const char *run, struct phk_err *e)
+{
+	struct pf *p = &v->pf;
+	sqlite3_stmt *q = v->st[Q_RUN_VALS];
+	size_t i, k, cap;
+	int rc;
+
+	snprintf(p->run, sizeof(p->run), "%s", run);
+	p->n = 0;
+	p->whole = 0;
+	buf_reset(&p->data);
+	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, PREFETCH_MAX + 1);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && p->n < PREFETCH_MAX) {
+		struct pfe *x;
+		const char *tok = (const char *)sqlite3_column_text(q, 0);
+		if (p->n + 1 > p->cap) {
+			cap = p->cap ? p->cap * 2 : 1024;
+			if ((x = realloc(p->e, cap * sizeof(*x))) == NULL)
+				break;
+			p->e = x;
+			p->cap = cap;
+		}
+		x = &p->e[p->n];
+		x->tok = p->data.len;
+		if (tok == NULL || buf_adds(&p->data, tok) < 0 || buf_addc(&p->data, 0) < 0)
+			break;
+		x->blob = p->data.len;
+		x->bn = (size_t)sqlite3_column_bytes(q, 1);
+		x->amb = sqlite3_column_int(q, 2);
+		if (buf_add(&p->data, sqlite3_column_blob(q, 1), x->bn) < 0)
+			break;
+		p->n++;
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW || (rc != SQLITE_DONE && rc != SQLITE_ROW))
+		return rc == SQLITE_ROW ? 0 : dberr(v, e, "reading");
+	/* the index: slot k holds an entry's number + 1, half the slots free */
+	for (cap = 16; cap < 2 * p->n; cap <<= 1)
+		;
+	if (cap > p->capslot) {
+		size_t *t = realloc(p->slot, cap * sizeof(*t));
+		if (t == NULL)
+			return 0;	/* looked up row by row */
+		p->slot = t;
+		p->capslot = cap;
+	}
+	memset(p->slot, 0, cap * sizeof(*p->slot));
+	for (i = 0; i < p->n; i++) {
+		for (k = hash32(p->data.p + p->e[i].tok) & (cap - 1); p->slot[k];
+		    k = (k + 1) & (cap - 1))
+			;
+		p->slot[k] = i + 1;
+	}
+	p->slots = cap;
+	p->whole = 1;
+	return 0;
+}
+
+/* The prefetched entry of token, or NULL. */
+static const struct pfe *
+pf_find(const struct pf *p, const char *token)
+{
+	size_t k;
+
+	for (k = hash32(token) & (p->slots - 1); p->slot[k]; k = (k + 1) & (p->slots - 1))
+		if (!strcmp(p->data.p + p->e[p->slot[k] - 1].tok, token))
+			return &p->e[p->slot[k] - 1];
+	return NULL;
+}
+
+/* A read transaction for lookups, renewed now and then so a writer is not kept waiting. */
+static int
+read_tx(struct vault *v, int renew, struct phk_err *e)
+{
+	if (v->in_read && (renew || ++v->reads >= READS_PER_TX)) {
+		sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+		v->in_read = 0;
+	}
+	if (!v->in_tx && !v->in_read) {
+		if (sqlite3_exec(v->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+			return dberr(v, e, "reading");
+		v->in_read = 1;
+		v->reads = 0;
+	}
+	return 0;
+}
+
+int
+vault_get(struct vault *v, const char *run, const char *token, struct buf *out,
+    struct phk_err *e)
+{
+	sqlite3_stmt *q = v->st[Q_VAL_GET];
+	const struct pfe *x;
+	struct vrun *r;
+	int rc;
+
+	if (strlen(run) > RUN_MAX || strlen(token) > VAULT_TOKEN_MAX)
+		return VAULT_NOT_FOUND;
+	if (read_tx(v, 0, e) < 0)
+		return -1;
+	if ((rc = run_load(v, run, &r, e)) <= 0)
+		return rc < 0 ? -1 : VAULT_NOT_FOUND;
+	if (r->k == NULL)
+		return VAULT_ERASED;
+	if (strcmp(v->pf.run, run) && prefetch(v, run, e) < 0)
+		return -1;
+	if (v->pf.whole && (x = pf_find(&v->pf, token)) != NULL)
+		return x->amb ? VAULT_AMBIGUOUS : unseal(r, run, token,
+		    (const unsigned char *)v->pf.data.p + x->blob, x->bn, out, e);
+	/* not there when the run was read: stored since, perhaps (phi-scrub upstream) */
+	if (v->pf.whole && read_tx(v, 1, e) < 0)
+		return -1;
+	sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, token, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return rc == SQLITE_DONE ? VAULT_NOT_FOUND : dberr(v, e, "reading");
+	}
+	if (sqlite3_column_int(q, 1))
+		rc = VAULT_AMBIGUOUS;
+	else
+		rc = unseal(r, run, token, sqlite3_column_blob(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0), out, e);
+	sqlite3_reset(q);
+	return rc;
 }
 
 const char *
@@ -663,5 +930,6 @@ vault_shred(struct vault *v, const char *run, const char *before, const char *wh
 		return -1;
 	/* the freed pages are zeroed (secure_delete); give them back to the file system too */
 	sqlite3_exec(v->db, "VACUUM", NULL, NULL, NULL);
+	sqlite3_exec(v->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	return 0;
 }

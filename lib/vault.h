@@ -55,7 +55,17 @@ void vault_close(struct vault *v);
 int vault_put(struct vault *v, const char *run, const char *token, const char *value,
     size_t n, const char *norm, size_t nn, struct phk_err *e);
 
-/* What vault_get found. */
+/* Several values of one run at once: the crypto outside the lock. */
+struct vault_item {
+	const char *token, *value;
+	size_t n;
+	const char *norm;
+	size_t nn;
+};
+int vault_put_many(struct vault *v, const char *run, const struct vault_item *it, size_t n,
+    struct phk_err *e);
+
+/* What vault_get found (vault_get and vault_erased: from one thread). */
 enum { VAULT_FOUND, VAULT_NOT_FOUND, VAULT_AMBIGUOUS, VAULT_ERASED };
 
 /*
