@@ -17,7 +17,12 @@
  * a tombstone saying when and why, so a later restore says the run was
  * erased rather than that its tokens are unknown.
  *
- * vault_put may be called from several threads at once.
+ * The database is in WAL mode (synchronous=NORMAL): what is stored is
+ * committed every 100 ms and by vault_flush, and a reader (phi-restore)
+ * reads while a writer writes. vault_put and vault_put_many may be called
+ * from several threads at once: the crypto runs outside the lock, SQLite
+ * inside it. vault_get reads a run's sealed values in one scan and keeps
+ * them for the next lookups of that run.
  */
 #ifndef PHIKIT_VAULT_H
 #define PHIKIT_VAULT_H
