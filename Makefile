@@ -45,14 +45,14 @@ ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	      $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(HARDEN_LD) $(SAN) $(LDFLAGS)
 
-PROGS    = phi-scrub guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call
+PROGS    = phi-scrub phi-restore guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:.c=.t)
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c); make check replays their
 # seeds and past crashes through tests/fuzz/replay.c with the normal build
-FUZZ     = scrub guard policy bundle note
+FUZZ     = scrub guard policy bundle note vault
 FUZZ_BIN = $(addprefix tests/fuzz/,$(addsuffix .t,$(FUZZ)))
 MANPAGES = $(wildcard man/*.[0-9])
 BIN      = $(addprefix bin/,$(PROGS))

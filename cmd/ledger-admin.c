@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "note.h"
 #include "policy.h"
+#include "vault.h"
 
 static void
 usage(FILE *f)
@@ -25,9 +26,9 @@ usage(FILE *f)
 	    "       ledger-admin pubkey [--key keyfile]\n"
 	    "       ledger-admin checkpoint [--db path] [--key keyfile] [--checkpoint-out file]\n"
 	    "       ledger-admin anonymize --run id --reason text --key keyfile [--db path]\n"
-	    "                    [-p policy] [--actor name] [--checkpoint-out file]\n"
+	    "                    [-p policy] [--vault db] [--actor name] [--checkpoint-out file]\n"
 	    "       ledger-admin prune --before date --key keyfile [--db path] [-p policy]\n"
-	    "                    [--actor name] [--checkpoint-out file]\n"
+	    "                    [--vault db] [--actor name] [--checkpoint-out file]\n"
 	    "       ledger-admin policy [--db path] [-p policy] [--key keyfile]\n"
 	    "                    [--checkpoint-out file]\n"
 	    "       ledger-admin stats [--db path] [--json]\n"
@@ -35,7 +36,7 @@ usage(FILE *f)
 }
 
 struct opts {
-	const char *db, *key, *name, *out, *ckout, *run, *reason, *before, *policy;
+	const char *db, *key, *name, *out, *ckout, *run, *reason, *before, *policy, *vault;
 	char actor[LEDGER_IDENT_MAX + 1];
 	int json;
 };
@@ -195,6 +196,26 @@ actor_of(struct opts *o)
 	return 0;
 }
 
+/*
+ * Crypto-shredding: the data key of the run (anonymize) or of every run
+ * the vault made before the date (prune) is destroyed, so none of their
+ * values can be decrypted again; no vault key is needed to destroy one.
+ */
+static int
+shred(const struct opts *o, struct vault *v, int anonymize)
+{
+	struct phk_err e;
+	long n = 0;
+
+	if (vault_shred(v, anonymize ? o->run : NULL, o->before, anonymize ? "anonymize" :
+	    "prune", &n, &e) < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	printf("vault %s: %ld run key%s destroyed\n", o->vault, n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int
 erase(struct opts *o, int anonymize)
 {
@@ -204,6 +225,7 @@ erase(struct opts *o, int anonymize)
 	struct ledger l;
 	struct phk_err e;
 	struct buf note;
+	struct vault *v = NULL;
 	uint64_t erased = 0;
 	int rc;
 
@@ -223,10 +245,17 @@ erase(struct opts *o, int anonymize)
 	}
 	if ((rc = load_key(&sk, o, 1)) != 0)
 		return -rc;
+	/* the vault is opened first: a ledger erased and a vault left as it was is what to avoid */
+	if (o->vault && vault_open(&v, o->vault, 0, NULL, &e) < 0) {
+		phk_warn("%s", e.msg);
+		note_signer_release(&sk);
+		return e.status;
+	}
 	buf_init(&note, 1 << 16);
 	if ((rc = actor_of(o)) != 0 || (rc = open_db(&l, o, 0)) != 0) {
 		buf_release(&note);
 		note_signer_release(&sk);
+		vault_close(v);
 		return rc;
 	}
 	/* the retention period, and who may erase: the bound policy's, never the caller's */
@@ -236,6 +265,7 @@ erase(struct opts *o, int anonymize)
 		ledger_close(&l);
 		buf_release(&note);
 		note_signer_release(&sk);
+		vault_close(v);
 		return e.status;
 	}
 	if (ledger_unix_user(user, &e) < 0 ||
@@ -254,12 +284,16 @@ erase(struct opts *o, int anonymize)
 	else
 		printf("pruned: %llu payload%s before %s erased\n", (unsigned long long)erased,
 		    erased == 1 ? "" : "s", o->before);
+	if (rc == 0 && v && (rc = shred(o, v, anonymize)) != 0)
+		phk_warn("the ledger's payloads were erased, the vault's values were not: run it "
+		    "again once the vault can be written");
 	ledger_close(&l);
 	if (save_note(o, &note) && rc == 0)
 		rc = PHK_EXIT_IO;
 	buf_release(&note);
 	note_signer_release(&sk);
 	policy_release(&pol);
+	vault_close(v);
 	return rc;
 }
 
@@ -380,7 +414,8 @@ stats(struct opts *o)
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_KEY, O_NAME, O_CKOUT, O_RUN, O_REASON, O_BEFORE, O_ACTOR, O_JSON };
+	enum { O_DB = 256, O_KEY, O_NAME, O_CKOUT, O_RUN, O_REASON, O_BEFORE, O_ACTOR, O_JSON,
+		O_VAULT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "key", required_argument, NULL, O_KEY },
@@ -392,6 +427,7 @@ main(int argc, char **argv)
 		{ "actor", required_argument, NULL, O_ACTOR },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "vault", required_argument, NULL, O_VAULT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -433,6 +469,7 @@ main(int argc, char **argv)
 		case O_BEFORE: o.before = optarg; break;
 		case 'p': o.policy = optarg; break;
 		case O_JSON: o.json = 1; break;
+		case O_VAULT: o.vault = optarg; break;
 		case O_ACTOR:
 			if (!ledger_ident_ok(optarg)) {
 				phk_warn("--actor %s must be 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -",

@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "fopts.h"
 #include "scrub.h"
+#include "vault.h"
 
 static void
 usage(FILE *f)
@@ -22,7 +23,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: phi-scrub [-hV] [-j jobs] [-p policy] [-m tag|mask|pseudonym] [-k keyfile]\n"
 	    "                 [-f path]... [--keep-year] [--date-shift] [--report]\n"
-	    "                 [--on-error=stop|skip] [--max-line bytes] [--stats] [file ...]\n");
+	    "                 [--vault db] [--vault-key keyfile] [--on-error=stop|skip]\n"
+	    "                 [--max-line bytes] [--stats] [file ...]\n");
 }
 
 static int
@@ -38,10 +40,39 @@ report(void *ctx, const char *src, long lineno, const struct phk_err *e)
 	phk_input_error(src, lineno, e->msg);
 }
 
+/* --vault: only for pseudonyms, with the vault key from a file, never argv. */
+static int
+open_vault(const char *path, const char *keypath, int mode, struct vault **v)
+{
+	unsigned char *vk;
+	struct phk_err e;
+	int rc;
+
+	if (mode != REPLACE_PSEUDONYM) {
+		phk_warn("--vault keeps the values pseudonyms replace: it needs -m pseudonym");
+		return PHK_EXIT_USAGE;
+	}
+	if (keypath == NULL || *keypath == '\0') {
+		phk_warn("--vault needs the vault key: --vault-key FILE or PHIKIT_VAULT_KEY_FILE");
+		return PHK_EXIT_USAGE;
+	}
+	if ((vk = keyfile_load(keypath, VAULT_KEY_PURPOSE, &e)) == NULL) {
+		phk_warn("vault %s", e.msg);
+		return e.status;
+	}
+	rc = vault_open(v, path, VAULT_CREATE, vk, &e);
+	keyfile_free(vk);
+	if (rc < 0) {
+		phk_warn("%s", e.msg);
+		return e.status;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { O_KEEPYEAR = 256, O_SHIFT, O_REPORT, O_STATS, O_VERSION };
+	enum { O_KEEPYEAR = 256, O_SHIFT, O_REPORT, O_STATS, O_VERSION, O_VAULT, O_VAULTKEY };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -50,6 +81,8 @@ main(int argc, char **argv)
 		{ "keep-year", no_argument, NULL, O_KEEPYEAR },
 		{ "date-shift", no_argument, NULL, O_SHIFT },
 		{ "report", no_argument, NULL, O_REPORT },
+		{ "vault", required_argument, NULL, O_VAULT },
+		{ "vault-key", required_argument, NULL, O_VAULTKEY },
 		FOPTS_LONG,
 		{ "stats", no_argument, NULL, O_STATS },
 		FOPTS_JOBS,
@@ -66,7 +99,9 @@ main(int argc, char **argv)
 	struct scrubber *sc = NULL;
 	void *wctx[64];
 	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
+	const char *vaultpath = NULL, *vkeypath = getenv("PHIKIT_VAULT_KEY_FILE");
 	unsigned char *key = NULL;
+	struct vault *vault = NULL;
 	int c, i, status = 0, stats = 0, k, nsc = 0, loaded = 0;
 	size_t nf = 0;
 	struct fopts fo;
@@ -127,6 +162,12 @@ main(int argc, char **argv)
 		case O_STATS:
 			stats = 1;
 			break;
+		case O_VAULT:
+			vaultpath = optarg;
+			break;
+		case O_VAULTKEY:
+			vkeypath = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			status = fclose(stdout) == 0 ? 0 : PHK_EXIT_IO;
@@ -161,6 +202,11 @@ main(int argc, char **argv)
 		}
 		o.key = key;
 	}
+	if (vaultpath && (key || (o.replace >= 0 ? o.replace : pol.replace) != REPLACE_PSEUDONYM) &&
+	    (status = open_vault(vaultpath, vkeypath,
+	    o.replace >= 0 ? o.replace : pol.replace, &vault)) != 0)
+		goto done;
+	o.vault = vault;
 	if ((sc = calloc((size_t)fo.jobs, sizeof(*sc))) == NULL) {
 		phk_warn("out of memory");
 		status = PHK_EXIT_IO;
@@ -206,6 +252,10 @@ main(int argc, char **argv)
 		phk_warn("write error: %s", strerror(errno));
 		status = PHK_EXIT_IO;
 	}
+	if (vault && vault_flush(vault, &e) < 0) {
+		phk_warn("%s", e.msg);
+		status = e.status;
+	}
 	if (flt.skip && flt.bad)
 		phk_warn("%lu bad line%s skipped", flt.bad, flt.bad == 1 ? "" : "s");
 	if (stats) {
@@ -229,6 +279,7 @@ done:
 	while (nsc-- > 0)
 		scrubber_release(&sc[nsc]);
 	free(sc);
+	vault_close(vault);
 out:
 	for (i = 0; i < (int)nf; i++)
 		fieldpath_release(&fields[i]);

@@ -35,5 +35,5 @@ _phikit()
 	fi
 	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
-complete -o filenames -F _phikit phi-scrub guard-check ledger-append ledger-verify \
+complete -o filenames -F _phikit phi-scrub phi-restore guard-check ledger-append ledger-verify \
 	ledger-admin trace-export hitl llm-call

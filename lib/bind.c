@@ -153,6 +153,17 @@ bind_check_scrub(const char *line, size_t n, const struct jscan *js, const struc
 	size_t i;
 	int k, rc;
 
+	if (js->pk_key >= 0) {
+		struct annot_pos rp;
+		if (annot_locate(line, n, js, "restore", &rp, e) < 0)
+			return -1;
+		if (rp.has_member) {
+			phk_err_set(e, PHK_EXIT_INPUT, "record carries phikit.restore: phi-restore put "
+			    "its original values back, so it holds PHI again and is not logged as "
+			    "scrubbed");
+			return -1;
+		}
+	}
 	if ((rc = read_claim(line, n, js, "scrub", &c, e)) < 0)
 		return -1;
 	if (rc == 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annot.h"
 #include "answer.h"
 #include "bind.h"
 #include "filter.h"
@@ -1206,6 +1207,24 @@ annotate(struct guard *g, struct buf *a, int verdict, struct gaux *ax, size_t ba
 
 /* ---- the record ---- */
 
+/* phi-restore put the originals back (phikit.restore): the record holds PHI again. */
+static int
+check_restored(struct guard *g, const char *line, size_t n, const struct jscan *js)
+{
+	struct annot_pos pos;
+
+	if (js->pk_key < 0)
+		return 0;
+	if (annot_locate(line, n, js, "restore", &pos, g->e) < 0)
+		return -1;
+	if (!pos.has_member)
+		return 0;
+	if (add_viol(g, "reidentified", "phi", "45 CFR 164.514(c)", SEV_DENY, -1, NULL, 0, 0) < 0)
+		return -1;
+	g->v[g->nv - 1].reason = "phi-restore put the original values back (phikit.restore)";
+	return 0;
+}
+
 enum { K_TOOL, K_AGENT, K_ARGS, K_USAGE, K_CHOICES, K_OUTPUT, K__N };
 static const char *const top_keys[K__N] = { "tool", "agent", "args", "usage", "choices", "output" };
 
@@ -1299,6 +1318,8 @@ guard_line(struct guard *g, const char *line, size_t n, struct buf *out, struct 
 		if (check_text(g, &g->strs[i]) < 0)
 			return -1;
 	if (check_tools(g, line) < 0)
+		return -1;
+	if (check_restored(g, line, n, &js) < 0)
 		return -1;
 	for (i = 0; i < g->nv; i++)
 		if (g->v[i].sev > verdict)

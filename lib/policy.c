@@ -58,7 +58,8 @@ static const char *const val_names[V__N] = {
 	"IP, BIOMETRIC, PHOTO, ID)"
 
 static const char *const act_names[ACT__N] = {
-	"approve", "reject", "release", "anonymize", "export", "policy", "break_glass",
+	"approve", "reject", "release", "anonymize", "export", "policy", "reidentify",
+	"break_glass",
 };
 
 const char *
@@ -1975,7 +1976,7 @@ load_actions(struct ld *l, struct policy *p, yaml_node_t *n)
 			;
 		if (act == ACT__N)
 			return errat(l, k, "%s", "unknown action in access.actions (approve, reject, "
-			    "release, anonymize, export, policy, break_glass)");
+			    "release, anonymize, export, policy, reidentify, break_glass)");
 		if (get_names(l, v, key, &a->actions[act]) < 0)
 			return -1;
 		for (i = 0; i < a->actions[act].n; i++)

@@ -129,6 +129,7 @@ struct limits {
 
 /* What the access section can restrict (phikit-policy(5)). */
 enum phk_action { ACT_APPROVE, ACT_REJECT, ACT_RELEASE, ACT_ANONYMIZE, ACT_EXPORT, ACT_POLICY,
+    ACT_REIDENTIFY,
     ACT_BREAK_GLASS,	/* unlike the others, no role named: no one */
     ACT__N };
 const char *action_name(int act);

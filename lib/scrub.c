@@ -41,6 +41,7 @@ scrubber_init(struct scrubber *s, const struct policy *p, const struct scrub_opt
 	buf_init(&s->words, (size_t)1 << 24);
 	buf_init(&s->ann, (size_t)1 << 30);
 	buf_init(&s->head, 4096);
+	buf_init(&s->vbuf, (size_t)1 << 34);
 	if (rx_engine_init(&s->rx, p->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
@@ -113,6 +114,7 @@ scrubber_clone(struct scrubber *s, const struct scrubber *src, struct phk_err *e
 	buf_init(&s->words, src->words.max);
 	buf_init(&s->ann, src->ann.max);
 	buf_init(&s->head, src->head.max);
+	buf_init(&s->vbuf, src->vbuf.max);
 	if (rx_engine_init(&s->rx, src->pol->match_limit) < 0) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
@@ -144,6 +146,9 @@ scrubber_release(struct scrubber *s)
 	buf_release(&s->words);
 	buf_release(&s->ann);
 	buf_release(&s->head);
+	free(s->vr);
+	free(s->vit);
+	buf_release(&s->vbuf);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -903,6 +908,63 @@ shift_days(const struct scrubber *s)
 	return (long)(v % 365 + 1) * ((v >> 40) & 1 ? -1 : 1);
 }
 
+/* --vault: a value and its token, kept until the record is written. */
+static int
+vault_note(struct scrubber *s, int cat, const char *hex, const char *v, size_t n,
+    const char *norm, size_t nn)
+{
+	struct vrec *r;
+	char tok[VAULT_TOKEN_MAX + 1];
+	size_t i, tn = (size_t)snprintf(tok, sizeof(tok), "[%s-%s]", cat_name(cat), hex);
+
+	/* the same value again in the record: kept once */
+	for (i = 0; i < s->nvr; i++)
+		if (s->vr[i].nn == nn && !memcmp(s->vbuf.p + s->vr[i].norm, norm, nn) &&
+		    !memcmp(s->vbuf.p + s->vr[i].tok, tok, tn + 1))
+			return 0;
+	if (ARRAY_RESERVE(s->vr, s->capvr, s->nvr + 1) < 0)
+		return -1;
+	r = &s->vr[s->nvr];
+	r->tok = s->vbuf.len;
+	if (buf_add(&s->vbuf, tok, tn + 1) < 0)
+		return -1;
+	r->val = s->vbuf.len;
+	r->n = n;
+	if (buf_add(&s->vbuf, v, n) < 0)
+		return -1;
+	r->norm = s->vbuf.len;
+	r->nn = nn;
+	if (buf_add(&s->vbuf, norm, nn) < 0)
+		return -1;
+	s->nvr++;
+	return 0;
+}
+
+/* The record's values into the vault, before the record is passed on. 0 or -1 (e set). */
+static int
+vault_store(struct scrubber *s, struct phk_err *e)
+{
+	size_t i;
+	int rc;
+
+	if (s->nvr == 0)
+		return 0;
+	if (ARRAY_RESERVE(s->vit, s->capvit, s->nvr) < 0) {
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < s->nvr; i++) {
+		s->vit[i].token = s->vbuf.p + s->vr[i].tok;
+		s->vit[i].value = s->vbuf.p + s->vr[i].val;
+		s->vit[i].n = s->vr[i].n;
+		s->vit[i].norm = s->vbuf.p + s->vr[i].norm;
+		s->vit[i].nn = s->vr[i].nn;
+	}
+	rc = vault_put_many(s->o.vault, s->vrun, s->vit, s->nvr, e);
+	sodium_memzero(s->vbuf.p, s->vbuf.len);	/* the originals */
+	return rc;
+}
+
 static int
 replacement(struct scrubber *s, const struct finding *f, const char *text, struct buf *o)
 {
@@ -955,6 +1017,8 @@ replacement(struct scrubber *s, const struct finding *f, const char *text, struc
 		crypto_generichash_update(&st, (const unsigned char *)norm, k);
 		crypto_generichash_final(&st, h, sizeof(h));
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		if (s->o.vault && vault_note(s, f->cat, hex, v, n, norm, k) < 0)
+			return -1;
 		if (buf_printf(o, "[%s-%s]", cat_name(f->cat), hex) < 0)
 			return -1;
 		break;
@@ -1233,6 +1297,8 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	s->line = line;
 	s->nstrs = s->nf = s->nrt = 0;
 	s->has_run = 0;
+	s->nvr = 0;
+	buf_reset(&s->vbuf);
 	memset(s->counts, 0, sizeof(s->counts));
 	memset(s->fhit, 0, sizeof(s->fhit));
 	buf_reset(&s->arena);
@@ -1252,6 +1318,16 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 	    !jscan_is_ident(line + js.run_start, (size_t)(js.run_end - js.run_start))) {
 		phk_err_set(e, PHK_EXIT_INPUT, "run_id must be a string of 1 to 128 of A-Z a-z 0-9 . _ : @ / + = -");
 		return -1;
+	}
+	if (s->o.vault && s->replace == REPLACE_PSEUDONYM) {
+		size_t rl = js.run_start >= 0 ? (size_t)(js.run_end - js.run_start) : 0;
+		if (rl < 3) {
+			phk_err_set(e, PHK_EXIT_INPUT, "record has no run_id: with --vault every "
+			    "record needs one, the run its values are kept under");
+			return -1;
+		}
+		memcpy(s->vrun, line + js.run_start + 1, rl - 2);
+		s->vrun[rl - 2] = '\0';
 	}
 	/* a --field that selects nothing scrubs nothing: the record is not passed on as scrubbed */
 	for (i = 0; i < s->o.nfields; i++)
@@ -1274,6 +1350,10 @@ scrub_line(struct scrubber *s, const char *line, size_t n, struct buf *out, stru
 		return -1;
 	if (write_record(s, line, n, &js, &ap, out, &ann_at) < 0)
 		goto oom;
+	if (s->o.vault && vault_store(s, e) < 0) {
+		buf_reset(out);
+		return -1;
+	}
 	/* what it leaves, bound into the annotation (lib/bind) */
 	jscan_init(&js, NULL);
 	if (jscan_record(&js, out->p, out->len, e) < 0) {

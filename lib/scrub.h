@@ -22,6 +22,7 @@
 #include "norm.h"
 #include "policy.h"
 #include "rules.h"
+#include "vault.h"
 
 #define SCRUB_MAX_FIELDS 32
 #define SCRUB_KEY_BYTES 32
@@ -32,6 +33,11 @@ struct scrub_opts {
 	int date_shift;		/* shift dates instead of replacing them */
 	int report;		/* list findings in the annotation */
 	const unsigned char *key;	/* SCRUB_KEY_BYTES in sodium memory, or NULL */
+	/*
+	 * With pseudonyms: every value replaced is stored here under its token
+	 * and the record's run_id (lib/vault); a record without one is refused.
+	 */
+	struct vault *vault;
 	const struct fieldpath *fields;
 	size_t nfields;
 	/*
@@ -108,6 +114,13 @@ struct scrubber {
 	const char *line;
 	size_t run_s, run_e;	/* raw run_id value, if any */
 	int has_run;
+	char vrun[129];		/* --vault: the record's run_id, decoded */
+	/* --vault: the record's values, stored once it is written (offsets in vbuf) */
+	struct vrec { size_t tok, val, n, norm, nn; } *vr;
+	size_t nvr, capvr;
+	struct vault_item *vit;
+	size_t capvit;
+	struct buf vbuf;
 	long counts[CAT__N];
 	struct phk_err *e;
 	/* totals over the whole run, for --stats */

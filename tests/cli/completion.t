@@ -16,6 +16,8 @@ is "$(comp hitl approve --notes)" "--notes --notes-file" "hitl approve: both way
 is "$(comp hitl list --status e)" "escalated expired" "--status: its values"
 is "$(comp trace-export --format h)" "hec html" "--format: its values"
 is "$(comp phi-scrub -m p)" "pseudonym" "-m: the modes"
+is "$(comp phi-scrub --vault-)" "--vault-key" "phi-scrub: --vault-key"
+is "$(comp phi-restore --va)" "--vault --vault-key" "phi-restore: its options from its -h"
 mkdir "$tmp/d" && touch "$tmp/d/notes.jsonl"
 is "$(cd "$tmp/d" && comp phi-scrub no)" "notes.jsonl" "anything else: files"
 done_testing

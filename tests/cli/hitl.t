@@ -461,7 +461,7 @@ perr 'hitl: {approvals_required: 0}' "1:28: approvals_required must be a whole n
 perr 'hitl: {timeout_s: soon}' "1:19: timeout_s must be a whole number in range"
 perr 'access: {groups: []}' "1:10: unknown key in access (aliases, roles, actions)"
 perr 'access: {actions: {approve: leads}}' "1:29: access.actions.approve: no such role in access.roles"
-perr 'access: {actions: {publish: leads}}' "1:20: unknown action in access.actions (approve, reject, release, anonymize, export, policy, break_glass)"
+perr 'access: {actions: {publish: leads}}' "1:20: unknown action in access.actions (approve, reject, release, anonymize, export, policy, reidentify, break_glass)"
 perr 'access: {roles: {leads: {people: [a]}}}' "1:26: unknown key in a role (users, groups)"
 perr 'access: {aliases: {alice: ["a b"]}}' "1:28: access.aliases: not a name (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -)"
 perr 'access: {aliases: {alice: [root]}}' "1:28: access.aliases: an alias may not be another user's login name"

@@ -9,10 +9,10 @@ d=$tmp/root
 san=${PHIKIT_SANITIZE:+SANITIZE=$PHIKIT_SANITIZE}
 run make -s -C "$top" install DESTDIR="$d" $san
 is "$rc" 0 "make install into DESTDIR: exit 0"
-for p in phi-scrub guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call; do
+for p in phi-scrub phi-restore guard-check ledger-append ledger-verify ledger-admin trace-export hitl llm-call; do
 	[ -x "$d/usr/local/bin/$p" ] || echo "# missing $p"
 done
-is "$(ls "$d/usr/local/bin" | wc -l)" 8 "the eight programs"
+is "$(ls "$d/usr/local/bin" | wc -l)" 9 "the nine programs"
 is "$(stat -c %a "$d/usr/local/share/phikit/policies/hipaa.yaml")" 644 "the preset, 0644"
 ok "$([ -f "$d/usr/local/share/phikit/data/LICENSE.scowl" ] && [ -f "$d/usr/local/share/phikit/data/PROVENANCE.md" ] &&
 	[ -f "$d/usr/local/share/doc/phikit/LICENSE" ]; echo $?)" "the data's notices and provenance, and the licence, beside it"

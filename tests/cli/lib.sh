@@ -31,7 +31,7 @@ PHI_SCRUB=$bin/phi-scrub
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/phikit-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C
-unset PHIKIT_POLICY PHIKIT_SCRUB_KEY
+unset PHIKIT_POLICY PHIKIT_SCRUB_KEY PHIKIT_VAULT_KEY_FILE
 
 n=0 failed=0 _planned=
 

@@ -4,7 +4,8 @@
 
 usage='usage: phi-scrub [-hV] [-j jobs] [-p policy] [-m tag|mask|pseudonym] [-k keyfile]
                  [-f path]... [--keep-year] [--date-shift] [--report]
-                 [--on-error=stop|skip] [--max-line bytes] [--stats] [file ...]'
+                 [--vault db] [--vault-key keyfile] [--on-error=stop|skip]
+                 [--max-line bytes] [--stats] [file ...]'
 
 for h in -h --help; do
 	run "$PHI_SCRUB" $h

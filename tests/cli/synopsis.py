@@ -8,7 +8,7 @@ A long option that stands for a short one counts as it. Prints TAP.
 """
 import re, subprocess, sys, os
 top, bindir = sys.argv[1], sys.argv[2]
-progs = ["phi-scrub","guard-check","ledger-append","ledger-verify","ledger-admin","hitl","trace-export","llm-call"]
+progs = ["phi-scrub","phi-restore","guard-check","ledger-append","ledger-verify","ledger-admin","hitl","trace-export","llm-call"]
 def alias_map(prog):
     s = open(os.path.join(top,"cmd",prog+".c")).read()
     return {"--help": "-h", "--version": "-V"} | {"--"+m.group(1): "-"+m.group(2) for m in re.finditer(r'\{\s*"([a-z][\w-]*)",\s*\w+_argument,\s*NULL,\s*\'(.)\'\s*\}', s)} | ({"--jobs":"-j"} if "FOPTS_JOBS" in s else {})
