@@ -135,6 +135,7 @@ scrubber_release(struct scrubber *s)
 	rx_engine_release(&s->rx);
 	ntoks_release(&s->tk);
 	free(s->strs);
+	free(s->ov);
 	free(s->f);
 	free(s->rt);
 	free(s->nset);
@@ -194,6 +195,59 @@ on_heur(void *ctx, size_t a, size_t b, const char *rule)
 	return strcmp(rule, "names.cued") ? 0 : add_finding(ctx, a, b, CAT_NAME, rule);
 }
 
+static int
+cmp_fspan(const void *a, const void *b)
+{
+	const struct fspan *x = a, *y = b;
+
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/*
+ * The spans the rules found in this text, by start, each end raised to the
+ * largest so far: whether a span of the model's overlaps one is then one
+ * binary search, not a pass over every finding (16,000 findings in a line).
+ */
+static int
+index_found(struct scrubber *s)
+{
+	size_t n = s->nf - s->find0, i;
+	struct fspan *p;
+
+	if (n > s->ovcap) {
+		if ((p = realloc(s->ov, n * sizeof(*p))) == NULL)
+			return -1;
+		s->ov = p;
+		s->ovcap = n;
+	}
+	for (i = 0; i < n; i++) {
+		s->ov[i].s = s->f[s->find0 + i].s;
+		s->ov[i].e = s->f[s->find0 + i].e;
+	}
+	qsort(s->ov, n, sizeof(*s->ov), cmp_fspan);
+	for (i = 1; i < n; i++)
+		if (s->ov[i].e < s->ov[i - 1].e)
+			s->ov[i].e = s->ov[i - 1].e;
+	s->nov = n;
+	return 0;
+}
+
+/* Whether [a, b) overlaps a span index_found holds. */
+static int
+found_over(const struct scrubber *s, size_t a, size_t b)
+{
+	size_t lo = 0, hi = s->nov, mid;
+
+	while (lo < hi) {	/* the first span starting at b or after */
+		mid = lo + (hi - lo) / 2;
+		if (s->ov[mid].s < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && s->ov[lo - 1].e > a;
+}
+
 /* A USPS code of a state, the District or a territory, in capitals. */
 static int
 state_code(const char *t)
@@ -218,7 +272,6 @@ on_ner(void *ctx, size_t a, size_t b, int label, double p)
 		[NER_AGE] = CAT_AGE, [NER_ID] = CAT_ID,
 	};
 	struct scrubber *s = ctx;
-	size_t i;
 
 	if (label <= NER_O || label >= NER__N)
 		return -1;
@@ -226,9 +279,8 @@ on_ner(void *ctx, size_t a, size_t b, int label, double p)
 	if (label == NER_LOC && b - a == 2 && state_code(s->ftext + a))
 		return 0;
 	/* where a rule found something: the rule's shape and category stand */
-	for (i = s->find0; i < s->nf; i++)
-		if (s->f[i].s < b && a < s->f[i].e)
-			return 0;
+	if (found_over(s, a, b))
+		return 0;
 	if (add_finding(s, a, b, cat[label], "model") < 0)
 		return -1;
 	s->f[s->nf - 1].conf = (float)p;
@@ -340,7 +392,7 @@ limit:			;
 		if (names_detect(&s->names, text, n, &s->tk, on_name, s) < 0)
 			goto oom;
 	} else if (ner_tokenize(&s->nw, &s->names, text, n) < 0 ||
-	    names_detect(&s->names, text, n, &s->tk, on_heur, s) < 0 ||
+	    names_detect(&s->names, text, n, &s->tk, on_heur, s) < 0 || index_found(s) < 0 ||
 	    (ner_marks(&s->nw, &s->tk), ner_find(&s->ner, &s->nw, text, on_ner, s) < 0))
 		goto oom;
 	if (s->nrm.changed) {
@@ -598,8 +650,14 @@ resolve(struct finding *f, size_t n)
 				last->e = f[i].e;
 				last->merged = 1;
 			} else if (f[i].s == last->s && f[i].e == last->e) {
-				/* the same span: a specific category beats a generic ID */
-				if (last->cat == CAT_ID && f[i].cat != CAT_ID) {
+				/*
+				 * the same span: a specific category beats a generic ID;
+				 * a confident name of the record beats what the model
+				 * guessed there ("LIND signed" is no town)
+				 */
+				if ((last->cat == CAT_ID && f[i].cat != CAT_ID) ||
+				    (strcmp(last->rule, "model") == 0 &&
+				    strcmp(f[i].rule, "names.repeat") == 0)) {
 					last->cat = f[i].cat;
 					last->rule = f[i].rule;
 				}
@@ -809,25 +867,6 @@ pv_propagate(struct scrubber *s, struct sstr *x)
 	return acm_scan(&s->ac, s->arena.p + x->ds, x->dn, on_value, s);
 }
 
-/*
- * A word the model took for something else (a town: "LIND signed") where a
- * confident name of the record stands: the name's category wins. 1 when a
- * model finding over the word was relabeled, so none need be added.
- */
-static int
-model_is_name(struct scrubber *s, const struct sstr *x, size_t a, size_t b)
-{
-	size_t k;
-	int done = 0;
-
-	for (k = x->f0; k < x->f0 + x->nf; k++)
-		if (s->f[k].s <= a && b <= s->f[k].e && strcmp(s->f[k].rule, "model") == 0) {
-			s->f[k].cat = CAT_NAME;
-			done = 1;
-		}
-	return done;
-}
-
 /* Every other occurrence of a collected name word becomes a finding. */
 static int
 propagate(struct scrubber *s, struct sstr *x)
@@ -843,8 +882,6 @@ propagate(struct scrubber *s, struct sstr *x)
 		const char *w = text + t->s, *h;
 		size_t a, b;
 		if (e->gen == s->gen && !(e->eng && !t->cap)) {
-			if (model_is_name(s, x, t->s, t->e))
-				continue;
 			if (add_finding(s, t->s, t->e, CAT_NAME, "names.repeat") < 0)
 				return -1;
 			x->nf++;

@@ -137,6 +137,8 @@ struct scrubber {
 	struct norm nrm;
 	size_t find0;		/* scrub_find: the first finding of this text */
 	const char *ftext;	/* and the text */
+	struct fspan { size_t s, e; } *ov;	/* the rules' spans by start, ends as running max */
+	size_t nov, ovcap;
 };
 
 int scrubber_init(struct scrubber *s, const struct policy *p,

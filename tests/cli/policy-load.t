@@ -269,7 +269,7 @@ nophi "an unknown key in scrub" "1:9: unknown key in scrub (replace, keep_year, 
 pol <<'Y'
 scrub: {names: {Quintero 004418273: [a]}}
 Y
-nophi "an unknown key in names" "1:17: unknown key in names (enabled, first_names, surnames, english_words, medical_words, titles, relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next, places, facility_words, place_cues, facility_heads, facility_names, model, detect)"
+nophi "an unknown key in names" "1:17: unknown key in names (enabled, first_names, surnames, english_words, medical_words, abbreviations, titles, relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next, places, facility_words, place_cues, facility_heads, facility_names, model, detect)"
 pol <<'Y'
 scrub: {age_over: Quintero 004418273}
 Y

@@ -212,7 +212,7 @@ main(void)
 	is_str(err("scrub: {names: {enabled: maybe}}\n"), "1:26: enabled must be true or false",
 	    "names.enabled");
 	is_str(err("scrub: {names: {nicknames: [a]}}\n"),
-	    "1:17: unknown key in names (enabled, first_names, surnames, english_words, medical_words, titles, "
+	    "1:17: unknown key in names (enabled, first_names, surnames, english_words, medical_words, abbreviations, titles, "
 	    "relations, particles, verbs_after, cues_before, cues_after, labels, not_names, eponym_next, places, facility_words, place_cues, facility_heads, facility_names, model, detect)",
 	    "names: a key");
 	is_str(err("scrub: {rules: {id: a}}\n"), "1:16: rules must be a list", "scrub.rules");
