@@ -214,6 +214,9 @@ index_found(struct scrubber *s)
 	size_t n = s->nf - s->find0, i;
 	struct fspan *p;
 
+	s->nov = 0;
+	if (n == 0)
+		return 0;
 	if (n > s->ovcap) {
 		if ((p = realloc(s->ov, n * sizeof(*p))) == NULL)
 			return -1;
