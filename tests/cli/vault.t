@@ -13,7 +13,10 @@ me=$(id -un)
 db=$tmp/l.db
 v=$tmp/v.db
 q() { sqlite3 "$db" "$@"; }
-head -c 32 /dev/urandom >"$tmp/sk"
+# a fixed scrubbing key: the tokens are the same every run, so the one the
+# altered-token test changes the case of has letters in it (a random key
+# gave one of digits only about once in sixteen runs)
+printf 'vault.t scrubbing key, 32 bytes.' >"$tmp/sk"
 head -c 32 /dev/urandom >"$tmp/vk"
 head -c 32 /dev/urandom >"$tmp/vk2"
 chmod 600 "$tmp/sk" "$tmp/vk" "$tmp/vk2"
@@ -64,6 +67,7 @@ is "$rc" 0 "ledger-verify accepts the vault.restore entries"
 
 # tokens a model altered
 tok=$(jq -r .text "$tmp/scrubbed" | head -1 | grep -o '\[NAME-[0-9a-f]*\]' | head -1)
+like "$tok" '\[NAME-*[a-f]*\]' "the token whose case is changed has a letter in its hash"
 low=$(printf '%s' "$tok" | tr -d '[]' | tr 'A-Z' 'a-z')
 up=$(printf '%s' "$tok" | tr 'a-z' 'A-Z')
 printf '{"run_id":"r1","choices":[{"message":{"content":"%s, %s, %s and [NAME-000000]."}}]}\n' \
