@@ -46,8 +46,9 @@ static const char css[] =
     "h2{break-after:avoid}tr,.banner{break-inside:avoid}thead{display:table-header-group}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{text-decoration:none}}";
 
+/* A policy (stage, name, SHA-256) or a model (no stage, model, endpoint host), counted. */
 struct tally {
-	char stage[8], name[128], sha[72];
+	char stage[8], name[128], detail[72];
 	long n;
 };
 
@@ -91,16 +92,16 @@ pk(const struct rep *r, size_t i, const char *k)
 	return json_object_get(json_object_get(r->pay[i], "phikit"), k);
 }
 
-/* One more of (stage, name, sha) or (model, host): counted, up to MAX_TALLY kinds. */
+/* One more of a tally's kinds (struct tally), counted; up to MAX_TALLY kinds. */
 static void
 tally(struct tally *t, size_t *nt, int *more, const char *stage, const char *name,
-    const char *sha)
+    const char *detail)
 {
 	size_t i;
 
 	for (i = 0; i < *nt; i++)
 		if (!strcmp(t[i].stage, stage) && !strncmp(t[i].name, name, sizeof(t[i].name) - 1) &&
-		    !strncmp(t[i].sha, sha, sizeof(t[i].sha) - 1)) {
+		    !strncmp(t[i].detail, detail, sizeof(t[i].detail) - 1)) {
 			t[i].n++;
 			return;
 		}
@@ -110,7 +111,7 @@ tally(struct tally *t, size_t *nt, int *more, const char *stage, const char *nam
 	}
 	snprintf(t[*nt].stage, sizeof(t[*nt].stage), "%s", stage);
 	snprintf(t[*nt].name, sizeof(t[*nt].name), "%s", name);
-	snprintf(t[*nt].sha, sizeof(t[*nt].sha), "%s", sha);
+	snprintf(t[*nt].detail, sizeof(t[*nt].detail), "%s", detail);
 	t[(*nt)++].n = 1;
 }
 
@@ -223,7 +224,7 @@ collect(struct rep *r, struct phk_err *e)
 	for (i = 0; i < r->npol; i++) {
 		size_t j;
 		for (j = 0; !*r->pol[i].name && j < r->npol; j++)
-			if (*r->pol[j].name && !strcmp(r->pol[j].sha, r->pol[i].sha))
+			if (*r->pol[j].name && !strcmp(r->pol[j].detail, r->pol[i].detail))
 				snprintf(r->pol[i].name, sizeof(r->pol[i].name), "%s", r->pol[j].name);
 	}
 	return 0;
@@ -257,7 +258,7 @@ entry_cell(const struct rep *r, size_t i)
 }
 
 static void
-scope(const struct rep *r, const struct lverify_result *vr, const struct report_opts *o)
+scope(const struct rep *r, const struct report_opts *o)
 {
 	const char *run = *str(r->doc, "run_id") ? str(r->doc, "run_id") : o->run;
 	const char *from = json_object_get(r->doc, "run_id") ? NULL : str(r->doc, "from");
@@ -287,7 +288,6 @@ scope(const struct rep *r, const struct lverify_result *vr, const struct report_
 	esc(r->f, *from ? from : "the start");
 	fputs(" to ", r->f);
 	esc(r->f, *to ? to : "the end");
-	(void)vr;
 }
 
 static void
@@ -307,12 +307,12 @@ head(const struct rep *r, const struct lverify_result *vr, const struct report_o
 		    "<div class=\"banner bad\"><strong>INVALID</strong>: ", f);
 		esc(f, vr->what);
 		fputs(". Nothing below can be relied on.</div>\n<h2>Audit report: ", f);
-		scope(r, vr, o);
+		scope(r, o);
 		fputs("</h2>\n", f);
 		return;
 	}
 	fputs("<h1>Audit report: ", f);
-	scope(r, vr, o);
+	scope(r, o);
 	fputs("</h1>\n", f);
 }
 
@@ -649,7 +649,7 @@ tallies(const struct rep *r)
 		fprintf(f, "<tr><td>%s</td><td>", r->pol[i].stage);
 		esc(f, r->pol[i].name);
 		fputs("</td><td class=\"h\">", f);
-		esc(f, r->pol[i].sha);
+		esc(f, r->pol[i].detail);
 		fprintf(f, "</td><td>%ld</td></tr>\n", r->pol[i].n);
 	}
 	fputs(r->npol ? "" : "<tr><td colspan=\"4\">none recorded</td></tr>\n", f);
@@ -660,7 +660,7 @@ tallies(const struct rep *r)
 		fputs("<tr><td>", f);
 		esc(f, *r->mod[i].name ? r->mod[i].name : "not recorded");
 		fputs("</td><td><code>", f);
-		esc(f, r->mod[i].sha);
+		esc(f, r->mod[i].detail);
 		fprintf(f, "</code></td><td>%ld</td></tr>\n", r->mod[i].n);
 	}
 	fputs(r->nmod ? "" : "<tr><td colspan=\"3\">none recorded</td></tr>\n", f);
