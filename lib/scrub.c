@@ -725,10 +725,42 @@ nset_grow(struct scrubber *s)
  * for it to go wherever else it stands */
 #define ENGLISH_NAME_SURE 0.9f
 
+/* One word of a confident name into the set. 0, or -1 out of memory. */
+static int
+add_name_word(struct scrubber *s, const char *w, size_t n, float conf)
+{
+	struct nset *e;
+	uint32_t h;
+	unsigned f;
+
+	if (n < 2)
+		return 0;
+	if ((s->nnames + 1) * 2 > s->ncap && nset_grow(s) < 0)
+		return -1;
+	h = names_key(w, n);
+	e = nset_slot(s, h, w, n);
+	if (e->gen == s->gen)
+		return 0;
+	/* a word of the language the model took for a name goes
+	 * elsewhere only when the model was all but certain */
+	f = names_flags(&s->names, w, n);
+	if (conf < ENGLISH_NAME_SURE && (f & (NF_ENG | NF_MED)))
+		return 0;
+	e->hash = h;
+	e->len = (uint32_t)n;
+	e->off = (uint32_t)s->words.len;
+	e->gen = s->gen;
+	e->eng = (f & NF_ENG) != 0;
+	if (buf_add(&s->words, w, n) < 0)
+		return -1;
+	s->nnames++;
+	return 0;
+}
+
 static int
 collect_names(struct scrubber *s)
 {
-	size_t i, k, a, b;
+	size_t i, k, a, b, p, q;
 	const char *text;
 
 	if (++s->gen == 0) {	/* wrapped: every slot must read as free */
@@ -746,34 +778,25 @@ collect_names(struct scrubber *s)
 			if (s->f[k].cat != CAT_NAME || s->f[k].conf < s->ner.prop)
 				continue;
 			for (a = s->f[k].s; a < s->f[k].e; a = b) {
-				struct nset *e;
-				uint32_t h;
+				int joined = 0;
 				while (a < s->f[k].e && !is_word_letter((unsigned char)text[a]))
 					a++;
 				for (b = a; b < s->f[k].e && (is_word_letter((unsigned char)text[b]) ||
 				    text[b] == '\'' || text[b] == '-'); b++)
-					;
-				if (b - a < 2)
-					continue;
-				if ((s->nnames + 1) * 2 > s->ncap && nset_grow(s) < 0)
+					joined |= text[b] == '\'' || text[b] == '-';
+				if (add_name_word(s, text + a, b - a, s->f[k].conf) < 0)
 					return -1;
-				h = names_key(text + a, b - a);
-				e = nset_slot(s, h, text + a, b - a);
-				if (e->gen == s->gen)
-					continue;
-				/* a word of the language the model took for a name goes
-				 * elsewhere only when the model was all but certain */
-				if (s->f[k].conf < ENGLISH_NAME_SURE &&
-				    (names_flags(&s->names, text + a, b - a) & (NF_ENG | NF_MED)))
-					continue;
-				e->hash = h;
-				e->len = (uint32_t)(b - a);
-				e->off = (uint32_t)s->words.len;
-				e->gen = s->gen;
-				e->eng = (names_flags(&s->names, text + a, b - a) & NF_ENG) != 0;
-				if (buf_add(&s->words, text + a, b - a) < 0)
-					return -1;
-				s->nnames++;
+				/*
+				 * and its parts of three letters or more: "O'Rourke" is
+				 * written "o rourke" too, "FORMAN-LYONS" "Lyons"
+				 */
+				for (p = a; joined && p < b; p = q + 1) {
+					for (q = p; q < b && text[q] != '\'' && text[q] != '-'; q++)
+						;
+					if (q - p >= 3 && q - p < b - a &&
+					    add_name_word(s, text + p, q - p, s->f[k].conf) < 0)
+						return -1;
+				}
 			}
 		}
 	}
@@ -1204,6 +1227,84 @@ oom:
 	return -1;
 }
 
+static int
+upper_at(const char *t, size_t i)
+{
+	return t[i] >= 'A' && t[i] <= 'Z';
+}
+
+static int
+lower_at(const char *t, size_t i)
+{
+	return t[i] >= 'a' && t[i] <= 'z';
+}
+
+/* The word of letters at t[a] (its end), or a if there is none. */
+static size_t
+word_end(const char *t, size_t n, size_t a)
+{
+	size_t b = a;
+
+	while (b < n && (alnum_at(t, b) || (t[b] == '-' && b > a)) && !(t[b] >= '0' && t[b] <= '9'))
+		b++;
+	return b < n && t[b] >= '0' && t[b] <= '9' ? a : b;
+}
+
+/*
+ * A name's edges, after the detectors: its initials and the surname a
+ * middle initial announces. An initial is a letter standing alone. It
+ * joins the name it stands before, with its dot ("E. WELSH"); after a
+ * name, with or without a dot, it takes the word after it as the
+ * surname ("Ruth R Montez", "DAN A. FORMAN-LYONS", "eric g. samoylova"),
+ * a word of the name's case that no list calls a title, credential or
+ * cue. In lowercase, after a name, a word no lexicon has is its surname
+ * ("olga krylova's"). Never propagated: these are the least sure words.
+ */
+static void
+name_edges(struct scrubber *s, const char *t, size_t n, struct finding *f, size_t nf)
+{
+	size_t i, a, b, w;
+
+	for (i = 0; i < nf; i++) {
+		size_t next = i + 1 < nf ? f[i + 1].s : n;
+		int lower;
+		if (f[i].cat != CAT_NAME)
+			continue;
+		a = f[i].s;
+		if (a >= 3 && t[a - 1] == ' ' && t[a - 2] == '.' && upper_at(t, a - 3) &&
+		    (a == 3 || !alnum_at(t, a - 4)) && (i == 0 || f[i - 1].e <= a - 3))
+			f[i].s = a - 3;
+		lower = lower_at(t, f[i].s);
+		a = f[i].e;
+		/* a middle initial: " R ", " N. " */
+		if (a + 2 < n && t[a] == ' ' && (lower ? lower_at(t, a + 1) : upper_at(t, a + 1)) &&
+		    (t[a + 2] == ' ' || (t[a + 2] == '.' && a + 3 < n && t[a + 3] == ' ')) &&
+		    !(lower && t[a + 2] == ' ' && (t[a + 1] == 'a' || t[a + 1] == 'i'))) {
+			w = a + (t[a + 2] == '.' ? 4 : 3);
+			if (w == next && f[i + 1].cat == CAT_NAME) {
+				f[i].e = w - 1;		/* the next name is its surname */
+				continue;
+			}
+			b = word_end(t, n, w);
+			if (b - w >= 2 && b <= next && (lower ? lower_at(t, w) : upper_at(t, w)) &&
+			    !(names_flags(&s->names, t + w, b - w) & (NF_TITLE | NF_CRED | NF_CUE |
+			    NF_LABEL | NF_REL | NF_VERB | NF_NOT))) {
+				f[i].e = b;
+				continue;
+			}
+		}
+		/* "olga krylova": lowercase, a word no lexicon has */
+		if (lower && a + 1 < n && t[a] == ' ' && lower_at(t, a + 1)) {
+			w = a + 1;
+			b = word_end(t, n, w);
+			if (b - w >= 3 && b <= next && !(names_flags(&s->names, t + w, b - w) &
+			    (NF_ENG | NF_MED | NF_TITLE | NF_CRED | NF_CUE | NF_LABEL | NF_REL |
+			    NF_VERB | NF_NOT | NF_GEO)))
+				f[i].e = b;
+		}
+	}
+}
+
 /* A name found anywhere goes everywhere in the record; so does a value. 0, or -1 out of memory. */
 static int
 spread(struct scrubber *s)
@@ -1227,6 +1328,7 @@ spread(struct scrubber *s)
 			return -1;
 		x->nf = resolve(s->f + x->f0, s->nf - x->f0);
 		s->nf = x->f0 + x->nf;
+		name_edges(s, s->arena.p + x->ds, x->dn, s->f + x->f0, x->nf);
 		for (k = x->f0; k < x->f0 + x->nf; k++)
 			s->counts[s->f[k].cat]++;
 	}
