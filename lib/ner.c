@@ -873,13 +873,15 @@ ner_find(const struct ner *nr, struct ner_work *w, const char *s, ner_fn fn, voi
 	/*
 	 * After a title, a relation or a header label ("Dr.", "husband",
 	 * "Name:"), a word no lexicon knows is a name whatever the model
-	 * thought: the cue is the evidence, and no word of the language is there.
+	 * thought: the cue is the evidence, and no word of the language is there;
+	 * nor one that is a first name too, but no verb ("son bill called").
 	 */
 	for (i = 0; i < w->n; i++) {
 		struct ner_tok *t = &w->t[i];
 		if (t->lab == NER_O && t->kind == NT_WORD && t->cls != 'I' && t->cls != 'i' &&
 		    (t->heur == NR_TITLE || t->heur == NR_REL || t->heur == NR_LABEL) &&
-		    !(t->flags & (NF_ENG | NF_MED | NF_NOT | NF_GEO | NF_FAC)) && !t->tag) {
+		    !(t->flags & (NF_NOT | NF_GEO | NF_FAC | NF_VERB)) && !t->tag &&
+		    (!(t->flags & (NF_ENG | NF_MED)) || ((t->flags & NF_FIRST) && t->e - t->s >= 3))) {
 			t->lab = NER_NAME;
 			t->p = (float)(nr->prop > t->p ? nr->prop : t->p);
 		}
