@@ -1060,6 +1060,49 @@ is_pair(const unsigned char *s, const struct tok *t, const struct strlist *l)
 	return 0;
 }
 
+/* A word's flags, the big dictionary's too (a lowercase word in mixed case was not looked up). */
+static unsigned
+tok_flags(const struct names *nm, const char *text, struct tok *t)
+{
+	if (!t->looked && !t->ndig) {
+		t->flags |= dict_flags(nm, text, t->s, t->e, t->hash);
+		t->looked = 1;
+	}
+	return t->flags;
+}
+
+/*
+ * A facility's name where case tells nothing, before a head written in
+ * lowercase or capitals: "to sacred heart hospital", "from franklin square
+ * hosp". Up to three words back; the name starts at a word that is no
+ * English word (nor medical, unless a name or a town: "franklin") or at a
+ * facility word, and common words inside it are carried ("square"). It
+ * needs such a word, or two facility words ("sacred heart"): "the county
+ * hospital", "outside hosp", "UNION HOSP" stay (the gazetteer is no help
+ * here: "of" and "same" are towns). The first word's index, or i if none.
+ */
+static size_t
+plain_facility(const struct names *nm, const char *text, struct tok *t, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t j, start = i, fac = 0, proper = 0, k;
+
+	for (j = i, k = 0; j > 0 && k < 3 && t[j - 1].gap == G_SPACE && !t[j - 1].ndig &&
+	    !t[j - 1].one && t[j - 1].allcaps == t[i].allcaps && t[j - 1].cap == t[i].cap; j--, k++) {
+		struct tok *w = &t[j - 1];
+		unsigned f = tok_flags(nm, text, w);
+		if ((f & (NF_TITLE | NF_CUE | NF_REL | NF_LABEL | NF_CRED | NF_VERB | NF_NOT |
+		    NF_PARTICLE)) || is_word(s, w, &nm->conf->place_cues) ||
+		    is_word(s, w, &nm->conf->facility_heads) || w->e - w->s < 2)
+			break;
+		if (f & NF_FAC)
+			fac++, start = j - 1;
+		else if (!(f & NF_ENG) && (!(f & NF_MED) || (f & (NF_FIRST | NF_LAST | NF_GEO))))
+			proper++, start = j - 1;
+	}
+	return proper > 0 || fac >= 2 ? start : i;
+}
+
 /* A word that may open a facility's name before its head: "Harbor", "HARFORD". */
 static int
 facility_word(const struct names *nm, const unsigned char *s, const struct tok *t, int sentence_start)
@@ -1105,9 +1148,15 @@ names_places(const struct names *nm, const char *text, size_t n, struct ntoks *t
 			i++;
 			continue;
 		}
-		if (!t[i].cap || t[i].ndig || !(t[i].flags & NF_FAC) ||
-		    !is_word(s, &t[i], &nm->conf->facility_heads))
+		if (t[i].ndig || !is_word(s, &t[i], &nm->conf->facility_heads))
 			continue;
+		if (!t[i].cap || t[i].allcaps) {
+			if ((j = plain_facility(nm, text, t, i)) < i &&
+			    (rc = fn(ctx, t[j].s, t[i].e, "places")) != 0)
+				break;
+			if (j < i || !t[i].cap)
+				continue;
+		}
 		/* back over up to three words of the name, joined by spaces */
 		for (j = i, k = 0; j > 0 && k < 3 && (t[j - 1].gap == G_SPACE ||
 		    (t[j - 1].gap == G_DOT && (t[j - 1].flags & NF_FAC))) &&	/* "St. Mary" */
