@@ -364,13 +364,18 @@ date_parse(const char *s, size_t n, struct pdate *d)
 		d->y = c, d->ypos = (int)ys, d->ylen = 4;
 		return year_ok(c, 4) && real_date(c, b, a);
 	}
-	/* March 5, 2020; Mar. 5th 2020; March 2020; March 5 */
+	/* March 5, 2020; Mar. 5th 2020; March 2020; March of 2020; March 5 */
 	if (month_word(s, n, &i, &a, d) < 0)
 		return 0;
 	d->style = ST_WORD;
 	d->m = a;
+	if (i < n && s[i] == ',')
+		i++;
 	while (i < n && s[i] == ' ')
 		i++;
+	if (i + 3 < n && !strncasecmp(s + i, "of ", 3))
+		for (i += 3; i < n && s[i] == ' '; i++)
+			;
 	if (num(s, n, &i, 4, &b, &nb) < 0)
 		return 0;
 	if (nb == 4) {

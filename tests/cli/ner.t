@@ -75,6 +75,12 @@ t "FEVER-9/2/92 workup" "FEVER-[DATE] workup" "a date glued to a word"
 t "DOB 14.03.1931" "DOB [DATE]" "day.month.year"
 t "date of birth: 03141931" "date of birth: [DATE]" "eight digits after a birth cue"
 t "Seen on the fourteenth of March, 2024." "Seen on the [DATE]." "an ordinal in words"
+t "Cultures drawn on the 11th. It's the 3rd, she said." "Cultures drawn on the [DATE]. It's the [DATE], she said." \
+	"a day by its ordinal where a date is said"
+t "Febrile on the 3rd day; given on the 2nd and 3rd doses." "Febrile on the 3rd day; given on the 2nd and 3rd doses." \
+	"not an ordinal that counts days or doses"
+t "In march of 2022 she was admitted; March of Dimes." "In [DATE] she was admitted; March of Dimes." \
+	"a month of a year"
 
 # --- phones, pagers, extensions, numbers of other plans ----------------------
 t "Pager 83554. Page again at noon." "Pager [PHONE]. Page again at noon." "a pager"

@@ -182,6 +182,9 @@ main(void)
 	date_is("March 5, 2020", 2020, 3, 5);
 	date_is("5 March 2020", 2020, 3, 5);
 	date_is("March 2020", 2020, 3, 0);
+	date_is("march of 2022", 2022, 3, 0);
+	date_is("March, 2021", 2021, 3, 0);
+	not_date("March of Dimes");
 	date_is("Sept. 3rd, 1999", 1999, 9, 3);
 	date_is("5th of March 2020", 2020, 3, 5);
 	date_is("Feb 29, 2024", 2024, 2, 29);
