@@ -1039,7 +1039,10 @@ replacement(struct scrubber *s, const struct finding *f, const char *text, struc
 	if (!f->merged) {
 		if (f->cat == CAT_AGE)
 			return buf_adds(o, "90+");
-		if (f->cat == CAT_ZIP && s->pol->zip_mode == ZIP_TRUNCATE && n >= 5) {
+		/* a US ZIP keeps its first three digits; another country's code goes whole */
+		if (f->cat == CAT_ZIP && s->pol->zip_mode == ZIP_TRUNCATE && n >= 5 &&
+		    v[0] >= '0' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' &&
+		    v[2] <= '9') {
 			zip_truncate(s, v, n, tmp);
 			return buf_adds(o, tmp);
 		}

@@ -104,6 +104,7 @@ t "Social: she is 104 and lives alone." "Social: she is 90+ and lives alone." "a
 t "a ninety-four year old man" "a 90+ year old man" "an age in words"
 t "she is 94% on room air" "she is 94% on room air" "a saturation is no age"
 t "Moved from Tucson, AZ last year." "Moved from [CITY], AZ last year." "a town before a state code"
+t "Mail to Halifax NS B0J 2H0 today." "Mail to [CITY] NS [ZIP] today." "a Canadian postal code goes whole"
 t "Kattie Considine, MD saw her." "[NAME], MD saw her." "MD is a credential, not Maryland"
 t "Discharged to Sacred Heart Memorial; she lives in Towson." "Discharged to [CITY]; she lives in [CITY]." \
 	"a facility's name, a town from the gazetteer"
