@@ -27,16 +27,55 @@ usage(FILE *f)
 	    "                 [--max-line bytes] [--stats] [file ...]\n");
 }
 
+static struct vault *vault;
+static char vault_said[sizeof(((struct phk_err *)0)->msg)];	/* the vault error reported */
+
+/*
+ * With --vault, the record is followed by its ticket (the filter's aux
+ * bytes): it covers the record's values, which the vault's writer thread
+ * stores while the scrubbing goes on.
+ */
 static int
 work(void *ctx, const char *line, size_t n, struct buf *out, struct phk_err *e)
 {
-	return scrub_line(ctx, line, n, out, e);
+	uint64_t t;
+	size_t auxn = sizeof(t);
+
+	if (scrub_line(ctx, line, n, out, e) < 0)
+		return -1;
+	if (vault == NULL)
+		return 0;
+	t = vault_mark(vault);
+	if (buf_add(out, &t, sizeof(t)) < 0 || buf_add(out, &auxn, sizeof(auxn)) < 0) {
+		buf_reset(out);
+		phk_err_set(e, PHK_EXIT_IO, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* In input order: a record is written only once its values are committed to the vault. */
+static int
+order(void *ctx, const char *line, size_t n, const char *aux, size_t auxn, struct buf *alt,
+    struct phk_err *e)
+{
+	uint64_t t;
+
+	(void)ctx, (void)line, (void)n, (void)alt;
+	if (auxn != sizeof(t)) {
+		phk_err_set(e, PHK_EXIT_IO, "internal error: no vault ticket");
+		return -1;
+	}
+	memcpy(&t, aux, sizeof(t));
+	return vault_wait(vault, t, e) < 0 ? -1 : FILTER_WRITE;
 }
 
 static void
 report(void *ctx, const char *src, long lineno, const struct phk_err *e)
 {
 	(void)ctx;
+	if (!strncmp(e->msg, "vault: ", 7))
+		snprintf(vault_said, sizeof(vault_said), "%s", e->msg);
 	phk_input_error(src, lineno, e->msg);
 }
 
@@ -101,7 +140,6 @@ main(int argc, char **argv)
 	const char *policy = NULL, *keypath = getenv("PHIKIT_SCRUB_KEY");
 	const char *vaultpath = NULL, *vkeypath = getenv("PHIKIT_VAULT_KEY_FILE");
 	unsigned char *key = NULL;
-	struct vault *vault = NULL;
 	int c, i, status = 0, stats = 0, k, nsc = 0, loaded = 0;
 	size_t nf = 0;
 	struct fopts fo;
@@ -228,6 +266,8 @@ main(int argc, char **argv)
 	flt.wctx = wctx;
 	flt.work = work;
 	flt.report = report;
+	if (vault)
+		flt.order = order;
 	flt.max_line = fo.max_line;
 	flt.skip = fo.skip;
 	flt.w = &w;
@@ -253,7 +293,8 @@ main(int argc, char **argv)
 		status = PHK_EXIT_IO;
 	}
 	if (vault && vault_flush(vault, &e) < 0) {
-		phk_warn("%s", e.msg);
+		if (strcmp(e.msg, vault_said))	/* not said already, at the record it stopped */
+			phk_warn("%s", e.msg);
 		status = e.status;
 	}
 	if (flt.skip && flt.bad)

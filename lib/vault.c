@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #define RUN_MAX 128
 #define NRUNS 128		/* data keys held at once: more than the 64 threads */
 #define COMMIT_EVERY 65536	/* rows per transaction while storing, at most */
+#define WAKE_ROWS 1024	/* rows queued before the writer is woken, unless someone waits */
 #define COMMIT_MS 100		/* and milliseconds: what is stored is soon readable */
 #define PREFETCH_MAX 65536	/* a run's values read at once, at most */
 #define VALUE_MAX (1 << 20)
@@ -59,11 +61,29 @@ struct vrun {
 	char erased[96];
 };
 
+struct wput;
+
 struct vault {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q__N];
 	unsigned char *key;	/* the vault key, sodium memory, or NULL */
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;	/* the database connection; taken after qmu, never before */
+	/*
+	 * qmu: the run keys, seen, the nonce counter and the writer's queue.
+	 * Tickets: each call that queues values takes the next (issued); the
+	 * writer stores them in that order (stored) and commits (done), so
+	 * every ticket up to done is committed.
+	 */
+	pthread_mutex_t qmu;
+	pthread_cond_t qcv;	/* to the writer: values queued, or someone waits */
+	pthread_cond_t dcv;	/* from the writer: done moved, or it failed */
+	pthread_t wth;
+	int wstarted, wquit, failed, widle;
+	size_t qrows;		/* rows queued */
+	atomic_int waiters;	/* in vault_wait */
+	struct wput *qhead, *qtail;
+	uint64_t issued, stored, done;
+	struct phk_err werr;	/* the writer's failure: every later wait fails with it */
 	int in_tx;		/* a write transaction is open */
 	int in_read;		/* a read transaction is open: vault_get's */
 	long pending, reads;
@@ -85,6 +105,8 @@ struct vault {
 	uint64_t nonces;
 	size_t nseen, capseen;
 };
+
+static void wput_free_list(struct wput *p);
 
 static int
 dberr(struct vault *v, struct phk_err *e, const char *what)
@@ -168,6 +190,9 @@ vault_open(struct vault **vp, const char *path, int flags, const unsigned char *
 		return -1;
 	}
 	pthread_mutex_init(&v->mu, NULL);
+	pthread_mutex_init(&v->qmu, NULL);
+	pthread_cond_init(&v->qcv, NULL);
+	pthread_cond_init(&v->dcv, NULL);
 	randombytes_buf(v->nonce, NONCE);
 	randombytes_buf(v->sipkey, sizeof(v->sipkey));
 	clock_gettime(CLOCK_MONOTONIC, &v->committed);
@@ -224,6 +249,15 @@ vault_close(struct vault *v)
 
 	if (v == NULL)
 		return;
+	if (v->wstarted) {
+		/* what is queued is stored and committed; vault_flush says whether it was */
+		pthread_mutex_lock(&v->qmu);
+		v->wquit = 1;
+		pthread_cond_signal(&v->qcv);
+		pthread_mutex_unlock(&v->qmu);
+		pthread_join(v->wth, NULL);
+	}
+	wput_free_list(v->qhead);
 	if (v->in_tx || v->in_read)
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < Q__N; i++)
@@ -239,24 +273,10 @@ vault_close(struct vault *v)
 	sodium_memzero(v->sipkey, sizeof(v->sipkey));
 	buf_release(&v->pf.data);
 	pthread_mutex_destroy(&v->mu);
+	pthread_mutex_destroy(&v->qmu);
+	pthread_cond_destroy(&v->qcv);
+	pthread_cond_destroy(&v->dcv);
 	free(v);
-}
-
-int
-vault_flush(struct vault *v, struct phk_err *e)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&v->mu);
-	if (v->in_tx) {
-		if (sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			rc = dberr(v, e, "committing");
-		else
-			v->in_tx = 0;
-		v->pending = 0;
-	}
-	pthread_mutex_unlock(&v->mu);
-	return rc;
 }
 
 /* ---- the associated data: what a sealed blob is bound to ---- */
@@ -508,36 +528,76 @@ put_again(struct vault *v, const char *run, const char *token, const unsigned ch
 	return rc == SQLITE_DONE ? 0 : dberr(v, e, "storing");
 }
 
-/* One value, sealed outside the lock and stored inside it. */
-struct sealed {
-	int skip;		/* stored before, by this process */
-	uint64_t h;		/* which (run, token, value), for that */
+/*
+ * One call's values, sealed, on their way to the writer: the tokens and
+ * the sealed blobs (never a value in the clear) in one allocation.
+ */
+struct wrow {
+	uint64_t h;		/* which (run, token, value): seen's hash */
+	size_t tok;		/* in data */
+	size_t blob, bn;	/* in data; bn 0: not stored (stored before) */
 	unsigned char mac[MACLEN];
-	unsigned char *blob;	/* nonce, ciphertext, tag */
-	size_t bn;
 };
+
+struct wput {
+	struct wput *next;
+	uint64_t ticket;
+	size_t n;
+	char run[RUN_MAX + 1];
+	struct wrow *r;
+	unsigned char *data;
+};
+
+/* 1 if h is among the hashes queued before, by this process (qmu held). */
+static int
+seen_has(const struct vault *v, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	if (v->capseen == 0)
+		return 0;
+	for (i = h & (v->capseen - 1); v->seen[i]; i = (i + 1) & (v->capseen - 1))
+		if (v->seen[i] == h)
+			return 1;
+	return 0;
+}
 
 /*
  * The run's data key, made if the run is new, held (users) so that no
  * other thread's run evicts it while values are sealed with it; n nonces
- * of this vault's counter; and which of the values this process stored
- * before (x[].skip). 0 or -1 with e set.
+ * of this vault's counter; and which of the values were queued before
+ * (bn 0). qmu, then mu for the database only when the run is not cached.
+ * 0 or -1 with e set.
  */
 static int
-put_hold(struct vault *v, const char *run, struct sealed *x, size_t n, struct vrun **rp,
-    uint64_t *nonce, struct phk_err *e)
+put_hold(struct vault *v, const char *run, struct wput *p, struct vrun **rp, uint64_t *nonce,
+    struct phk_err *e)
 {
 	size_t i;
 	int rc;
 
-	pthread_mutex_lock(&v->mu);
-	if ((rc = run_load(v, run, rp, e)) == 0) {
-		*rp = run_slot(v, run);
-		if ((rc = run_create(v, *rp, e)) < 0)
-			(*rp)->run[0] = '\0';
-		else
-			rc = 1;
-	} else if (rc > 0 && (*rp)->k == NULL) {
+	pthread_mutex_lock(&v->qmu);
+	if (v->failed) {
+		*e = v->werr;
+		pthread_mutex_unlock(&v->qmu);
+		return -1;
+	}
+	if ((*rp = run_cached(v, run)) != NULL)
+		rc = 1;
+	else {
+		pthread_mutex_lock(&v->mu);
+		if ((rc = run_load(v, run, rp, e)) == 0) {
+			*rp = run_slot(v, run);
+			if ((rc = run_create(v, *rp, e)) < 0)
+				(*rp)->run[0] = '\0';
+			else
+				rc = 1;
+		}
+		pthread_mutex_unlock(&v->mu);
+	}
+	if (rc > 0 && (*rp)->k == NULL) {
 		phk_err_set(e, PHK_EXIT_INPUT, "run '%s' was erased from the vault (%s): its "
 		    "values are not stored again", run, (*rp)->erased);
 		rc = -1;
@@ -545,44 +605,37 @@ put_hold(struct vault *v, const char *run, struct sealed *x, size_t n, struct vr
 	if (rc > 0) {
 		(*rp)->users++;
 		*nonce = v->nonces;
-		v->nonces += n;
-		for (i = 0; i < n; i++)
-			x[i].skip = seen(v, x[i].h);
+		v->nonces += p->n;
+		for (i = 0; i < p->n; i++)
+			if (seen_has(v, p->r[i].h))
+				p->r[i].bn = 0;
 	}
-	pthread_mutex_unlock(&v->mu);
+	pthread_mutex_unlock(&v->qmu);
 	return rc < 0 ? -1 : 0;
 }
 
-static int
+static void
 seal(const struct vrun *r, const unsigned char *prefix, uint64_t nonce,
-    const struct vault_item *it, struct sealed *x, struct phk_err *e)
+    const struct vault_item *it, const char *token, struct wrow *x, unsigned char *blob)
 {
 	unsigned char ad[RUN_MAX + VAULT_TOKEN_MAX + 64];
 	unsigned long long cl;
 	int i;
 
-	if (x->skip)
-		return 0;
 	/* a keyed hash of the value as the token saw it: under the run's key, shredded with it */
 	crypto_shorthash(x->mac, (const unsigned char *)it->norm, it->nn, r->k + KEYLEN);
-	if ((x->blob = malloc(NONCE + it->n + TAG)) == NULL) {
-		phk_err_set(e, PHK_EXIT_IO, "out of memory");
-		return -1;
-	}
-	memcpy(x->blob, prefix, NONCE - 8);
+	memcpy(blob, prefix, NONCE - 8);
 	for (i = 0; i < 8; i++)
-		x->blob[NONCE - 8 + i] = (unsigned char)(nonce >> (8 * i));
-	crypto_aead_xchacha20poly1305_ietf_encrypt(x->blob + NONCE, &cl,
+		blob[NONCE - 8 + i] = (unsigned char)(nonce >> (8 * i));
+	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + NONCE, &cl,
 	    (const unsigned char *)it->value, it->n, ad, ad_make(ad, sizeof(ad),
-	    "phikit vault value v1", r->run, it->token), NULL, x->blob, r->k);
+	    "phikit vault value v1", r->run, token), NULL, blob, r->k);
 	x->bn = NONCE + (size_t)cl;
-	return 0;
 }
 
-/* The values not stored before, in the open transaction. Under the lock. */
+/* One call's values in the open transaction, beginning one if need be. Under mu. */
 static int
-store(struct vault *v, const char *run, const struct vault_item *it, const struct sealed *x,
-    size_t n, struct phk_err *e)
+store(struct vault *v, const struct wput *p, struct phk_err *e)
 {
 	sqlite3_stmt *q = v->st[Q_VAL_ADD];
 	size_t i;
@@ -590,29 +643,172 @@ store(struct vault *v, const char *run, const struct vault_item *it, const struc
 
 	if (begin(v, e) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (x[i].skip)
+	for (i = 0; i < p->n; i++) {
+		const struct wrow *x = &p->r[i];
+		const char *tok = (const char *)p->data + x->tok;
+		if (x->bn == 0)
 			continue;
-		sqlite3_bind_text(q, 1, run, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, it[i].token, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 3, x[i].blob, (int)x[i].bn, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 4, x[i].mac, MACLEN, SQLITE_STATIC);
+		sqlite3_bind_text(q, 1, p->run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, tok, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 3, p->data + x->blob, (int)x->bn, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 4, x->mac, MACLEN, SQLITE_STATIC);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE) {
+			sqlite3_clear_bindings(q);
 			return dberr(v, e, "storing");
-		if (sqlite3_changes(v->db) == 0 && put_again(v, run, it[i].token, x[i].mac, e) < 0)
+		}
+		if (sqlite3_changes(v->db) == 0 && put_again(v, p->run, tok, x->mac, e) < 0) {
+			sqlite3_clear_bindings(q);
 			return -1;
+		}
 		v->pending++;
 	}
 	sqlite3_clear_bindings(q);
-	if (v->pending >= COMMIT_EVERY || ms_since(&v->committed) >= COMMIT_MS) {
-		if (sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			return dberr(v, e, "committing");
-		v->in_tx = 0;
-		v->pending = 0;
-		clock_gettime(CLOCK_MONOTONIC, &v->committed);
+	return 0;
+}
+
+static int
+commit(struct vault *v, struct phk_err *e)
+{
+	if (!v->in_tx)
+		return 0;
+	if (sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return dberr(v, e, "committing");
+	v->in_tx = 0;
+	v->pending = 0;
+	clock_gettime(CLOCK_MONOTONIC, &v->committed);
+	return 0;
+}
+
+static void
+wput_free_list(struct wput *p)
+{
+	struct wput *n;
+
+	for (; p; p = n) {
+		n = p->next;
+		free(p);
 	}
+}
+
+/*
+ * The writer: stores what the scrubbing threads sealed, in the order they
+ * queued it, while they go on. It commits when someone waits for what it
+ * stored (vault_wait: a record is written only once its values are
+ * committed), every COMMIT_MS and every COMMIT_EVERY rows; done is the
+ * last ticket committed. The first failure is kept (werr): nothing queued
+ * after it is stored, and every wait for it fails.
+ */
+static void *
+writer(void *arg)
+{
+	struct vault *v = arg;
+	struct wput *list, *p;
+	struct phk_err e;
+	uint64_t last;
+	int rc, want, committed;
+
+	pthread_mutex_lock(&v->qmu);
+	for (;;) {
+		/* commit: someone waits, or it is time; store: enough queued, or a commit is due */
+		want = !v->failed && (v->stored > v->done || v->qhead) &&
+		    (atomic_load(&v->waiters) > 0 || v->wquit || ms_since(&v->committed) >= COMMIT_MS);
+		if (!want && !(v->qhead && (v->qrows >= WAKE_ROWS || v->failed))) {
+			if (v->wquit)
+				break;
+			v->widle = 1;
+			if (!v->failed && (v->qhead || v->stored > v->done)) {
+				struct timespec ts;
+				long ms = COMMIT_MS - ms_since(&v->committed);
+				if (ms < 1)
+					ms = 1;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += (ms % 1000) * 1000000L;
+				ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+				ts.tv_nsec %= 1000000000L;
+				pthread_cond_timedwait(&v->qcv, &v->qmu, &ts);
+			} else
+				pthread_cond_wait(&v->qcv, &v->qmu);
+			v->widle = 0;
+			continue;
+		}
+		list = v->qhead;
+		v->qhead = v->qtail = NULL;
+		v->qrows = 0;
+		last = v->stored;
+		for (p = list; p; p = p->next)
+			last = p->ticket;
+		if (v->failed) {
+			pthread_mutex_unlock(&v->qmu);
+			wput_free_list(list);
+			pthread_mutex_lock(&v->qmu);
+			continue;
+		}
+		pthread_mutex_unlock(&v->qmu);
+		rc = committed = 0;
+		pthread_mutex_lock(&v->mu);
+		for (p = list; p && rc == 0; p = p->next)
+			rc = store(v, p, &e);
+		if (rc == 0 && (want || atomic_load(&v->waiters) > 0 || v->pending >= COMMIT_EVERY ||
+		    ms_since(&v->committed) >= COMMIT_MS)) {
+			rc = commit(v, &e);
+			committed = rc == 0;
+		}
+		pthread_mutex_unlock(&v->mu);
+		wput_free_list(list);
+		pthread_mutex_lock(&v->qmu);
+		if (rc < 0) {
+			v->failed = 1;
+			v->werr = e;
+		} else {
+			v->stored = last;
+			if (committed)
+				v->done = last;
+		}
+		if (rc < 0 || committed)
+			pthread_cond_broadcast(&v->dcv);
+	}
+	pthread_mutex_unlock(&v->qmu);
+	return NULL;
+}
+
+/* Queues p for the writer, the values queued meanwhile by others left out. Under qmu. */
+static int
+put_queue(struct vault *v, struct wput *p, struct phk_err *e)
+{
+	size_t i, k = 0;
+
+	if (v->failed) {
+		*e = v->werr;
+		return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		if (p->r[i].bn && seen(v, p->r[i].h))
+			p->r[i].bn = 0;
+		else if (p->r[i].bn)
+			k++;
+	if (k == 0) {
+		free(p);
+		return 0;
+	}
+	if (!v->wstarted) {
+		if (pthread_create(&v->wth, NULL, writer, v) != 0) {
+			phk_err_set(e, PHK_EXIT_IO, "vault: cannot start its writer thread");
+			return -1;
+		}
+		v->wstarted = 1;
+	}
+	p->ticket = ++v->issued;
+	p->next = NULL;
+	if (v->qtail)
+		v->qtail->next = p;
+	else
+		v->qhead = p;
+	v->qtail = p;
+	/* the writer is woken for a batch, not a record: a wakeup costs more than a row */
+	if ((v->qrows += k) >= WAKE_ROWS && v->widle)
+		pthread_cond_signal(&v->qcv);
 	return 0;
 }
 
@@ -620,11 +816,11 @@ int
 vault_put_many(struct vault *v, const char *run, const struct vault_item *it, size_t n,
     struct phk_err *e)
 {
-	struct sealed *x;
+	struct wput *p;
 	struct vrun *r;
 	uint64_t nonce;
-	size_t i, k = 0;
-	int rc = -1;
+	size_t i, tl, size, at;
+	int rc;
 
 	if (n == 0)
 		return 0;
@@ -632,36 +828,51 @@ vault_put_many(struct vault *v, const char *run, const struct vault_item *it, si
 		phk_err_set(e, PHK_EXIT_IO, "vault: internal error: a value it cannot store");
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		if (strlen(it[i].token) > VAULT_TOKEN_MAX || it[i].n > VALUE_MAX) {
+	size = sizeof(*p) + n * sizeof(*p->r);
+	for (i = 0; i < n; i++) {
+		if ((tl = strlen(it[i].token)) > VAULT_TOKEN_MAX || it[i].n > VALUE_MAX) {
 			phk_err_set(e, PHK_EXIT_IO, "vault: internal error: a value it cannot store");
 			return -1;
 		}
-	if ((x = calloc(n, sizeof(*x))) == NULL) {
+		size += tl + 1 + NONCE + it[i].n + TAG;
+	}
+	if ((p = malloc(size)) == NULL) {
 		phk_err_set(e, PHK_EXIT_IO, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	p->n = n;
+	snprintf(p->run, sizeof(p->run), "%s", run);
+	p->r = (struct wrow *)(p + 1);
+	p->data = (unsigned char *)(p->r + n);
+	for (at = i = 0; i < n; i++) {
 		unsigned char sh[crypto_shorthash_BYTES];
+		struct wrow *x = &p->r[i];
 		crypto_shorthash(sh, (const unsigned char *)it[i].norm, it[i].nn, v->sipkey);
-		x[i].h = fnv(fnv(fnv(0xcbf29ce484222325ULL, run, strlen(run) + 1), it[i].token,
+		x->h = fnv(fnv(fnv(0xcbf29ce484222325ULL, run, strlen(run) + 1), it[i].token,
 		    strlen(it[i].token) + 1), sh, sizeof(sh));
+		x->tok = at;
+		tl = strlen(it[i].token) + 1;
+		memcpy(p->data + at, it[i].token, tl);
+		at += tl;
+		x->blob = at;
+		x->bn = 1;	/* to be sealed */
+		at += NONCE + it[i].n + TAG;
 	}
-	if (put_hold(v, run, x, n, &r, &nonce, e) < 0) {
-		free(x);
+	if (put_hold(v, run, p, &r, &nonce, e) < 0) {
+		free(p);
 		return -1;
 	}
-	/* the crypto in parallel, outside the lock; SQLite inside it */
-	for (k = 0; k < n && seal(r, v->nonce, nonce + k, &it[k], &x[k], e) == 0; k++)
-		;
-	pthread_mutex_lock(&v->mu);
-	if (k == n)
-		rc = store(v, run, it, x, n, e);
+	/* the crypto in parallel, outside the locks; SQLite in the writer */
+	for (i = 0; i < n; i++)
+		if (p->r[i].bn)
+			seal(r, v->nonce, nonce + i, &it[i], (const char *)p->data + p->r[i].tok,
+			    &p->r[i], p->data + p->r[i].blob);
+	pthread_mutex_lock(&v->qmu);
 	r->users--;
-	pthread_mutex_unlock(&v->mu);
-	for (i = 0; i < k; i++)
-		free(x[i].blob);
-	free(x);
+	rc = put_queue(v, p, e);
+	pthread_mutex_unlock(&v->qmu);
+	if (rc < 0)
+		free(p);
 	return rc;
 }
 
@@ -672,6 +883,52 @@ vault_put(struct vault *v, const char *run, const char *token, const char *value
 	struct vault_item it = { token, value, n, norm, nn };
 
 	return vault_put_many(v, run, &it, 1, e);
+}
+
+/* Waits for the writer to commit every value queued so far, then commits what else is open. */
+int
+vault_flush(struct vault *v, struct phk_err *e)
+{
+	int rc;
+
+	if (vault_wait(v, vault_mark(v), e) < 0)
+		return -1;
+	pthread_mutex_lock(&v->mu);
+	rc = commit(v, e);
+	pthread_mutex_unlock(&v->mu);
+	return rc;
+}
+
+uint64_t
+vault_mark(struct vault *v)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&v->qmu);
+	t = v->issued;
+	pthread_mutex_unlock(&v->qmu);
+	return t;
+}
+
+int
+vault_wait(struct vault *v, uint64_t ticket, struct phk_err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&v->qmu);
+	if (v->done < ticket && !v->failed) {
+		atomic_fetch_add(&v->waiters, 1);
+		pthread_cond_signal(&v->qcv);
+		while (v->done < ticket && !v->failed)
+			pthread_cond_wait(&v->dcv, &v->qmu);
+		atomic_fetch_sub(&v->waiters, 1);
+	}
+	if (v->done < ticket) {
+		*e = v->werr;
+		rc = -1;
+	}
+	pthread_mutex_unlock(&v->qmu);
+	return rc;
 }
 
 /* ---- reading ---- */

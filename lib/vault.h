@@ -17,17 +17,20 @@
  * a tombstone saying when and why, so a later restore says the run was
  * erased rather than that its tokens are unknown.
  *
- * The database is in WAL mode (synchronous=NORMAL): what is stored is
- * committed every 100 ms and by vault_flush, and a reader (phi-restore)
- * reads while a writer writes. vault_put and vault_put_many may be called
- * from several threads at once: the crypto runs outside the lock, SQLite
- * inside it. vault_get reads a run's sealed values in one scan and keeps
- * them for the next lookups of that run.
+ * The database is in WAL mode (synchronous=NORMAL), so a reader
+ * (phi-restore) reads while a writer writes. vault_put and vault_put_many
+ * may be called from several threads at once: each seals its values in
+ * the calling thread and queues them, sealed, for the vault's writer
+ * thread, which stores them in order and commits when vault_wait asks
+ * for them, every 100 ms, and at vault_flush. vault_get reads a run's
+ * sealed values in one scan and keeps them for the next lookups of that
+ * run.
  */
 #ifndef PHIKIT_VAULT_H
 #define PHIKIT_VAULT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -46,7 +49,7 @@ enum { VAULT_CREATE = 1, VAULT_RDONLY = 2 };
  */
 int vault_open(struct vault **vp, const char *path, int flags, const unsigned char *key,
     struct phk_err *e);
-/* Commits what vault_put stored; 0 or -1 with e set. */
+/* Commits everything vault_put was given; 0 or -1 with e set. */
 int vault_flush(struct vault *v, struct phk_err *e);
 void vault_close(struct vault *v);
 
@@ -69,6 +72,19 @@ struct vault_item {
 };
 int vault_put_many(struct vault *v, const char *run, const struct vault_item *it, size_t n,
     struct phk_err *e);
+
+/*
+ * A put returns once its values are sealed and queued, not stored. The
+ * ticket vault_mark returns covers every value any thread has given
+ * vault_put so far (and every value those skipped as stored before);
+ * vault_wait returns 0 once all of them are committed, or -1 with the
+ * writer's error (PHK_EXIT_IO) when they never will be: after the
+ * writer's first failure nothing more is stored, every put and every
+ * wait for a later ticket fails. What is passed on only after
+ * vault_wait of a mark taken after its puts has its values committed.
+ */
+uint64_t vault_mark(struct vault *v);
+int vault_wait(struct vault *v, uint64_t ticket, struct phk_err *e);
 
 /* What vault_get found (vault_get and vault_erased: from one thread). */
 enum { VAULT_FOUND, VAULT_NOT_FOUND, VAULT_AMBIGUOUS, VAULT_ERASED };

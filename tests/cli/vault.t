@@ -272,4 +272,51 @@ run "$PR" -p "$tmp/ok.yaml" --db "$db" --vault "$tmp/amb.db" --vault-key "$tmp/v
 is "$(jq -r .text "$tmp/out")" "write to $dup" "an ambiguous token is left as it is"
 is "$(jq -c .phikit.restore "$tmp/out")" '{"restored":0,"altered":0,"not_found":0,"ambiguous":1,"erased":0}' "and counted"
 
+# ---- a record is passed on only once its values are committed ----
+
+# interactive: each record comes out while phi-scrub still runs, and by
+# then another connection (a phi-restore downstream) finds its token
+rm -f "$tmp/live.db"*
+is "$(python3 - "$PHI_SCRUB" "$POLICY" "$tmp/sk" "$tmp/live.db" "$tmp/vk" <<'EOF'
+import json, re, sqlite3, subprocess, sys
+scrub, pol, sk, db, vk = sys.argv[1:]
+p = subprocess.Popen([scrub, "-p", pol, "-m", "pseudonym", "-k", sk, "--vault", db,
+    "--vault-key", vk], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+seen = []
+for i, name in enumerate(["Ingrid Hartvigsson", "Bartholomew Quennell-Ashby", "Marisol Quintero"]):
+    p.stdin.write(json.dumps({"run_id": "live", "text": "Patient %s, MRN %07d." % (name, 4471923 + i)}).encode() + b"\n")
+    p.stdin.flush()
+    out = json.loads(p.stdout.readline())
+    toks = re.findall(r"\[[A-Z]+-[0-9a-f]{6}\]", out["text"])
+    c = sqlite3.connect(db)
+    have = {t for (t,) in c.execute("SELECT token FROM vault_values WHERE run_id = 'live'")}
+    c.close()
+    seen.append("%d/%d" % (len([t for t in toks if t in have]), len(toks)))
+p.stdin.close()
+seen.append(str(p.wait()))
+print(" ".join(seen))
+EOF
+)" "2/2 2/2 2/2 0" "each record is written only once its values are committed: another connection finds them while phi-scrub still runs"
+
+# the vault's disk fills mid-stream: exit 4, and every record that was
+# passed on has its values in the vault (none after the failure)
+for i in $(seq 1 6000); do printf '{"run_id":"full-%d","text":"mail p%d.q%d@mail.example.org, MRN %07d"}\n' $((i / 500)) "$i" "$i" "$i"; done >"$tmp/fill"
+rm -f "$tmp/full.db"*
+(
+	ulimit -f 600
+	trap '' XFSZ
+	"$PHI_SCRUB" -p "$POLICY" -m pseudonym -k "$tmp/sk" --vault "$tmp/full.db" --vault-key "$tmp/vk" \
+		"$tmp/fill" 2>"$tmp/full.err"
+	echo $? >"$tmp/full.rc"
+) 2>/dev/null | cat >"$tmp/full.out"
+is "$(cat "$tmp/full.rc")" 4 "a vault that fills mid-stream: exit 4"
+like "$(cat "$tmp/full.err")" "phi-scrub: error (at $tmp/fill:*): vault: *" "the record it stopped at is named, with the vault's error"
+is "$(wc -l <"$tmp/full.err" | tr -d ' ')" 1 "said once"
+n_out=$(wc -l <"$tmp/full.out" | tr -d ' ')
+ok "$([ "$n_out" -gt 0 ] && [ "$n_out" -lt 6000 ]; echo $?)" "the records before it were passed on ($n_out), not the rest"
+jq -r '.run_id as $r | .text | scan("\\[[A-Z]+-[0-9a-f]{6}\\]") | $r + "|" + .' "$tmp/full.out" | sort -u >"$tmp/full.want"
+sqlite3 "$tmp/full.db" "SELECT run_id || '|' || token FROM vault_values" | sort -u >"$tmp/full.have"
+is "$(comm -23 "$tmp/full.want" "$tmp/full.have" | wc -l | tr -d ' ')" 0 \
+	"every token of every record passed on is in the vault ($(wc -l <"$tmp/full.want" | tr -d ' ') tokens)"
+
 done_testing
